@@ -1,0 +1,79 @@
+/**
+ * Token relay: a workload, not an algorithm from the literature. Each agent
+ * starts `tokens` tokens; whoever receives a token forwards it to a peer
+ * chosen uniformly at random (from the agent's own stream) until it has made
+ * `hopsMax` hops, then decides how many tokens it retired. It exercises
+ * sends, deliveries, randomness and state changes at a steady rate, which is
+ * why the engine benchmark uses it.
+ *
+ * Parameters (per agent): tokens (default 1), hopsMax (default 100).
+ */
+import { assign, emit, enqueueActions, setup } from 'xstate';
+import { decide, type Effect, randomInt, send } from '../../sim/effects.ts';
+import type { AgentInput, Protocol } from '../../sim/spec.ts';
+
+interface Context {
+  peers: readonly string[];
+  tokens: number;
+  hopsMax: number;
+  retired: number;
+}
+
+type Event = { type: 'token'; hops: number; from: string };
+
+const num = (x: unknown, fallback: number) => (typeof x === 'number' ? x : fallback);
+
+const pickPeer = (peers: readonly string[]) => peers[randomInt(0, peers.length - 1)] as string;
+
+const machine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as AgentInput,
+    events: {} as Event,
+    emitted: {} as Effect,
+  },
+  guards: {
+    lastHop: ({ context, event }) => event.hops + 1 >= context.hopsMax,
+  },
+}).createMachine({
+  id: 'relay',
+  context: ({ input }) => ({
+    peers: input.peers,
+    tokens: num(input.params['tokens'], 1),
+    hopsMax: num(input.params['hopsMax'], 100),
+    retired: 0,
+  }),
+  initial: 'starting',
+  states: {
+    starting: {
+      entry: enqueueActions(({ context, enqueue }) => {
+        for (let i = 0; i < context.tokens; i++) {
+          enqueue.emit(send(pickPeer(context.peers), { type: 'token', hops: 0 }));
+        }
+      }),
+      always: 'idle',
+    },
+    idle: {
+      on: {
+        token: [
+          {
+            guard: 'lastHop',
+            target: 'retiring',
+            actions: assign({ retired: ({ context }) => context.retired + 1 }),
+          },
+          {
+            actions: emit(({ context, event }) =>
+              send(pickPeer(context.peers), { type: 'token', hops: event.hops + 1 }),
+            ),
+          },
+        ],
+      },
+    },
+    retiring: {
+      entry: emit(({ context }) => decide(context.retired)),
+      always: 'idle',
+    },
+  },
+});
+
+export const relay: Protocol = { name: 'relay', machine };

@@ -1,0 +1,90 @@
+/**
+ * The vocabulary agents use to touch the world. A protocol machine emits
+ * effects with xstate's own `emit` action; the engine turns each into trace
+ * records and events on the simulated clock:
+ *
+ *   emit(({ context }) => send(context.leader, { type: 'vote', term: context.term }))
+ *
+ * Delayed transitions (`after`) also run on the simulated clock. Randomness
+ * comes from the agent's own stream through `random()` and `randomInt()`,
+ * callable inside actions, guards and delay functions while the engine steps
+ * the agent.
+ */
+import type { Stream } from './rng.ts';
+import type { Json } from './spec.ts';
+
+/** A message between agents: a typed JSON object. Delivered as the event `{ ...message, from }`. */
+export interface Message {
+  readonly type: string;
+  readonly [field: string]: Json;
+}
+
+/** The event an agent receives for a delivered message. */
+export type Delivered<M extends Message = Message> = M & { readonly from: string };
+
+export type Effect =
+  | { readonly type: 'parley.send'; readonly to: string; readonly message: Message }
+  | { readonly type: 'parley.broadcast'; readonly message: Message; readonly self: boolean }
+  | { readonly type: 'parley.timer.set'; readonly name: string; readonly ticks: number }
+  | { readonly type: 'parley.timer.cancel'; readonly name: string }
+  | { readonly type: 'parley.decide'; readonly value: Json }
+  | { readonly type: 'parley.note'; readonly data: Json };
+
+/** Send `message` to agent `to` across the simulated network. */
+export function send(to: string, message: Message): Effect {
+  return { type: 'parley.send', to, message };
+}
+
+/** Send `message` to every other agent (and to itself when `self` is true), each copy on its own link. */
+export function broadcast(message: Message, self = false): Effect {
+  return { type: 'parley.broadcast', message, self };
+}
+
+/**
+ * Set (or reset) the timer `name`: after `ticks` ticks of the agent's clock the
+ * agent receives the event `{ type: name }`.
+ */
+export function setTimer(name: string, ticks: number): Effect {
+  return { type: 'parley.timer.set', name, ticks };
+}
+
+/** Cancel the timer `name` if it is pending. */
+export function cancelTimer(name: string): Effect {
+  return { type: 'parley.timer.cancel', name };
+}
+
+/** Record that this agent decided `value`. Checkers judge agreement, validity and integrity from these. */
+export function decide(value: Json): Effect {
+  return { type: 'parley.decide', value };
+}
+
+/** Record a note in the trace (an explanation for people reading it). */
+export function note(data: Json): Effect {
+  return { type: 'parley.note', data };
+}
+
+let current: Stream | null = null;
+
+/** Engine only: the stream `random()` reads while an agent steps, or null between steps. */
+export function bindAgentStream(stream: Stream | null): void {
+  current = stream;
+}
+
+function stream(): Stream {
+  if (current === null) {
+    throw new Error(
+      'random() was called outside an agent step: call it from an action, guard or delay of a protocol machine',
+    );
+  }
+  return current;
+}
+
+/** A uniform draw in [0, 1) from the stepping agent's own stream. */
+export function random(): number {
+  return stream().next();
+}
+
+/** A uniform integer in [min, max] from the stepping agent's own stream. */
+export function randomInt(min: number, max: number): number {
+  return stream().int(min, max);
+}

@@ -1,0 +1,63 @@
+/** parley's engine: the public API. Pure; runs unchanged in Node, a page and a worker. */
+export {
+  type AgentRuntime,
+  type AgentStatus,
+  stateKeyOf,
+} from './agent.ts';
+export {
+  broadcast,
+  cancelTimer,
+  type Delivered,
+  decide,
+  type Effect,
+  type Message,
+  note,
+  random,
+  randomInt,
+  send,
+  setTimer,
+} from './effects.ts';
+export { Sha256, sha256Hex } from './hash.ts';
+export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
+export { EventQueue, type Queued } from './queue.ts';
+export { checkSeed, deriveStream, SEED_MAX, Stream } from './rng.ts';
+export {
+  type AgentOutcome,
+  createSimulation,
+  type Decision,
+  InvariantError,
+  type RunResult,
+  runScenario,
+  type Simulation,
+  type SimulationOptions,
+} from './simulation.ts';
+export {
+  AGENTS_MAX,
+  type AgentInput,
+  type AgentSpec,
+  type FaultSpec,
+  type Json,
+  LIMITS_DEFAULTS,
+  LINK_DEFAULTS,
+  type Latency,
+  type Limits,
+  type LinkOverride,
+  type LinkSpec,
+  type NetworkSpec,
+  type Protocol,
+  type Scenario,
+  TICK_MAX,
+} from './spec.ts';
+export {
+  type DropReason,
+  KIND_NAMES,
+  Kind,
+  type KindName,
+  type Manifest,
+  type StopReason,
+  Trace,
+  TRACE_FORMAT,
+  type TraceRecord,
+} from './trace.ts';
+export { assertValidScenario, type Problem, ScenarioError, scenarioProblems } from './validate.ts';
+export { PARLEY_VERSION } from './version.ts';

@@ -1,0 +1,639 @@
+/**
+ * The engine: `createSimulation(scenario, { seed })` gives a run that steps one
+ * event at a time on an integer clock. Events come off a (tick, seq) heap;
+ * agents are xstate machines stepped through the shared scope; every effect
+ * becomes trace records and new events. Pure: no clock, no I/O, no
+ * Math.random; the same scenario and seed give the same trace in Node, a
+ * browser page and a worker.
+ */
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './agent.ts';
+import { bindAgentStream, type Effect, type Message } from './effects.ts';
+import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
+import { EventQueue } from './queue.ts';
+import { deriveStream, checkSeed } from './rng.ts';
+import {
+  type FaultSpec,
+  type Json,
+  LIMITS_DEFAULTS,
+  type Limits,
+  type Scenario,
+} from './spec.ts';
+import { Kind, type Manifest, type StopReason, Trace, TRACE_FORMAT } from './trace.ts';
+import { assertValidScenario } from './validate.ts';
+import { PARLEY_VERSION } from './version.ts';
+
+export interface SimulationOptions {
+  /** Root seed: a non-negative safe integer. */
+  readonly seed: number;
+  /** Keep the trace (default true). Without it only decisions and final states remain. */
+  readonly record?: boolean;
+}
+
+export interface Decision {
+  readonly agent: string;
+  readonly value: Json;
+  readonly tick: number;
+  /** seq of the decide record (-1 when not recording). */
+  readonly seq: number;
+}
+
+export interface AgentOutcome {
+  readonly id: string;
+  readonly status: 'pending' | 'up' | 'down';
+  /** The machine state value as a string ('' when down). */
+  readonly state: string;
+  /** The machine context (undefined when down). */
+  readonly context: unknown;
+}
+
+export interface RunResult {
+  readonly trace: Trace;
+  readonly stop: { readonly reason: StopReason; readonly tick: number };
+  /** Events taken off the heap. */
+  readonly events: number;
+  readonly agents: readonly AgentOutcome[];
+  readonly decisions: readonly Decision[];
+}
+
+export interface Simulation {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly trace: Trace;
+  /** The current tick. */
+  readonly tick: number;
+  /** Events taken off the heap so far. */
+  readonly events: number;
+  /** Why the run stopped, once it has. */
+  readonly stopped: StopReason | undefined;
+  /** Processes the next event; false once the run has stopped. */
+  step(): boolean;
+  /** Steps until a stop condition and returns the outcome. */
+  run(): RunResult;
+  /** The outcome so far. */
+  result(): RunResult;
+}
+
+/** Thrown when the engine's own invariants break: a bug, in parley or in a protocol. */
+export class InvariantError extends Error {
+  constructor(message: string, scenario: string, seed: number) {
+    super(
+      `parley: ${message}\n  scenario: ${scenario}, seed: ${seed}\n  reproduce: npx parley run ${scenario} --seed ${seed}`,
+    );
+    this.name = 'InvariantError';
+  }
+}
+
+const EV_START = 0;
+const EV_DELIVER = 1;
+const EV_TIMER = 2;
+const EV_FAULT_START = 3;
+const EV_FAULT_END = 4;
+
+/** One event on the heap. One shape for every kind keeps the engine's code monomorphic. */
+interface SimEvent {
+  tick: number;
+  seq: number;
+  kind: number;
+  /** Agent index (target of a delivery), or fault index. */
+  agent: number;
+  /** Sender of a delivery. */
+  peer: number;
+  /** Message id. */
+  ref: number;
+  /** seq of the record that caused this event. */
+  cause: number;
+  /** The delivered event, or the timer entry. */
+  payload: unknown;
+  link: LinkState | null;
+}
+
+const NONE = -1;
+
+/** Save the `keys` of `context` (for stable storage across a crash). */
+function pick(context: unknown, keys: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const c = context as Record<string, unknown>;
+  for (const k of keys) out[k] = c[k];
+  return out;
+}
+
+/** The scenario as data for the manifest: protocols by name, machines left out. */
+function describe(scenario: Scenario): Json {
+  return JSON.parse(
+    JSON.stringify({
+      name: scenario.name,
+      agents: scenario.agents.map((a) => ({ id: a.id, protocol: a.protocol.name, params: a.params ?? {} })),
+      network: scenario.network ?? {},
+      faults: scenario.faults ?? [],
+      limits: scenario.limits ?? {},
+    }),
+  ) as Json;
+}
+
+class Engine implements Simulation {
+  readonly trace: Trace;
+  tick = 0;
+  events = 0;
+  stopped: StopReason | undefined;
+
+  private readonly limits: Limits;
+  private readonly record: boolean;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly agents: AgentRuntime[];
+  private readonly agentIndex: Map<string, number>;
+  private readonly network: Network;
+  private readonly partitions: Partitions;
+  private readonly shared: SharedScope;
+  private readonly scope: Record<string, unknown>;
+  private readonly decisions: Decision[] = [];
+  private readonly faultRecord = new Map<number, number>();
+  private messagesSent = 0;
+  private pendingStarts: number;
+  private undecidedUp = 0;
+
+  /** The agent being stepped and the record that caused the step. */
+  private current: AgentRuntime | null = null;
+  private cause = NONE;
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly seed: number,
+    record: boolean,
+  ) {
+    this.record = record;
+    this.limits = { ...LIMITS_DEFAULTS, ...scenario.limits };
+    const ids = scenario.agents.map((a) => a.id);
+    this.agentIndex = new Map(ids.map((id, i) => [id, i]));
+    const manifest: Manifest = {
+      parley: PARLEY_VERSION,
+      format: TRACE_FORMAT,
+      scenario: scenario.name,
+      seed,
+      params: scenario.params ?? {},
+      spec: describe(scenario),
+    };
+    this.trace = new Trace(manifest, ids);
+    this.network = new Network(ids, scenario.network, seed);
+    this.partitions = new Partitions(this.agentIndex);
+    this.shared = new SharedScope({
+      effect: (e) => this.effect(e),
+      schedule: (event, delay, id) => this.scheduleDelayed(event, delay, id),
+      cancel: (id) => this.cancelTimer(this.currentAgent(), id),
+      unsupported: (what) => this.fail(`${what} is not supported inside a simulated agent`),
+    });
+    this.scope = this.shared.scope;
+    this.agents = scenario.agents.map((a, index) => ({
+      index,
+      id: a.id,
+      protocol: a.protocol,
+      machine: a.protocol.machine,
+      input: {
+        id: a.id,
+        index,
+        peers: ids.filter((x) => x !== a.id),
+        params: a.params ?? {},
+      },
+      stream: deriveStream(seed, `agent/${a.id}`),
+      status: 'pending',
+      snapshot: null,
+      stateKey: '',
+      timers: null,
+      restored: undefined,
+      decided: false,
+      clockRate: 1,
+      sendOmitRatio: 0,
+      receiveOmitRatio: 0,
+      omissionStream: null,
+    }));
+    this.pendingStarts = this.agents.length;
+
+    // Faults first, so that a fault at tick 0 comes before the agents start.
+    scenario.faults?.forEach((f, i) => this.scheduleFault(f, i));
+    for (const a of this.agents) this.push(0, EV_START, a.index, NONE, NONE, NONE, null, null);
+  }
+
+  private push(
+    tick: number,
+    kind: number,
+    agent: number,
+    peer: number,
+    ref: number,
+    cause: number,
+    payload: unknown,
+    link: LinkState | null,
+  ): void {
+    this.queue.push({ tick, seq: 0, kind, agent, peer, ref, cause, payload, link });
+  }
+
+  private rec(kind: number, agent: number, peer: number, msg: number, cause: number, at: number, data: unknown): number {
+    if (!this.record) return NONE;
+    return this.trace.append(this.tick, kind, agent, peer, msg, cause, at, data);
+  }
+
+  private fail(message: string): never {
+    throw new InvariantError(message, this.scenario.name, this.seed);
+  }
+
+  private currentAgent(): AgentRuntime {
+    return this.current ?? this.fail('an effect arrived while no agent was stepping');
+  }
+
+  private scheduleFault(f: FaultSpec, i: number): void {
+    if (f.kind === 'crash') {
+      this.push(f.tick, EV_FAULT_START, i, NONE, NONE, NONE, f, null);
+      if (f.tickRestart !== undefined) this.push(f.tickRestart, EV_FAULT_END, i, NONE, NONE, NONE, f, null);
+    } else {
+      this.push(f.tickStart, EV_FAULT_START, i, NONE, NONE, NONE, f, null);
+      if (f.tickEnd !== undefined) this.push(f.tickEnd, EV_FAULT_END, i, NONE, NONE, NONE, f, null);
+    }
+  }
+
+  // ---- stepping ---------------------------------------------------------
+
+  step(): boolean {
+    if (this.stopped !== undefined) return false;
+    const next = this.queue.peek();
+    const limits = this.limits;
+    if (next === undefined) return this.stop('quiescent');
+    if (next.tick > limits.ticksMax) return this.stop('ticksMax');
+    if (this.events >= limits.eventsMax) return this.stop('eventsMax');
+    if (this.queue.size > limits.queueMax) return this.stop('queueMax');
+    if (this.trace.length >= limits.recordsMax) return this.stop('recordsMax');
+    const ev = this.queue.pop() as SimEvent;
+    if (ev.tick < this.tick) this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
+    this.tick = ev.tick;
+    this.events++;
+    switch (ev.kind) {
+      case EV_DELIVER:
+        this.deliver(ev);
+        break;
+      case EV_TIMER:
+        this.fire(ev);
+        break;
+      case EV_START:
+        this.start(ev.agent);
+        break;
+      case EV_FAULT_START:
+        this.faultStart(ev.payload as FaultSpec, ev.agent);
+        break;
+      case EV_FAULT_END:
+        this.faultEnd(ev.payload as FaultSpec, ev.agent);
+        break;
+      default:
+        this.fail(`unknown event kind ${ev.kind}`);
+    }
+    if (limits.untilAllDecided && this.undecidedUp === 0 && this.pendingStarts === 0) this.stop('allDecided');
+    return true;
+  }
+
+  private stop(reason: StopReason): false {
+    this.stopped = reason;
+    this.trace.stop = { reason, tick: this.tick };
+    return false;
+  }
+
+  run(): RunResult {
+    while (this.step()) {
+      // Each step processes one event.
+    }
+    return this.result();
+  }
+
+  result(): RunResult {
+    return {
+      trace: this.trace,
+      stop: { reason: this.stopped ?? 'quiescent', tick: this.tick },
+      events: this.events,
+      agents: this.agents.map((a) => ({
+        id: a.id,
+        status: a.status,
+        state: a.stateKey,
+        context: a.snapshot?.context,
+      })),
+      decisions: this.decisions,
+    };
+  }
+
+  // ---- agents -------------------------------------------------------------
+
+  private start(index: number): void {
+    this.pendingStarts--;
+    const a = this.agents[index] as AgentRuntime;
+    if (a.status !== 'pending') return; // crashed before it started
+    const startSeq = this.rec(Kind.start, index, NONE, NONE, NONE, NONE, undefined);
+    this.boot(a, startSeq);
+  }
+
+  /** Builds the agent's initial snapshot (running its entry actions) and marks it up. */
+  private boot(a: AgentRuntime, cause: number): void {
+    a.status = 'up';
+    a.timers = null;
+    if (!a.decided) this.undecidedUp++;
+    const input = a.restored === undefined ? a.input : { ...a.input, restored: a.restored };
+    this.enter(a, cause);
+    let snapshot: AnyMachineSnapshot;
+    try {
+      snapshot = a.machine.getInitialSnapshot(this.scope as never, input) as AnyMachineSnapshot;
+    } finally {
+      this.leave();
+    }
+    this.settle(a, snapshot, cause, true);
+  }
+
+  private enter(a: AgentRuntime, cause: number): void {
+    this.current = a;
+    this.cause = cause;
+    bindAgentStream(a.stream);
+  }
+
+  private leave(): void {
+    bindAgentStream(null);
+  }
+
+  /** Feeds `event` to agent `a`; `cause` is the record that brought it. */
+  private stepAgent(a: AgentRuntime, event: EventObject, cause: number): void {
+    this.enter(a, cause);
+    let snapshot: AnyMachineSnapshot;
+    try {
+      snapshot = a.machine.transition(a.snapshot as AnyMachineSnapshot, event, this.scope as never) as AnyMachineSnapshot;
+    } catch (err) {
+      this.shared.discard();
+      this.fail(`agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`);
+    } finally {
+      this.leave();
+    }
+    this.settle(a, snapshot, cause, false);
+  }
+
+  /** Stores the new snapshot, records a state change, then runs the step's effects. */
+  private settle(a: AgentRuntime, snapshot: AnyMachineSnapshot, cause: number, initial: boolean): void {
+    if (snapshot.status === 'error') {
+      this.shared.discard();
+      const err = snapshot.error as Error | undefined;
+      this.fail(`agent ${a.id} (${a.protocol.name}) failed: ${err?.message ?? String(err)}`);
+    }
+    const previous = a.snapshot;
+    a.snapshot = snapshot;
+    // Flat machines keep the same string value when the state stays: skip the key then.
+    const key =
+      initial || previous === null || snapshot.value !== previous.value ? stateKeyOf(snapshot) : a.stateKey;
+    if (initial || key !== a.stateKey) {
+      a.stateKey = key;
+      this.rec(Kind.state, a.index, NONE, NONE, cause, NONE, key);
+    }
+    this.current = a;
+    this.cause = cause;
+    bindAgentStream(a.stream);
+    try {
+      this.shared.flush();
+    } finally {
+      bindAgentStream(null);
+      this.current = null;
+    }
+  }
+
+  // ---- effects -------------------------------------------------------------
+
+  private effect(e: Effect): void {
+    const a = this.currentAgent();
+    switch (e.type) {
+      case 'parley.send': {
+        const target = this.agentIndex.get(e.to);
+        if (target === undefined) this.fail(`agent ${a.id} sent ${e.message.type} to unknown agent "${e.to}"`);
+        this.send(a, target, e.message);
+        break;
+      }
+      case 'parley.broadcast':
+        for (let t = 0; t < this.agents.length; t++) {
+          if (t !== a.index || e.self) this.send(a, t, e.message);
+        }
+        break;
+      case 'parley.timer.set':
+        this.setTimer(a, e.name, e.ticks, { type: e.name });
+        break;
+      case 'parley.timer.cancel':
+        this.cancelTimer(a, e.name);
+        break;
+      case 'parley.decide': {
+        const seq = this.rec(Kind.decide, a.index, NONE, NONE, this.cause, NONE, e.value);
+        this.decisions.push({ agent: a.id, value: e.value, tick: this.tick, seq });
+        if (!a.decided) {
+          a.decided = true;
+          this.undecidedUp--;
+        }
+        break;
+      }
+      case 'parley.note':
+        this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, e.data);
+        break;
+      default:
+        this.fail(
+          `agent ${a.id} emitted unknown effect ${JSON.stringify((e as { type: unknown }).type)}; use the constructors in sim/effects.ts`,
+        );
+    }
+  }
+
+  private send(a: AgentRuntime, target: number, message: Message): void {
+    const source = a.index;
+    const msg = this.messagesSent++;
+    const sendSeq = this.rec(Kind.send, source, target, msg, this.cause, NONE, message);
+    const link = this.network.link(source, target);
+    const spec = link.spec;
+    const s = link.stream;
+    // Always four draws, so one parameter's value never shifts another's draws.
+    const uDrop = s.next();
+    const uDup = s.next();
+    const uLatency = s.next();
+    const uLatencyDup = s.next();
+    let reason: string | undefined;
+    if (a.sendOmitRatio > 0 && (a.omissionStream as NonNullable<typeof a.omissionStream>).next() < a.sendOmitRatio) {
+      reason = 'omission';
+    } else if (this.partitions.active > 0 && this.partitions.isCut(source, target)) {
+      reason = 'partition';
+    } else if (uDrop < spec.dropRatio) {
+      reason = 'loss';
+    }
+    if (reason !== undefined) {
+      this.rec(Kind.drop, source, target, msg, sendSeq, NONE, reason);
+      return;
+    }
+    const event = { ...message, from: a.id };
+    this.enqueueCopy(link, sampleLatency(spec.latency, uLatency), source, target, msg, sendSeq, event);
+    if (uDup < spec.duplicateRatio) {
+      const dupSeq = this.rec(Kind.duplicate, source, target, msg, sendSeq, NONE, undefined);
+      this.enqueueCopy(link, sampleLatency(spec.latency, uLatencyDup), source, target, msg, dupSeq, event);
+    }
+  }
+
+  private enqueueCopy(
+    link: LinkState,
+    latency: number,
+    source: number,
+    target: number,
+    msg: number,
+    cause: number,
+    event: EventObject,
+  ): void {
+    const spec = link.spec;
+    if (spec.inFlightMax > 0 && link.inFlight >= spec.inFlightMax) {
+      this.rec(Kind.drop, source, target, msg, cause, NONE, 'overflow');
+      return;
+    }
+    let tick = this.tick + latency;
+    if (spec.fifo && tick < link.deliveryTickLast) tick = link.deliveryTickLast;
+    if (tick > link.deliveryTickLast) link.deliveryTickLast = tick;
+    link.inFlight++;
+    this.push(tick, EV_DELIVER, target, source, msg, cause, event, link);
+  }
+
+  private deliver(ev: SimEvent): void {
+    (ev.link as LinkState).inFlight--;
+    const target = this.agents[ev.agent] as AgentRuntime;
+    let reason: string | undefined;
+    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) reason = 'partition';
+    else if (target.status !== 'up') reason = 'crashed';
+    else if (target.receiveOmitRatio > 0 && (target.omissionStream as NonNullable<typeof target.omissionStream>).next() < target.receiveOmitRatio)
+      reason = 'omission';
+    if (reason !== undefined) {
+      this.rec(Kind.drop, ev.peer, ev.agent, ev.ref, ev.cause, NONE, reason);
+      return;
+    }
+    const seq = this.rec(Kind.deliver, ev.agent, ev.peer, ev.ref, ev.cause, NONE, undefined);
+    this.stepAgent(target, ev.payload as EventObject, seq);
+  }
+
+  // ---- timers ---------------------------------------------------------------
+
+  private scheduleDelayed(event: EventObject, delay: number, id: string | undefined): void {
+    const a = this.currentAgent();
+    this.setTimer(a, id ?? `${event.type}#${this.queue.nextSeq}`, delay, event);
+  }
+
+  private setTimer(a: AgentRuntime, name: string, ticks: number, event: EventObject): void {
+    if (!Number.isSafeInteger(ticks) || ticks < 0) {
+      this.fail(`agent ${a.id} set timer "${name}" to ${String(ticks)} ticks; timers take a whole number of ticks`);
+    }
+    const delay = a.clockRate === 1 ? ticks : Math.ceil(ticks / a.clockRate);
+    const due = this.tick + delay;
+    const setSeq = this.rec(Kind.timerSet, a.index, NONE, NONE, this.cause, due, name);
+    const entry: TimerEntry = { name, event, setSeq };
+    if (a.timers === null) a.timers = new Map();
+    a.timers.set(name, entry);
+    this.push(due, EV_TIMER, a.index, NONE, NONE, setSeq, entry, null);
+  }
+
+  private cancelTimer(a: AgentRuntime, name: string): void {
+    if (a.timers?.delete(name)) this.rec(Kind.timerCancel, a.index, NONE, NONE, this.cause, NONE, name);
+  }
+
+  private fire(ev: SimEvent): void {
+    const a = this.agents[ev.agent] as AgentRuntime;
+    const entry = ev.payload as TimerEntry;
+    // A timer that was cancelled, reset, or lost in a crash is stale.
+    if (a.status !== 'up' || a.timers?.get(entry.name) !== entry) return;
+    a.timers.delete(entry.name);
+    const seq = this.rec(Kind.timerFire, a.index, NONE, NONE, entry.setSeq, NONE, entry.name);
+    this.stepAgent(a, entry.event, seq);
+  }
+
+  // ---- faults ---------------------------------------------------------------
+
+  private agentOf(id: string): AgentRuntime {
+    return this.agents[this.agentIndex.get(id) as number] as AgentRuntime;
+  }
+
+  private faultStart(f: FaultSpec, i: number): void {
+    switch (f.kind) {
+      case 'crash': {
+        const a = this.agentOf(f.agent);
+        if (a.status === 'down') return;
+        if (a.status === 'up') {
+          const keys = a.protocol.persistent;
+          a.restored = keys !== undefined && keys.length > 0 ? pick(a.snapshot?.context, keys) : undefined;
+          if (!a.decided) this.undecidedUp--;
+        }
+        a.status = 'down';
+        a.snapshot = null;
+        a.stateKey = '';
+        a.timers = null;
+        this.faultRecord.set(i, this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined));
+        break;
+      }
+      case 'partition':
+        if ('groups' in f) this.partitions.splitGroups(i, f.groups);
+        else this.partitions.splitOneWay(i, f.from, f.to);
+        this.faultRecord.set(
+          i,
+          this.rec(Kind.partition, NONE, NONE, NONE, NONE, NONE, 'groups' in f ? { groups: f.groups } : { from: f.from, to: f.to }),
+        );
+        break;
+      case 'omission': {
+        const a = this.agentOf(f.agent);
+        a.sendOmitRatio = f.sendRatio ?? 0;
+        a.receiveOmitRatio = f.receiveRatio ?? 0;
+        a.omissionStream ??= deriveStream(this.seed, `omission/${a.id}`);
+        this.faultRecord.set(
+          i,
+          this.rec(Kind.omission, a.index, NONE, NONE, NONE, NONE, {
+            sendRatio: a.sendOmitRatio,
+            receiveRatio: a.receiveOmitRatio,
+          }),
+        );
+        break;
+      }
+      case 'skew': {
+        const a = this.agentOf(f.agent);
+        a.clockRate = f.rate;
+        this.faultRecord.set(i, this.rec(Kind.skew, a.index, NONE, NONE, NONE, NONE, { rate: f.rate }));
+        break;
+      }
+    }
+  }
+
+  private faultEnd(f: FaultSpec, i: number): void {
+    const cause = this.faultRecord.get(i) ?? NONE;
+    switch (f.kind) {
+      case 'crash': {
+        const a = this.agentOf(f.agent);
+        if (a.status !== 'down') return;
+        const seq = this.rec(Kind.restart, a.index, NONE, NONE, cause, NONE, undefined);
+        this.boot(a, seq);
+        break;
+      }
+      case 'partition':
+        this.partitions.heal(i);
+        this.rec(Kind.heal, NONE, NONE, NONE, cause, NONE, undefined);
+        break;
+      case 'omission': {
+        const a = this.agentOf(f.agent);
+        a.sendOmitRatio = 0;
+        a.receiveOmitRatio = 0;
+        this.rec(Kind.omissionEnd, a.index, NONE, NONE, cause, NONE, undefined);
+        break;
+      }
+      case 'skew': {
+        const a = this.agentOf(f.agent);
+        a.clockRate = 1;
+        this.rec(Kind.skewEnd, a.index, NONE, NONE, cause, NONE, undefined);
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * A new run of `scenario` with root seed `options.seed`. Validates the
+ * scenario (throws ScenarioError listing every problem). Pure apart from the
+ * returned object's own state.
+ */
+export function createSimulation(scenario: Scenario, options: SimulationOptions): Simulation {
+  checkSeed(options.seed);
+  assertValidScenario(scenario);
+  return new Engine(scenario, options.seed, options.record ?? true);
+}
+
+/** Runs `scenario` with `seed` to its stop and returns the outcome. */
+export function runScenario(scenario: Scenario, options: SimulationOptions): RunResult {
+  return createSimulation(scenario, options).run();
+}

@@ -1,0 +1,188 @@
+/**
+ * What a run is made of, as plain data plus protocol machines: the scenario
+ * as TypeScript objects. The YAML format (sim/scenario/) produces this shape.
+ * Every field has a default and a unit in its name.
+ */
+import type { AnyStateMachine } from 'xstate';
+
+/** A JSON value: what messages, decisions and notes may hold. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A protocol: one xstate v5 machine and what survives a crash. */
+export interface Protocol {
+  /** Name used in scenario files and trace manifests. */
+  readonly name: string;
+  /** The agent's behaviour: an xstate v5 machine whose input is an `AgentInput`. */
+  readonly machine: AnyStateMachine;
+  /**
+   * Context keys kept across a crash (stable storage). On restart they come
+   * back in `input.restored`; everything else starts afresh.
+   */
+  readonly persistent?: readonly string[];
+}
+
+/** What the engine passes to an agent's machine as `input`. */
+export interface AgentInput {
+  readonly id: string;
+  /** Position of the agent in the scenario's agent list, from 0. */
+  readonly index: number;
+  /** Ids of every other agent, in scenario order. */
+  readonly peers: readonly string[];
+  readonly params: Readonly<Record<string, Json>>;
+  /** After a restart: the persistent context keys as they were at the crash. */
+  readonly restored?: Readonly<Record<string, unknown>>;
+}
+
+export interface AgentSpec {
+  readonly id: string;
+  readonly protocol: Protocol;
+  readonly params?: Readonly<Record<string, Json>>;
+}
+
+/** Latency of one message copy on a link, in whole ticks. */
+export type Latency =
+  | { readonly kind: 'constant'; readonly ticks: number }
+  /** Every integer in [ticksMin, ticksMax] equally likely. */
+  | { readonly kind: 'uniform'; readonly ticksMin: number; readonly ticksMax: number }
+  /**
+   * ticksMin plus a geometric number of ticks with mean ticksMean (the
+   * discrete exponential: P(extra >= k) = (ticksMean / (ticksMean + 1))^k),
+   * capped at ticksCap.
+   */
+  | {
+      readonly kind: 'exponential';
+      readonly ticksMin?: number;
+      readonly ticksMean: number;
+      readonly ticksCap?: number;
+    }
+  /**
+   * floor of a Pareto draw with scale ticksMin and shape alpha:
+   * P(latency >= k) = (ticksMin / k)^alpha for integers k >= ticksMin; capped at ticksCap.
+   */
+  | {
+      readonly kind: 'pareto';
+      readonly ticksMin: number;
+      readonly alpha: number;
+      readonly ticksCap?: number;
+    };
+
+/** How one directed link treats messages. */
+export interface LinkSpec {
+  /** Probability that a message copy is lost. */
+  readonly dropRatio: number;
+  /** Probability that a sent message is delivered twice (two independent latencies). */
+  readonly duplicateRatio: number;
+  readonly latency: Latency;
+  /**
+   * Deliver in send order on this link. Without it, latency jitter reorders
+   * messages; with it, a copy is never delivered before an earlier one.
+   */
+  readonly fifo: boolean;
+  /**
+   * Most copies in flight on the link at once, 0 for no limit. A copy sent
+   * while the link is full is dropped (tail drop, reason `overflow`).
+   */
+  readonly inFlightMax: number;
+}
+
+export interface LinkOverride extends Partial<LinkSpec> {
+  readonly source: string;
+  readonly target: string;
+}
+
+export interface NetworkSpec {
+  /** Applied to every link not overridden. */
+  readonly defaults?: Partial<LinkSpec>;
+  /** Per directed link; fields left out take the defaults. */
+  readonly links?: readonly LinkOverride[];
+}
+
+/**
+ * Faults on a schedule. Windows are half-open: [tickStart, tickEnd).
+ * A fault without tickEnd lasts to the end of the run.
+ */
+export type FaultSpec =
+  /** The agent stops; in-flight messages to it are lost; at tickRestart it starts again. */
+  | { readonly kind: 'crash'; readonly agent: string; readonly tick: number; readonly tickRestart?: number }
+  /**
+   * Symmetric partition: links between different groups carry nothing.
+   * Agents named in no group form one more group together.
+   */
+  | {
+      readonly kind: 'partition';
+      readonly groups: readonly (readonly string[])[];
+      readonly tickStart: number;
+      readonly tickEnd?: number;
+    }
+  /** Asymmetric partition: messages from `from` to `to` are lost; the reverse direction works. */
+  | {
+      readonly kind: 'partition';
+      readonly from: readonly string[];
+      readonly to: readonly string[];
+      readonly tickStart: number;
+      readonly tickEnd?: number;
+    }
+  /** The agent loses each message it sends (sendRatio) or receives (receiveRatio). */
+  | {
+      readonly kind: 'omission';
+      readonly agent: string;
+      readonly sendRatio?: number;
+      readonly receiveRatio?: number;
+      readonly tickStart: number;
+      readonly tickEnd?: number;
+    }
+  /**
+   * The agent's clock runs at `rate` local ticks per real tick: a timer of d
+   * ticks set while the skew holds fires after ceil(d / rate) real ticks.
+   */
+  | {
+      readonly kind: 'skew';
+      readonly agent: string;
+      readonly rate: number;
+      readonly tickStart: number;
+      readonly tickEnd?: number;
+    };
+
+export interface Limits {
+  /** The run stops before processing an event later than this tick. */
+  readonly ticksMax: number;
+  /** The run stops after processing this many events. */
+  readonly eventsMax: number;
+  /** The run stops when more events than this are pending. */
+  readonly queueMax: number;
+  /** The run stops when the trace holds this many records. */
+  readonly recordsMax: number;
+  /** Stop as soon as every agent that is up has decided. */
+  readonly untilAllDecided: boolean;
+}
+
+export interface Scenario {
+  readonly name: string;
+  readonly agents: readonly AgentSpec[];
+  readonly network?: NetworkSpec;
+  readonly faults?: readonly FaultSpec[];
+  readonly limits?: Partial<Limits>;
+  /** Parameters the scenario was built from (overrides, sweep point): kept in the manifest. */
+  readonly params?: Readonly<Record<string, Json>>;
+}
+
+export const LINK_DEFAULTS: LinkSpec = {
+  dropRatio: 0,
+  duplicateRatio: 0,
+  latency: { kind: 'constant', ticks: 1 },
+  fifo: false,
+  inFlightMax: 0,
+};
+
+export const LIMITS_DEFAULTS: Limits = {
+  ticksMax: 1_000_000,
+  eventsMax: 10_000_000,
+  queueMax: 1_000_000,
+  recordsMax: 20_000_000,
+  untilAllDecided: false,
+};
+
+/** Most agents in one run. */
+export const AGENTS_MAX = 100_000;
+/** Largest tick: ticks are stored as 32-bit integers in the trace. */
+export const TICK_MAX = 2 ** 31 - 1;

@@ -1,0 +1,293 @@
+/**
+ * The trace: one append-only journal of everything that happened in a run,
+ * the single source of truth for checkers, the visualizer and golden tests.
+ * Records live in typed-array columns (about 25 bytes each plus any payload)
+ * and are written as JSONL: a manifest line, one line per record, and an end
+ * line whose hash is the SHA-256 of every line before it.
+ */
+import { Sha256 } from './hash.ts';
+import type { Json } from './spec.ts';
+
+/** Record kinds, in the order of their numeric codes. */
+export const KIND_NAMES = [
+  'start',
+  'send',
+  'drop',
+  'duplicate',
+  'deliver',
+  'timer.set',
+  'timer.fire',
+  'timer.cancel',
+  'state',
+  'decide',
+  'note',
+  'crash',
+  'restart',
+  'partition',
+  'heal',
+  'omission',
+  'omission.end',
+  'skew',
+  'skew.end',
+] as const;
+
+export type KindName = (typeof KIND_NAMES)[number];
+
+/** Numeric codes of the record kinds (columns hold these). */
+export const Kind = {
+  start: 0,
+  send: 1,
+  drop: 2,
+  duplicate: 3,
+  deliver: 4,
+  timerSet: 5,
+  timerFire: 6,
+  timerCancel: 7,
+  state: 8,
+  decide: 9,
+  note: 10,
+  crash: 11,
+  restart: 12,
+  partition: 13,
+  heal: 14,
+  omission: 15,
+  omissionEnd: 16,
+  skew: 17,
+  skewEnd: 18,
+} as const;
+
+/** Why a message copy was lost (the `data` of a drop record). */
+export type DropReason = 'loss' | 'partition' | 'crashed' | 'omission' | 'overflow';
+
+/** Why a run stopped. */
+export type StopReason =
+  | 'quiescent'
+  | 'allDecided'
+  | 'ticksMax'
+  | 'eventsMax'
+  | 'queueMax'
+  | 'recordsMax';
+
+/** One record, as read back. Absent fields are omitted. */
+export interface TraceRecord {
+  /** Position in the trace, from 0; also the record's id. */
+  readonly seq: number;
+  readonly tick: number;
+  readonly kind: KindName;
+  /** The agent the record is about (sender of a send or drop, receiver of a delivery). */
+  readonly agent?: string;
+  /** The other end of a message: receiver of a send or drop, sender of a delivery. */
+  readonly peer?: string;
+  /** Message id: the same for the send, its duplicate, drops and deliveries. */
+  readonly msg?: number;
+  /** seq of the record that caused this one. */
+  readonly cause?: number;
+  /** timer.set: the tick the timer is due. */
+  readonly at?: number;
+  readonly data?: Json;
+}
+
+/** What a run is: scenario, parameters, seed and parley version. */
+export interface Manifest {
+  readonly parley: string;
+  readonly format: number;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly params: Readonly<Record<string, Json>>;
+  /** The scenario as data (protocols by name). */
+  readonly spec: Json;
+}
+
+export const TRACE_FORMAT = 1;
+
+const NONE = -1;
+
+export class Trace {
+  private capacity = 1024;
+  private n = 0;
+  private tickCol = new Int32Array(this.capacity);
+  private kindCol = new Uint8Array(this.capacity);
+  private agentCol = new Int32Array(this.capacity);
+  private peerCol = new Int32Array(this.capacity);
+  private msgCol = new Int32Array(this.capacity);
+  private causeCol = new Int32Array(this.capacity);
+  private atCol = new Int32Array(this.capacity);
+  private dataCol = new Int32Array(this.capacity);
+  private readonly values: unknown[] = [];
+  private hashCache: string | undefined;
+  /** Set by the engine when the run stops. */
+  stop: { reason: StopReason; tick: number } | undefined;
+
+  constructor(
+    readonly manifest: Manifest,
+    /** Agent ids by index, to name agents in records. */
+    readonly agentIds: readonly string[],
+  ) {}
+
+  get length(): number {
+    return this.n;
+  }
+
+  /**
+   * Appends a record and returns its seq. `agent`, `peer`, `msg`, `cause`,
+   * `at` take -1 for absent; `data` undefined for absent.
+   */
+  append(
+    tick: number,
+    kind: number,
+    agent: number,
+    peer: number,
+    msg: number,
+    cause: number,
+    at: number,
+    data: unknown,
+  ): number {
+    const i = this.n;
+    if (i === this.capacity) this.grow();
+    this.tickCol[i] = tick;
+    this.kindCol[i] = kind;
+    this.agentCol[i] = agent;
+    this.peerCol[i] = peer;
+    this.msgCol[i] = msg;
+    this.causeCol[i] = cause;
+    this.atCol[i] = at;
+    if (data === undefined) {
+      this.dataCol[i] = NONE;
+    } else {
+      this.dataCol[i] = this.values.length;
+      this.values.push(data);
+    }
+    this.n = i + 1;
+    this.hashCache = undefined;
+    return i;
+  }
+
+  private grow(): void {
+    const c = this.capacity * 2;
+    const g = <T extends Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(c);
+      next.set(old);
+      return next;
+    };
+    this.tickCol = g(this.tickCol, (k) => new Int32Array(k));
+    this.kindCol = g(this.kindCol, (k) => new Uint8Array(k));
+    this.agentCol = g(this.agentCol, (k) => new Int32Array(k));
+    this.peerCol = g(this.peerCol, (k) => new Int32Array(k));
+    this.msgCol = g(this.msgCol, (k) => new Int32Array(k));
+    this.causeCol = g(this.causeCol, (k) => new Int32Array(k));
+    this.atCol = g(this.atCol, (k) => new Int32Array(k));
+    this.dataCol = g(this.dataCol, (k) => new Int32Array(k));
+    this.capacity = c;
+  }
+
+  /** Column accessors for fast readers (checkers, the visualizer). */
+  tickOf(seq: number): number {
+    return this.tickCol[seq] as number;
+  }
+  kindOf(seq: number): number {
+    return this.kindCol[seq] as number;
+  }
+  agentOf(seq: number): number {
+    return this.agentCol[seq] as number;
+  }
+  causeOf(seq: number): number {
+    return this.causeCol[seq] as number;
+  }
+
+  /** Record `seq` as an object. */
+  record(seq: number): TraceRecord {
+    if (seq < 0 || seq >= this.n) throw new RangeError(`no record ${seq} in a trace of ${this.n}`);
+    const r: {
+      seq: number;
+      tick: number;
+      kind: KindName;
+      agent?: string;
+      peer?: string;
+      msg?: number;
+      cause?: number;
+      at?: number;
+      data?: Json;
+    } = {
+      seq,
+      tick: this.tickCol[seq] as number,
+      kind: KIND_NAMES[this.kindCol[seq] as number] as KindName,
+    };
+    const agent = this.agentCol[seq] as number;
+    if (agent !== NONE) r.agent = this.agentIds[agent] as string;
+    const peer = this.peerCol[seq] as number;
+    if (peer !== NONE) r.peer = this.agentIds[peer] as string;
+    const msg = this.msgCol[seq] as number;
+    if (msg !== NONE) r.msg = msg;
+    const cause = this.causeCol[seq] as number;
+    if (cause !== NONE) r.cause = cause;
+    const at = this.atCol[seq] as number;
+    if (at !== NONE) r.at = at;
+    const d = this.dataCol[seq] as number;
+    if (d !== NONE) r.data = this.values[d] as Json;
+    return r;
+  }
+
+  /** Every record, in order. */
+  *records(): IterableIterator<TraceRecord> {
+    for (let i = 0; i < this.n; i++) yield this.record(i);
+  }
+
+  /** The manifest line (no newline). */
+  headerLine(): string {
+    return JSON.stringify({ type: 'manifest', ...this.manifest });
+  }
+
+  /** Record `seq` as one JSONL line (no newline). */
+  recordLine(seq: number): string {
+    return JSON.stringify(this.record(seq));
+  }
+
+  /** SHA-256 (hex) of the manifest line and every record line, each ending in "\n". */
+  hash(): string {
+    if (this.hashCache !== undefined) return this.hashCache;
+    const h = new Sha256();
+    h.updateString(`${this.headerLine()}\n`);
+    // Batch lines so the encoder runs on larger strings.
+    let batch = '';
+    for (let i = 0; i < this.n; i++) {
+      batch += `${this.recordLine(i)}\n`;
+      if (batch.length > 65536) {
+        h.updateString(batch);
+        batch = '';
+      }
+    }
+    if (batch.length > 0) h.updateString(batch);
+    this.hashCache = h.digestHex();
+    return this.hashCache;
+  }
+
+  /** The end line: record count, why and when the run stopped, and the hash. */
+  endLine(): string {
+    return JSON.stringify({
+      type: 'end',
+      records: this.n,
+      stop: this.stop?.reason ?? null,
+      tick: this.stop?.tick ?? null,
+      hash: this.hash(),
+    });
+  }
+
+  /** Every line of the JSONL file, each without its newline. */
+  *lines(): IterableIterator<string> {
+    yield this.headerLine();
+    for (let i = 0; i < this.n; i++) yield this.recordLine(i);
+    yield this.endLine();
+  }
+
+  /** The whole JSONL file as one string (small traces; stream `lines()` for large ones). */
+  toJSONL(): string {
+    let out = '';
+    for (const line of this.lines()) out += `${line}\n`;
+    return out;
+  }
+
+  /** Bytes held by the columns (payload values not counted). */
+  get columnBytes(): number {
+    return this.capacity * (7 * 4 + 1);
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Checks a scenario object before a run: every problem at once, each with the
+ * dotted path of the offending value. The YAML loader (sim/scenario/) adds
+ * file positions on top; this layer guards the engine from bad objects.
+ */
+import { AGENTS_MAX, type FaultSpec, type Latency, type LinkSpec, type Scenario, TICK_MAX } from './spec.ts';
+
+export interface Problem {
+  /** Dotted path of the value, e.g. `network.defaults.dropRatio` or `faults.2.agent`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Thrown when a scenario is invalid; `problems` lists every one found. */
+export class ScenarioError extends Error {
+  constructor(
+    readonly scenario: string,
+    readonly problems: readonly Problem[],
+  ) {
+    super(
+      `scenario "${scenario}" is invalid:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+    );
+    this.name = 'ScenarioError';
+  }
+}
+
+const isInt = (x: unknown): x is number => Number.isSafeInteger(x);
+
+/** Every problem in `scenario`, empty when it is valid. Pure. */
+export function scenarioProblems(scenario: Scenario): Problem[] {
+  const problems: Problem[] = [];
+  const bad = (path: string, message: string) => problems.push({ path, message });
+  const ratio = (path: string, x: unknown) => {
+    if (x !== undefined && !(typeof x === 'number' && x >= 0 && x <= 1))
+      bad(path, `must be a probability from 0 to 1, got ${String(x)}`);
+  };
+  const ticks = (path: string, x: unknown, required: boolean) => {
+    if (x === undefined) {
+      if (required) bad(path, 'is required');
+      return;
+    }
+    if (!isInt(x) || x < 0 || x > TICK_MAX)
+      bad(path, `must be a whole number of ticks from 0 to ${TICK_MAX}, got ${String(x)}`);
+  };
+
+  if (typeof scenario.name !== 'string' || scenario.name.length === 0)
+    bad('name', 'must be a non-empty string');
+  const ids = new Set<string>();
+  if (!Array.isArray(scenario.agents) || scenario.agents.length === 0) {
+    bad('agents', 'must list at least one agent');
+  } else if (scenario.agents.length > AGENTS_MAX) {
+    bad('agents', `at most ${AGENTS_MAX} agents, got ${scenario.agents.length}`);
+  } else {
+    scenario.agents.forEach((a, i) => {
+      if (typeof a.id !== 'string' || a.id.length === 0) bad(`agents.${i}.id`, 'must be a non-empty string');
+      else if (ids.has(a.id)) bad(`agents.${i}.id`, `duplicate agent id "${a.id}"`);
+      else ids.add(a.id);
+      if (!a.protocol || typeof a.protocol.machine?.transition !== 'function')
+        bad(`agents.${i}.protocol`, 'must be a protocol with an xstate machine');
+    });
+  }
+  const agent = (path: string, id: unknown) => {
+    if (typeof id !== 'string' || !ids.has(id)) bad(path, `unknown agent ${JSON.stringify(id)}`);
+  };
+
+  const latency = (path: string, l: Latency | undefined) => {
+    if (l === undefined) return;
+    switch (l.kind) {
+      case 'constant':
+        ticks(`${path}.ticks`, l.ticks, true);
+        break;
+      case 'uniform':
+        ticks(`${path}.ticksMin`, l.ticksMin, true);
+        ticks(`${path}.ticksMax`, l.ticksMax, true);
+        if (isInt(l.ticksMin) && isInt(l.ticksMax) && l.ticksMax < l.ticksMin)
+          bad(`${path}.ticksMax`, `must be at least ticksMin (${l.ticksMin})`);
+        break;
+      case 'exponential':
+        ticks(`${path}.ticksMin`, l.ticksMin, false);
+        ticks(`${path}.ticksCap`, l.ticksCap, false);
+        if (!(typeof l.ticksMean === 'number' && l.ticksMean >= 0 && Number.isFinite(l.ticksMean)))
+          bad(`${path}.ticksMean`, `must be a non-negative number, got ${String(l.ticksMean)}`);
+        break;
+      case 'pareto':
+        ticks(`${path}.ticksCap`, l.ticksCap, false);
+        if (!(isInt(l.ticksMin) && l.ticksMin >= 1))
+          bad(`${path}.ticksMin`, `must be a whole number of ticks of at least 1, got ${String(l.ticksMin)}`);
+        if (!(typeof l.alpha === 'number' && l.alpha > 0 && Number.isFinite(l.alpha)))
+          bad(`${path}.alpha`, `must be a positive number, got ${String(l.alpha)}`);
+        break;
+      default:
+        bad(
+          `${path}.kind`,
+          `unknown latency kind ${JSON.stringify((l as { kind: unknown }).kind)}; use constant, uniform, exponential or pareto`,
+        );
+    }
+  };
+  const link = (path: string, l: Partial<LinkSpec> | undefined) => {
+    if (l === undefined) return;
+    ratio(`${path}.dropRatio`, l.dropRatio);
+    ratio(`${path}.duplicateRatio`, l.duplicateRatio);
+    latency(`${path}.latency`, l.latency);
+    if (l.fifo !== undefined && typeof l.fifo !== 'boolean') bad(`${path}.fifo`, 'must be true or false');
+    if (l.inFlightMax !== undefined && !(isInt(l.inFlightMax) && l.inFlightMax >= 0))
+      bad(`${path}.inFlightMax`, `must be a whole number, 0 for no limit, got ${String(l.inFlightMax)}`);
+  };
+  link('network.defaults', scenario.network?.defaults);
+  scenario.network?.links?.forEach((l, i) => {
+    agent(`network.links.${i}.source`, l.source);
+    agent(`network.links.${i}.target`, l.target);
+    link(`network.links.${i}`, l);
+  });
+
+  scenario.faults?.forEach((f: FaultSpec, i) => {
+    const p = `faults.${i}`;
+    const window = (start: number, end: number | undefined) => {
+      ticks(`${p}.tickStart`, start, true);
+      ticks(`${p}.tickEnd`, end, false);
+      if (isInt(start) && isInt(end) && end <= start) bad(`${p}.tickEnd`, `must be after tickStart (${start})`);
+    };
+    switch (f.kind) {
+      case 'crash':
+        agent(`${p}.agent`, f.agent);
+        ticks(`${p}.tick`, f.tick, true);
+        ticks(`${p}.tickRestart`, f.tickRestart, false);
+        if (isInt(f.tick) && isInt(f.tickRestart) && f.tickRestart <= f.tick)
+          bad(`${p}.tickRestart`, `must be after tick (${f.tick})`);
+        break;
+      case 'partition':
+        window(f.tickStart, f.tickEnd);
+        if ('groups' in f) {
+          f.groups.forEach((g, gi) => {
+            g.forEach((a, ai) => agent(`${p}.groups.${gi}.${ai}`, a));
+          });
+        } else {
+          f.from.forEach((a, ai) => agent(`${p}.from.${ai}`, a));
+          f.to.forEach((a, ai) => agent(`${p}.to.${ai}`, a));
+        }
+        break;
+      case 'omission':
+        agent(`${p}.agent`, f.agent);
+        window(f.tickStart, f.tickEnd);
+        ratio(`${p}.sendRatio`, f.sendRatio);
+        ratio(`${p}.receiveRatio`, f.receiveRatio);
+        break;
+      case 'skew':
+        agent(`${p}.agent`, f.agent);
+        window(f.tickStart, f.tickEnd);
+        if (!(typeof f.rate === 'number' && f.rate > 0 && Number.isFinite(f.rate)))
+          bad(`${p}.rate`, `must be a positive number of local ticks per tick, got ${String(f.rate)}`);
+        break;
+      default:
+        bad(
+          `${p}.kind`,
+          `unknown fault kind ${JSON.stringify((f as { kind: unknown }).kind)}; use crash, partition, omission or skew`,
+        );
+    }
+  });
+
+  const l = scenario.limits;
+  if (l !== undefined) {
+    for (const key of ['ticksMax', 'eventsMax', 'queueMax', 'recordsMax'] as const) {
+      const x = l[key];
+      if (x !== undefined && !(isInt(x) && x >= 1)) bad(`limits.${key}`, `must be a whole number of at least 1, got ${String(x)}`);
+    }
+    if (isInt(l.ticksMax) && l.ticksMax > TICK_MAX) bad('limits.ticksMax', `must be at most ${TICK_MAX}`);
+  }
+  return problems;
+}
+
+/** Throws a ScenarioError listing every problem, unless `scenario` is valid. */
+export function assertValidScenario(scenario: Scenario): void {
+  const problems = scenarioProblems(scenario);
+  if (problems.length > 0) throw new ScenarioError(String(scenario.name), problems);
+}
