@@ -27,7 +27,9 @@ function main(argv: readonly string[]): number {
       process.stdout.write(`${PARLEY_VERSION}\n`);
       return 0;
     default:
-      process.stderr.write(`parley: unknown command "${command}"; run \`npx parley help\` for the list\n`);
+      process.stderr.write(
+        `parley: unknown command "${command}"; run \`npx parley help\` for the list\n`,
+      );
       return 2;
   }
 }

@@ -8,7 +8,9 @@ const path = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
 if (existsSync(path)) process.exit(0);
 
 if (typeof process.getuid === 'function' && process.getuid() === 0) {
-  console.error(`parley: ${path} is missing; installing Debian's chromium package (about a minute)…`);
+  console.error(
+    `parley: ${path} is missing; installing Debian's chromium package (about a minute)…`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });

@@ -79,6 +79,10 @@ export class SharedScope {
       sessionId: 'agent',
       send: refuse('sending to self through xstate (use raise)'),
       getSnapshot: refuse('reading an actor snapshot'),
+      // Child actors reach the system through their parent: refuse them here.
+      get system(): never {
+        return handlers.unsupported('invoking or spawning actors');
+      },
     };
     const system = {
       _bookId: () => `x:${this.bookId++}`,
@@ -91,8 +95,13 @@ export class SharedScope {
       _sendInspectionEvent: () => {},
       _relay: refuse('sending events to other actors (send through the simulated network)'),
       scheduler: {
-        schedule: (_source: unknown, _target: unknown, event: EventObject, delay: number, id: string | undefined) =>
-          handlers.schedule(event, delay, id),
+        schedule: (
+          _source: unknown,
+          _target: unknown,
+          event: EventObject,
+          delay: number,
+          id: string | undefined,
+        ) => handlers.schedule(event, delay, id),
         cancel: (_source: unknown, id: string) => handlers.cancel(id),
         cancelAll: () => {},
       },
@@ -112,7 +121,11 @@ export class SharedScope {
       system,
       stopChild: refuse('stopping child actors'),
       emit: (e: Effect) => handlers.effect(e),
-      actionExecutor: (action: { exec?: (info: unknown, params: unknown) => void; info: unknown; params: unknown }) => {
+      actionExecutor: (action: {
+        exec?: (info: unknown, params: unknown) => void;
+        info: unknown;
+        params: unknown;
+      }) => {
         if (action.exec !== undefined) action.exec(action.info, action.params);
       },
     };

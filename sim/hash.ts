@@ -64,7 +64,9 @@ export class Sha256 {
   /** Finishes and returns the digest as 64 lowercase hex digits. The hasher is spent. */
   digestHex(): string {
     const bitsTotal = this.bytesTotal * 8;
-    const pad = new Uint8Array(this.blockLength < 56 ? 64 - this.blockLength : 128 - this.blockLength);
+    const pad = new Uint8Array(
+      this.blockLength < 56 ? 64 - this.blockLength : 128 - this.blockLength,
+    );
     pad[0] = 0x80;
     const view = new DataView(pad.buffer);
     view.setUint32(pad.length - 8, Math.floor(bitsTotal / 4294967296));

@@ -37,9 +37,9 @@ export {
   type AgentSpec,
   type FaultSpec,
   type Json,
+  type Latency,
   LIMITS_DEFAULTS,
   LINK_DEFAULTS,
-  type Latency,
   type Limits,
   type LinkOverride,
   type LinkSpec,
@@ -55,8 +55,8 @@ export {
   type KindName,
   type Manifest,
   type StopReason,
-  Trace,
   TRACE_FORMAT,
+  Trace,
   type TraceRecord,
 } from './trace.ts';
 export { assertValidScenario, type Problem, ScenarioError, scenarioProblems } from './validate.ts';

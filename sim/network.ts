@@ -6,7 +6,7 @@
  * parameter leaves every other draw of the run where it was.
  */
 import { deriveStream, type Stream } from './rng.ts';
-import { LINK_DEFAULTS, type Latency, type LinkSpec, type NetworkSpec } from './spec.ts';
+import { type Latency, LINK_DEFAULTS, type LinkSpec, type NetworkSpec } from './spec.ts';
 
 /** Mutable per-link state, created on the link's first message. */
 export interface LinkState {

@@ -111,7 +111,7 @@ export function checkSeed(seed: number): void {
  */
 export function deriveStream(seed: number, name: string): Stream {
   checkSeed(seed);
-  const lo = seed % TWO_POW_32 | 0;
+  const lo = (seed % TWO_POW_32) | 0;
   const hi = Math.floor(seed / TWO_POW_32) | 0;
   const h1 = mixString(fmix(lo ^ 0x5bd1e995), name);
   const h2 = mixString(fmix(hi ^ 0x27d4eb2f ^ h1), name);

@@ -11,15 +11,9 @@ import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './a
 import { bindAgentStream, type Effect, type Message } from './effects.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import { EventQueue } from './queue.ts';
-import { deriveStream, checkSeed } from './rng.ts';
-import {
-  type FaultSpec,
-  type Json,
-  LIMITS_DEFAULTS,
-  type Limits,
-  type Scenario,
-} from './spec.ts';
-import { Kind, type Manifest, type StopReason, Trace, TRACE_FORMAT } from './trace.ts';
+import { checkSeed, deriveStream } from './rng.ts';
+import { type FaultSpec, type Json, LIMITS_DEFAULTS, type Limits, type Scenario } from './spec.ts';
+import { Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
 import { assertValidScenario } from './validate.ts';
 import { PARLEY_VERSION } from './version.ts';
 
@@ -123,7 +117,11 @@ function describe(scenario: Scenario): Json {
   return JSON.parse(
     JSON.stringify({
       name: scenario.name,
-      agents: scenario.agents.map((a) => ({ id: a.id, protocol: a.protocol.name, params: a.params ?? {} })),
+      agents: scenario.agents.map((a) => ({
+        id: a.id,
+        protocol: a.protocol.name,
+        params: a.params ?? {},
+      })),
       network: scenario.network ?? {},
       faults: scenario.faults ?? [],
       limits: scenario.limits ?? {},
@@ -209,7 +207,9 @@ class Engine implements Simulation {
     this.pendingStarts = this.agents.length;
 
     // Faults first, so that a fault at tick 0 comes before the agents start.
-    scenario.faults?.forEach((f, i) => this.scheduleFault(f, i));
+    scenario.faults?.forEach((f, i) => {
+      this.scheduleFault(f, i);
+    });
     for (const a of this.agents) this.push(0, EV_START, a.index, NONE, NONE, NONE, null, null);
   }
 
@@ -226,7 +226,15 @@ class Engine implements Simulation {
     this.queue.push({ tick, seq: 0, kind, agent, peer, ref, cause, payload, link });
   }
 
-  private rec(kind: number, agent: number, peer: number, msg: number, cause: number, at: number, data: unknown): number {
+  private rec(
+    kind: number,
+    agent: number,
+    peer: number,
+    msg: number,
+    cause: number,
+    at: number,
+    data: unknown,
+  ): number {
     if (!this.record) return NONE;
     return this.trace.append(this.tick, kind, agent, peer, msg, cause, at, data);
   }
@@ -242,7 +250,8 @@ class Engine implements Simulation {
   private scheduleFault(f: FaultSpec, i: number): void {
     if (f.kind === 'crash') {
       this.push(f.tick, EV_FAULT_START, i, NONE, NONE, NONE, f, null);
-      if (f.tickRestart !== undefined) this.push(f.tickRestart, EV_FAULT_END, i, NONE, NONE, NONE, f, null);
+      if (f.tickRestart !== undefined)
+        this.push(f.tickRestart, EV_FAULT_END, i, NONE, NONE, NONE, f, null);
     } else {
       this.push(f.tickStart, EV_FAULT_START, i, NONE, NONE, NONE, f, null);
       if (f.tickEnd !== undefined) this.push(f.tickEnd, EV_FAULT_END, i, NONE, NONE, NONE, f, null);
@@ -261,7 +270,8 @@ class Engine implements Simulation {
     if (this.queue.size > limits.queueMax) return this.stop('queueMax');
     if (this.trace.length >= limits.recordsMax) return this.stop('recordsMax');
     const ev = this.queue.pop() as SimEvent;
-    if (ev.tick < this.tick) this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
+    if (ev.tick < this.tick)
+      this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
     this.tick = ev.tick;
     this.events++;
     switch (ev.kind) {
@@ -283,7 +293,8 @@ class Engine implements Simulation {
       default:
         this.fail(`unknown event kind ${ev.kind}`);
     }
-    if (limits.untilAllDecided && this.undecidedUp === 0 && this.pendingStarts === 0) this.stop('allDecided');
+    if (limits.untilAllDecided && this.undecidedUp === 0 && this.pendingStarts === 0)
+      this.stop('allDecided');
     return true;
   }
 
@@ -356,10 +367,16 @@ class Engine implements Simulation {
     this.enter(a, cause);
     let snapshot: AnyMachineSnapshot;
     try {
-      snapshot = a.machine.transition(a.snapshot as AnyMachineSnapshot, event, this.scope as never) as AnyMachineSnapshot;
+      snapshot = a.machine.transition(
+        a.snapshot as AnyMachineSnapshot,
+        event,
+        this.scope as never,
+      ) as AnyMachineSnapshot;
     } catch (err) {
       this.shared.discard();
-      this.fail(`agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`);
+      this.fail(
+        `agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`,
+      );
     } finally {
       this.leave();
     }
@@ -367,7 +384,12 @@ class Engine implements Simulation {
   }
 
   /** Stores the new snapshot, records a state change, then runs the step's effects. */
-  private settle(a: AgentRuntime, snapshot: AnyMachineSnapshot, cause: number, initial: boolean): void {
+  private settle(
+    a: AgentRuntime,
+    snapshot: AnyMachineSnapshot,
+    cause: number,
+    initial: boolean,
+  ): void {
     if (snapshot.status === 'error') {
       this.shared.discard();
       const err = snapshot.error as Error | undefined;
@@ -377,7 +399,9 @@ class Engine implements Simulation {
     a.snapshot = snapshot;
     // Flat machines keep the same string value when the state stays: skip the key then.
     const key =
-      initial || previous === null || snapshot.value !== previous.value ? stateKeyOf(snapshot) : a.stateKey;
+      initial || previous === null || snapshot.value !== previous.value
+        ? stateKeyOf(snapshot)
+        : a.stateKey;
     if (initial || key !== a.stateKey) {
       a.stateKey = key;
       this.rec(Kind.state, a.index, NONE, NONE, cause, NONE, key);
@@ -400,7 +424,8 @@ class Engine implements Simulation {
     switch (e.type) {
       case 'parley.send': {
         const target = this.agentIndex.get(e.to);
-        if (target === undefined) this.fail(`agent ${a.id} sent ${e.message.type} to unknown agent "${e.to}"`);
+        if (target === undefined)
+          this.fail(`agent ${a.id} sent ${e.message.type} to unknown agent "${e.to}"`);
         this.send(a, target, e.message);
         break;
       }
@@ -447,7 +472,10 @@ class Engine implements Simulation {
     const uLatency = s.next();
     const uLatencyDup = s.next();
     let reason: string | undefined;
-    if (a.sendOmitRatio > 0 && (a.omissionStream as NonNullable<typeof a.omissionStream>).next() < a.sendOmitRatio) {
+    if (
+      a.sendOmitRatio > 0 &&
+      (a.omissionStream as NonNullable<typeof a.omissionStream>).next() < a.sendOmitRatio
+    ) {
       reason = 'omission';
     } else if (this.partitions.active > 0 && this.partitions.isCut(source, target)) {
       reason = 'partition';
@@ -459,10 +487,26 @@ class Engine implements Simulation {
       return;
     }
     const event = { ...message, from: a.id };
-    this.enqueueCopy(link, sampleLatency(spec.latency, uLatency), source, target, msg, sendSeq, event);
+    this.enqueueCopy(
+      link,
+      sampleLatency(spec.latency, uLatency),
+      source,
+      target,
+      msg,
+      sendSeq,
+      event,
+    );
     if (uDup < spec.duplicateRatio) {
       const dupSeq = this.rec(Kind.duplicate, source, target, msg, sendSeq, NONE, undefined);
-      this.enqueueCopy(link, sampleLatency(spec.latency, uLatencyDup), source, target, msg, dupSeq, event);
+      this.enqueueCopy(
+        link,
+        sampleLatency(spec.latency, uLatencyDup),
+        source,
+        target,
+        msg,
+        dupSeq,
+        event,
+      );
     }
   }
 
@@ -491,9 +535,14 @@ class Engine implements Simulation {
     (ev.link as LinkState).inFlight--;
     const target = this.agents[ev.agent] as AgentRuntime;
     let reason: string | undefined;
-    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) reason = 'partition';
+    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent))
+      reason = 'partition';
     else if (target.status !== 'up') reason = 'crashed';
-    else if (target.receiveOmitRatio > 0 && (target.omissionStream as NonNullable<typeof target.omissionStream>).next() < target.receiveOmitRatio)
+    else if (
+      target.receiveOmitRatio > 0 &&
+      (target.omissionStream as NonNullable<typeof target.omissionStream>).next() <
+        target.receiveOmitRatio
+    )
       reason = 'omission';
     if (reason !== undefined) {
       this.rec(Kind.drop, ev.peer, ev.agent, ev.ref, ev.cause, NONE, reason);
@@ -512,7 +561,9 @@ class Engine implements Simulation {
 
   private setTimer(a: AgentRuntime, name: string, ticks: number, event: EventObject): void {
     if (!Number.isSafeInteger(ticks) || ticks < 0) {
-      this.fail(`agent ${a.id} set timer "${name}" to ${String(ticks)} ticks; timers take a whole number of ticks`);
+      this.fail(
+        `agent ${a.id} set timer "${name}" to ${String(ticks)} ticks; timers take a whole number of ticks`,
+      );
     }
     const delay = a.clockRate === 1 ? ticks : Math.ceil(ticks / a.clockRate);
     const due = this.tick + delay;
@@ -524,7 +575,8 @@ class Engine implements Simulation {
   }
 
   private cancelTimer(a: AgentRuntime, name: string): void {
-    if (a.timers?.delete(name)) this.rec(Kind.timerCancel, a.index, NONE, NONE, this.cause, NONE, name);
+    if (a.timers?.delete(name))
+      this.rec(Kind.timerCancel, a.index, NONE, NONE, this.cause, NONE, name);
   }
 
   private fire(ev: SimEvent): void {
@@ -550,7 +602,8 @@ class Engine implements Simulation {
         if (a.status === 'down') return;
         if (a.status === 'up') {
           const keys = a.protocol.persistent;
-          a.restored = keys !== undefined && keys.length > 0 ? pick(a.snapshot?.context, keys) : undefined;
+          a.restored =
+            keys !== undefined && keys.length > 0 ? pick(a.snapshot?.context, keys) : undefined;
           if (!a.decided) this.undecidedUp--;
         }
         a.status = 'down';
@@ -565,7 +618,15 @@ class Engine implements Simulation {
         else this.partitions.splitOneWay(i, f.from, f.to);
         this.faultRecord.set(
           i,
-          this.rec(Kind.partition, NONE, NONE, NONE, NONE, NONE, 'groups' in f ? { groups: f.groups } : { from: f.from, to: f.to }),
+          this.rec(
+            Kind.partition,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            NONE,
+            'groups' in f ? { groups: f.groups } : { from: f.from, to: f.to },
+          ),
         );
         break;
       case 'omission': {
@@ -585,7 +646,10 @@ class Engine implements Simulation {
       case 'skew': {
         const a = this.agentOf(f.agent);
         a.clockRate = f.rate;
-        this.faultRecord.set(i, this.rec(Kind.skew, a.index, NONE, NONE, NONE, NONE, { rate: f.rate }));
+        this.faultRecord.set(
+          i,
+          this.rec(Kind.skew, a.index, NONE, NONE, NONE, NONE, { rate: f.rate }),
+        );
         break;
       }
     }

@@ -103,7 +103,12 @@ export interface NetworkSpec {
  */
 export type FaultSpec =
   /** The agent stops; in-flight messages to it are lost; at tickRestart it starts again. */
-  | { readonly kind: 'crash'; readonly agent: string; readonly tick: number; readonly tickRestart?: number }
+  | {
+      readonly kind: 'crash';
+      readonly agent: string;
+      readonly tick: number;
+      readonly tickRestart?: number;
+    }
   /**
    * Symmetric partition: links between different groups carry nothing.
    * Agents named in no group form one more group together.

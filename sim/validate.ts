@@ -3,7 +3,14 @@
  * dotted path of the offending value. The YAML loader (sim/scenario/) adds
  * file positions on top; this layer guards the engine from bad objects.
  */
-import { AGENTS_MAX, type FaultSpec, type Latency, type LinkSpec, type Scenario, TICK_MAX } from './spec.ts';
+import {
+  AGENTS_MAX,
+  type FaultSpec,
+  type Latency,
+  type LinkSpec,
+  type Scenario,
+  TICK_MAX,
+} from './spec.ts';
 
 export interface Problem {
   /** Dotted path of the value, e.g. `network.defaults.dropRatio` or `faults.2.agent`. */
@@ -52,7 +59,8 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
     bad('agents', `at most ${AGENTS_MAX} agents, got ${scenario.agents.length}`);
   } else {
     scenario.agents.forEach((a, i) => {
-      if (typeof a.id !== 'string' || a.id.length === 0) bad(`agents.${i}.id`, 'must be a non-empty string');
+      if (typeof a.id !== 'string' || a.id.length === 0)
+        bad(`agents.${i}.id`, 'must be a non-empty string');
       else if (ids.has(a.id)) bad(`agents.${i}.id`, `duplicate agent id "${a.id}"`);
       else ids.add(a.id);
       if (!a.protocol || typeof a.protocol.machine?.transition !== 'function')
@@ -84,7 +92,10 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       case 'pareto':
         ticks(`${path}.ticksCap`, l.ticksCap, false);
         if (!(isInt(l.ticksMin) && l.ticksMin >= 1))
-          bad(`${path}.ticksMin`, `must be a whole number of ticks of at least 1, got ${String(l.ticksMin)}`);
+          bad(
+            `${path}.ticksMin`,
+            `must be a whole number of ticks of at least 1, got ${String(l.ticksMin)}`,
+          );
         if (!(typeof l.alpha === 'number' && l.alpha > 0 && Number.isFinite(l.alpha)))
           bad(`${path}.alpha`, `must be a positive number, got ${String(l.alpha)}`);
         break;
@@ -100,9 +111,13 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
     ratio(`${path}.dropRatio`, l.dropRatio);
     ratio(`${path}.duplicateRatio`, l.duplicateRatio);
     latency(`${path}.latency`, l.latency);
-    if (l.fifo !== undefined && typeof l.fifo !== 'boolean') bad(`${path}.fifo`, 'must be true or false');
+    if (l.fifo !== undefined && typeof l.fifo !== 'boolean')
+      bad(`${path}.fifo`, 'must be true or false');
     if (l.inFlightMax !== undefined && !(isInt(l.inFlightMax) && l.inFlightMax >= 0))
-      bad(`${path}.inFlightMax`, `must be a whole number, 0 for no limit, got ${String(l.inFlightMax)}`);
+      bad(
+        `${path}.inFlightMax`,
+        `must be a whole number, 0 for no limit, got ${String(l.inFlightMax)}`,
+      );
   };
   link('network.defaults', scenario.network?.defaults);
   scenario.network?.links?.forEach((l, i) => {
@@ -113,10 +128,11 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
 
   scenario.faults?.forEach((f: FaultSpec, i) => {
     const p = `faults.${i}`;
-    const window = (start: number, end: number | undefined) => {
+    const span = (start: number, end: number | undefined) => {
       ticks(`${p}.tickStart`, start, true);
       ticks(`${p}.tickEnd`, end, false);
-      if (isInt(start) && isInt(end) && end <= start) bad(`${p}.tickEnd`, `must be after tickStart (${start})`);
+      if (isInt(start) && isInt(end) && end <= start)
+        bad(`${p}.tickEnd`, `must be after tickStart (${start})`);
     };
     switch (f.kind) {
       case 'crash':
@@ -127,27 +143,36 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
           bad(`${p}.tickRestart`, `must be after tick (${f.tick})`);
         break;
       case 'partition':
-        window(f.tickStart, f.tickEnd);
+        span(f.tickStart, f.tickEnd);
         if ('groups' in f) {
           f.groups.forEach((g, gi) => {
-            g.forEach((a, ai) => agent(`${p}.groups.${gi}.${ai}`, a));
+            g.forEach((a, ai) => {
+              agent(`${p}.groups.${gi}.${ai}`, a);
+            });
           });
         } else {
-          f.from.forEach((a, ai) => agent(`${p}.from.${ai}`, a));
-          f.to.forEach((a, ai) => agent(`${p}.to.${ai}`, a));
+          f.from.forEach((a, ai) => {
+            agent(`${p}.from.${ai}`, a);
+          });
+          f.to.forEach((a, ai) => {
+            agent(`${p}.to.${ai}`, a);
+          });
         }
         break;
       case 'omission':
         agent(`${p}.agent`, f.agent);
-        window(f.tickStart, f.tickEnd);
+        span(f.tickStart, f.tickEnd);
         ratio(`${p}.sendRatio`, f.sendRatio);
         ratio(`${p}.receiveRatio`, f.receiveRatio);
         break;
       case 'skew':
         agent(`${p}.agent`, f.agent);
-        window(f.tickStart, f.tickEnd);
+        span(f.tickStart, f.tickEnd);
         if (!(typeof f.rate === 'number' && f.rate > 0 && Number.isFinite(f.rate)))
-          bad(`${p}.rate`, `must be a positive number of local ticks per tick, got ${String(f.rate)}`);
+          bad(
+            `${p}.rate`,
+            `must be a positive number of local ticks per tick, got ${String(f.rate)}`,
+          );
         break;
       default:
         bad(
@@ -161,9 +186,11 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
   if (l !== undefined) {
     for (const key of ['ticksMax', 'eventsMax', 'queueMax', 'recordsMax'] as const) {
       const x = l[key];
-      if (x !== undefined && !(isInt(x) && x >= 1)) bad(`limits.${key}`, `must be a whole number of at least 1, got ${String(x)}`);
+      if (x !== undefined && !(isInt(x) && x >= 1))
+        bad(`limits.${key}`, `must be a whole number of at least 1, got ${String(x)}`);
     }
-    if (isInt(l.ticksMax) && l.ticksMax > TICK_MAX) bad('limits.ticksMax', `must be at most ${TICK_MAX}`);
+    if (isInt(l.ticksMax) && l.ticksMax > TICK_MAX)
+      bad('limits.ticksMax', `must be at most ${TICK_MAX}`);
   }
   return problems;
 }

@@ -33,9 +33,7 @@ interface Context {
   received: number;
 }
 
-type Event =
-  | { type: 'data'; n: number; from: string }
-  | { type: 'ack'; n: number; from: string };
+type Event = { type: 'data'; n: number; from: string } | { type: 'ack'; n: number; from: string };
 
 const num = (x: unknown, fallback: number) => (typeof x === 'number' ? x : fallback);
 

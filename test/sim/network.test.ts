@@ -25,22 +25,33 @@ describe('the lossy network, measured over many seeds', () => {
     const lost = f.dropped.get('loss') ?? 0;
     const kept = N - lost;
     // A message is either lost whole or kept; a kept one is duplicated with probability q.
-    expect(binomialWithin(f.duplicated, kept, q), `duplicated ${f.duplicated} of ${kept}`).toBe(true);
+    expect(binomialWithin(f.duplicated, kept, q), `duplicated ${f.duplicated} of ${kept}`).toBe(
+      true,
+    );
     expect(f.latencies.length).toBe(kept + f.duplicated);
   });
 
   it('draws uniform latencies with every value in range equally likely', () => {
-    const f = burstFates(MESSAGES, { latency: { kind: 'uniform', ticksMin: 2, ticksMax: 9 } }, SEEDS);
+    const f = burstFates(
+      MESSAGES,
+      { latency: { kind: 'uniform', ticksMin: 2, ticksMax: 9 } },
+      SEEDS,
+    );
     const counts = new Map<number, number>();
     for (const l of f.latencies) counts.set(l, (counts.get(l) ?? 0) + 1);
     expect([...counts.keys()].sort((a, b) => a - b)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
-    for (const [value, c] of counts) expect(binomialWithin(c, N, 1 / 8), `latency ${value}: ${c}`).toBe(true);
+    for (const [value, c] of counts)
+      expect(binomialWithin(c, N, 1 / 8), `latency ${value}: ${c}`).toBe(true);
   });
 
   it('draws exponential latencies: geometric tails and the configured mean', () => {
     const mean = 4;
     const min = 1;
-    const f = burstFates(MESSAGES, { latency: { kind: 'exponential', ticksMin: min, ticksMean: mean } }, SEEDS);
+    const f = burstFates(
+      MESSAGES,
+      { latency: { kind: 'exponential', ticksMin: min, ticksMean: mean } },
+      SEEDS,
+    );
     const q = mean / (mean + 1);
     for (const k of [0, 1, 2, 4, 8, 12]) {
       const tail = f.latencies.filter((l) => l - min >= k).length;
@@ -58,12 +69,16 @@ describe('the lossy network, measured over many seeds', () => {
     expect(Math.min(...f.latencies)).toBe(xm);
     for (const k of [3, 4, 6, 12, 30, 90]) {
       const tail = f.latencies.filter((l) => l >= k).length;
-      expect(binomialWithin(tail, N, (xm / k) ** alpha), `P(latency >= ${k}) = ${tail / N}`).toBe(true);
+      expect(binomialWithin(tail, N, (xm / k) ** alpha), `P(latency >= ${k}) = ${tail / N}`).toBe(
+        true,
+      );
     }
   });
 
   it('caps heavy-tailed draws at ticksCap', () => {
-    expect(sampleLatency({ kind: 'pareto', ticksMin: 1, alpha: 0.5, ticksCap: 40 }, 0.999999)).toBe(40);
+    expect(sampleLatency({ kind: 'pareto', ticksMin: 1, alpha: 0.5, ticksCap: 40 }, 0.999999)).toBe(
+      40,
+    );
     expect(sampleLatency({ kind: 'exponential', ticksMean: 10, ticksCap: 7 }, 0.999999)).toBe(7);
     expect(sampleLatency({ kind: 'exponential', ticksMean: 0 }, 0.9)).toBe(0);
   });

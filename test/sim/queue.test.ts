@@ -32,7 +32,9 @@ describe('the event heap', () => {
       q.push(e);
       pushed.push(e);
     }
-    const expected = [...pushed].sort((a, b) => a.tick - b.tick || a.seq - b.seq).map((e) => e.label);
+    const expected = [...pushed]
+      .sort((a, b) => a.tick - b.tick || a.seq - b.seq)
+      .map((e) => e.label);
     const out: string[] = [];
     for (let e = q.pop(); e !== undefined; e = q.pop()) out.push(e.label);
     expect(out).toEqual(expected);
