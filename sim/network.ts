@@ -1,17 +1,17 @@
 /**
  * The network as data: directed links with loss, latency, duplication,
  * reordering (jitter, or FIFO), a cap on copies in flight, and partitions.
- * Each link draws from its own stream `net/<source>-><target>`, always four
- * draws per message (loss, duplication, two latencies), so changing one
- * parameter leaves every other draw of the run where it was.
+ * Each sender's messages draw from the sender's own stream `net/<source>`,
+ * always four draws per message (loss, duplication, two latencies), so
+ * changing one parameter leaves every other draw of the run where it was, and
+ * an agent added to the scenario changes no draw of a sender that does not
+ * send to it. (A stream per link would isolate more, but costs n² streams.)
  */
 import { deriveStream, type Stream } from './rng.ts';
 import { type Latency, LINK_DEFAULTS, type LinkSpec, type NetworkSpec } from './spec.ts';
 
-/** Mutable per-link state, created on the link's first message. */
+/** Per-link state, kept only for links that need it (FIFO or an in-flight limit). */
 export interface LinkState {
-  readonly spec: LinkSpec;
-  readonly stream: Stream;
   inFlight: number;
   /** Latest delivery tick scheduled so far (for FIFO links). */
   deliveryTickLast: number;
@@ -44,9 +44,10 @@ export function sampleLatency(latency: Latency, u: number): number {
 export const LATENCY_CAP_TICKS = 1_000_000;
 
 export class Network {
-  private readonly links = new Map<number, LinkState>();
   private readonly defaults: LinkSpec;
   private readonly overrides = new Map<number, LinkSpec>();
+  private readonly states = new Map<number, LinkState>();
+  private readonly streams: (Stream | undefined)[];
   private readonly count: number;
 
   constructor(
@@ -55,6 +56,7 @@ export class Network {
     private readonly seed: number,
   ) {
     this.count = agentIds.length;
+    this.streams = new Array<Stream | undefined>(this.count);
     this.defaults = { ...LINK_DEFAULTS, ...spec?.defaults };
     const index = new Map(agentIds.map((id, i) => [id, i]));
     for (const o of spec?.links ?? []) {
@@ -65,28 +67,31 @@ export class Network {
     }
   }
 
-  /** The link from agent index `source` to `target`, created on first use. */
-  link(source: number, target: number): LinkState {
-    const key = source * this.count + target;
-    let link = this.links.get(key);
-    if (link === undefined) {
-      link = {
-        spec: this.overrides.get(key) ?? this.defaults,
-        stream: deriveStream(
-          this.seed,
-          `net/${this.agentIds[source] as string}->${this.agentIds[target] as string}`,
-        ),
-        inFlight: 0,
-        deliveryTickLast: 0,
-      };
-      this.links.set(key, link);
-    }
-    return link;
+  /** How the link from agent index `source` to `target` treats messages. */
+  spec(source: number, target: number): LinkSpec {
+    if (this.overrides.size === 0) return this.defaults;
+    return this.overrides.get(source * this.count + target) ?? this.defaults;
   }
 
-  /** How many links have carried a message (each holds a stream). */
-  get linksUsed(): number {
-    return this.links.size;
+  /** The stream the messages of agent `source` draw from. */
+  stream(source: number): Stream {
+    let s = this.streams[source];
+    if (s === undefined) {
+      s = deriveStream(this.seed, `net/${this.agentIds[source] as string}`);
+      this.streams[source] = s;
+    }
+    return s;
+  }
+
+  /** State of a link that needs it (FIFO or in-flight limit), created on first use. */
+  state(source: number, target: number): LinkState {
+    const key = source * this.count + target;
+    let link = this.states.get(key);
+    if (link === undefined) {
+      link = { inFlight: 0, deliveryTickLast: 0 };
+      this.states.set(key, link);
+    }
+    return link;
   }
 }
 

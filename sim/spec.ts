@@ -26,11 +26,17 @@ export interface AgentInput {
   readonly id: string;
   /** Position of the agent in the scenario's agent list, from 0. */
   readonly index: number;
-  /** Ids of every other agent, in scenario order. */
+  /** Ids of all agents, this one included, in scenario order: one array shared by every agent. */
+  readonly agents: readonly string[];
+  /**
+   * Ids of every other agent, in scenario order. Built on first read, so it
+   * costs memory per agent only for protocols that read it: with many agents,
+   * prefer `agents` and `index`.
+   */
   readonly peers: readonly string[];
   readonly params: Readonly<Record<string, Json>>;
   /** After a restart: the persistent context keys as they were at the crash. */
-  readonly restored?: Readonly<Record<string, unknown>>;
+  readonly restored?: Readonly<Record<string, unknown>> | undefined;
 }
 
 export interface AgentSpec {

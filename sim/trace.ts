@@ -100,6 +100,9 @@ export interface Manifest {
 
 export const TRACE_FORMAT = 1;
 
+/** Payloads joined into one chunk string at a time. */
+const CHUNK_PARTS = 256;
+
 const NONE = -1;
 
 export class Trace {
@@ -112,8 +115,15 @@ export class Trace {
   private msgCol = new Int32Array(this.capacity);
   private causeCol = new Int32Array(this.capacity);
   private atCol = new Int32Array(this.capacity);
-  private dataCol = new Int32Array(this.capacity);
-  private readonly values: unknown[] = [];
+  /** Payloads as JSON text, packed into chunk strings: few objects for the GC to trace. */
+  private dataChunkCol = new Int32Array(this.capacity);
+  private dataStartCol = new Int32Array(this.capacity);
+  private dataEndCol = new Int32Array(this.capacity);
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  private pendingLength = 0;
+  /** JSON of each agent id, ready to splice into lines. */
+  private readonly agentJson: string[];
   private hashCache: string | undefined;
   /** Set by the engine when the run stops. */
   stop: { reason: StopReason; tick: number } | undefined;
@@ -122,7 +132,9 @@ export class Trace {
     readonly manifest: Manifest,
     /** Agent ids by index, to name agents in records. */
     readonly agentIds: readonly string[],
-  ) {}
+  ) {
+    this.agentJson = agentIds.map((id) => JSON.stringify(id));
+  }
 
   get length(): number {
     return this.n;
@@ -152,14 +164,36 @@ export class Trace {
     this.causeCol[i] = cause;
     this.atCol[i] = at;
     if (data === undefined) {
-      this.dataCol[i] = NONE;
+      this.dataChunkCol[i] = NONE;
     } else {
-      this.dataCol[i] = this.values.length;
-      this.values.push(data);
+      // Stored as JSON now: the record keeps what the payload was when it was recorded.
+      const json = JSON.stringify(data);
+      this.dataChunkCol[i] = this.chunks.length;
+      this.dataStartCol[i] = this.pendingLength;
+      this.pendingLength += json.length;
+      this.dataEndCol[i] = this.pendingLength;
+      this.pending.push(json);
+      if (this.pending.length >= CHUNK_PARTS) this.seal();
     }
     this.n = i + 1;
     this.hashCache = undefined;
     return i;
+  }
+
+  /** Joins the pending payloads into one chunk string. */
+  private seal(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(this.pending.join(''));
+    this.pending = [];
+    this.pendingLength = 0;
+  }
+
+  /** The JSON text of record `seq`'s payload, or undefined. */
+  private dataJson(seq: number): string | undefined {
+    const chunk = this.dataChunkCol[seq] as number;
+    if (chunk === NONE) return undefined;
+    if (chunk === this.chunks.length) this.seal();
+    return (this.chunks[chunk] as string).slice(this.dataStartCol[seq], this.dataEndCol[seq]);
   }
 
   private grow(): void {
@@ -176,7 +210,9 @@ export class Trace {
     this.msgCol = g(this.msgCol, (k) => new Int32Array(k));
     this.causeCol = g(this.causeCol, (k) => new Int32Array(k));
     this.atCol = g(this.atCol, (k) => new Int32Array(k));
-    this.dataCol = g(this.dataCol, (k) => new Int32Array(k));
+    this.dataChunkCol = g(this.dataChunkCol, (k) => new Int32Array(k));
+    this.dataStartCol = g(this.dataStartCol, (k) => new Int32Array(k));
+    this.dataEndCol = g(this.dataEndCol, (k) => new Int32Array(k));
     this.capacity = c;
   }
 
@@ -222,8 +258,8 @@ export class Trace {
     if (cause !== NONE) r.cause = cause;
     const at = this.atCol[seq] as number;
     if (at !== NONE) r.at = at;
-    const d = this.dataCol[seq] as number;
-    if (d !== NONE) r.data = this.values[d] as Json;
+    const d = this.dataJson(seq);
+    if (d !== undefined) r.data = JSON.parse(d) as Json;
     return r;
   }
 
@@ -237,9 +273,22 @@ export class Trace {
     return JSON.stringify({ type: 'manifest', ...this.manifest });
   }
 
-  /** Record `seq` as one JSONL line (no newline). */
+  /** Record `seq` as one JSONL line (no newline): the JSON of `record(seq)`, built without parsing the payload. */
   recordLine(seq: number): string {
-    return JSON.stringify(this.record(seq));
+    let line = `{"seq":${seq},"tick":${this.tickCol[seq] as number},"kind":"${KIND_NAMES[this.kindCol[seq] as number] as string}"`;
+    const agent = this.agentCol[seq] as number;
+    if (agent !== NONE) line += `,"agent":${this.agentJson[agent] as string}`;
+    const peer = this.peerCol[seq] as number;
+    if (peer !== NONE) line += `,"peer":${this.agentJson[peer] as string}`;
+    const msg = this.msgCol[seq] as number;
+    if (msg !== NONE) line += `,"msg":${msg}`;
+    const cause = this.causeCol[seq] as number;
+    if (cause !== NONE) line += `,"cause":${cause}`;
+    const at = this.atCol[seq] as number;
+    if (at !== NONE) line += `,"at":${at}`;
+    const d = this.dataJson(seq);
+    if (d !== undefined) line += `,"data":${d}`;
+    return `${line}}`;
   }
 
   /** SHA-256 (hex) of the manifest line and every record line, each ending in "\n". */
@@ -286,8 +335,8 @@ export class Trace {
     return out;
   }
 
-  /** Bytes held by the columns (payload values not counted). */
+  /** Bytes held by the columns (payload text not counted). */
   get columnBytes(): number {
-    return this.capacity * (7 * 4 + 1);
+    return this.capacity * (9 * 4 + 1);
   }
 }

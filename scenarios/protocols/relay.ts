@@ -13,7 +13,8 @@ import { decide, type Effect, randomInt, send } from '../../sim/effects.ts';
 import type { AgentInput, Protocol } from '../../sim/spec.ts';
 
 interface Context {
-  peers: readonly string[];
+  agents: readonly string[];
+  self: number;
   tokens: number;
   hopsMax: number;
   retired: number;
@@ -23,7 +24,11 @@ type Event = { type: 'token'; hops: number; from: string };
 
 const num = (x: unknown, fallback: number) => (typeof x === 'number' ? x : fallback);
 
-const pickPeer = (peers: readonly string[]) => peers[randomInt(0, peers.length - 1)] as string;
+/** A peer other than `self`, uniformly, from the agent's own stream. */
+const pickPeer = (c: Context) => {
+  const j = randomInt(0, c.agents.length - 2);
+  return c.agents[j >= c.self ? j + 1 : j] as string;
+};
 
 const machine = setup({
   types: {
@@ -38,7 +43,8 @@ const machine = setup({
 }).createMachine({
   id: 'relay',
   context: ({ input }) => ({
-    peers: input.peers,
+    agents: input.agents,
+    self: input.index,
     tokens: num(input.params['tokens'], 1),
     hopsMax: num(input.params['hopsMax'], 100),
     retired: 0,
@@ -48,7 +54,7 @@ const machine = setup({
     starting: {
       entry: enqueueActions(({ context, enqueue }) => {
         for (let i = 0; i < context.tokens; i++) {
-          enqueue.emit(send(pickPeer(context.peers), { type: 'token', hops: 0 }));
+          enqueue.emit(send(pickPeer(context), { type: 'token', hops: 0 }));
         }
       }),
       always: 'idle',
@@ -63,7 +69,7 @@ const machine = setup({
           },
           {
             actions: emit(({ context, event }) =>
-              send(pickPeer(context.peers), { type: 'token', hops: event.hops + 1 }),
+              send(pickPeer(context), { type: 'token', hops: event.hops + 1 }),
             ),
           },
         ],

@@ -1,0 +1,34 @@
+/**
+ * `npm run bench`: every figure is measured in this run, next to the baseline
+ * it is compared with (the plain-JS floor, xstate's own step), medians of
+ * several repeats, each case in a fresh Node process. Not a test: nothing
+ * here fails on a slow machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { availableParallelism, cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { engineRows } from './engine.ts';
+import { printRows, type Row } from './report.ts';
+
+const casePath = fileURLToPath(new URL('./case.ts', import.meta.url));
+
+function runCase(...args: string[]): unknown {
+  const out = execFileSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', casePath, ...args],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return JSON.parse(out);
+}
+
+console.log(
+  `parley bench · node ${process.version} · ${availableParallelism()} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`,
+);
+printRows(
+  'Engine throughput (relay workload, one token per agent, 300,000 events, median of 5, fresh process per case)',
+  engineRows((kind, agents) => runCase(kind, String(agents)) as number),
+);
+printRows('Memory (20,000 agents started, no messages)', runCase('memory') as Row[]);
