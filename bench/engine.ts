@@ -30,6 +30,18 @@ function relayScenario(agents: number): Scenario {
   };
 }
 
+/** A scope that runs a machine's actions and drops every effect: xstate with nothing around it. */
+function idleScope(): SharedScope {
+  return new SharedScope({
+    effect: () => {},
+    schedule: () => {},
+    cancel: () => {},
+    unsupported: (what) => {
+      throw new Error(what);
+    },
+  });
+}
+
 /** Events per second of `fn`, which returns how many events it processed; median of REPEATS after a warm-up. */
 function rate(fn: () => number): number {
   fn();
@@ -49,14 +61,7 @@ function rate(fn: () => number): number {
  * discarded). What the engine adds is measured against this.
  */
 function xstateStepRate(agents: number): number {
-  const shared = new SharedScope({
-    effect: () => {},
-    schedule: () => {},
-    cancel: () => {},
-    unsupported: (what) => {
-      throw new Error(what);
-    },
-  });
+  const shared = idleScope();
   const scope = shared.scope as never;
   const machine = relay.machine;
   const ids = Array.from({ length: agents }, (_, i) => `a${i}`);
@@ -148,14 +153,7 @@ export function memoryRows(): Row[] {
     gc();
     return process.memoryUsage().heapUsed;
   };
-  const shared = new SharedScope({
-    effect: () => {},
-    schedule: () => {},
-    cancel: () => {},
-    unsupported: (what) => {
-      throw new Error(what);
-    },
-  });
+  const shared = idleScope();
   const ids = Array.from({ length: n }, (_, i) => `a${i}`);
   let before = heap();
   bindAgentStream(deriveStream(1, 'agent/x'));

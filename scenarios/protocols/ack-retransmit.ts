@@ -19,6 +19,7 @@
 import { assign, emit, setup } from 'xstate';
 import { decide, type Effect, send } from '../../sim/effects.ts';
 import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { numberOr } from './params.ts';
 
 interface Context {
   role: 'sender' | 'receiver';
@@ -34,8 +35,6 @@ interface Context {
 }
 
 type Event = { type: 'data'; n: number; from: string } | { type: 'ack'; n: number; from: string };
-
-const num = (x: unknown, fallback: number) => (typeof x === 'number' ? x : fallback);
 
 const machine = setup({
   types: {
@@ -60,12 +59,12 @@ const machine = setup({
   context: ({ input }) => ({
     role: input.params['role'] === 'sender' ? 'sender' : 'receiver',
     peer: String(input.params['peer'] ?? input.peers[0] ?? ''),
-    count: num(input.params['count'], 3),
-    timeoutTicks: num(input.params['timeoutTicks'], 10),
-    retriesMax: num(input.params['retriesMax'], 20),
+    count: numberOr(input.params['count'], 3),
+    timeoutTicks: numberOr(input.params['timeoutTicks'], 10),
+    retriesMax: numberOr(input.params['retriesMax'], 20),
     next: 1,
     retries: 0,
-    received: num(input.restored?.['received'], 0),
+    received: numberOr(input.restored?.['received'], 0),
   }),
   initial: 'boot',
   states: {

@@ -11,6 +11,7 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, randomInt, send } from '../../sim/effects.ts';
 import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { numberOr } from './params.ts';
 
 interface Context {
   agents: readonly string[];
@@ -21,8 +22,6 @@ interface Context {
 }
 
 type Event = { type: 'token'; hops: number; from: string };
-
-const num = (x: unknown, fallback: number) => (typeof x === 'number' ? x : fallback);
 
 /** A peer other than `self`, uniformly, from the agent's own stream. */
 const pickPeer = (c: Context) => {
@@ -45,8 +44,8 @@ const machine = setup({
   context: ({ input }) => ({
     agents: input.agents,
     self: input.index,
-    tokens: num(input.params['tokens'], 1),
-    hopsMax: num(input.params['hopsMax'], 100),
+    tokens: numberOr(input.params['tokens'], 1),
+    hopsMax: numberOr(input.params['hopsMax'], 100),
     retired: 0,
   }),
   initial: 'starting',
