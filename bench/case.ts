@@ -1,9 +1,12 @@
-/** Runs one benchmark case in this process and prints its figure as JSON: `case.ts KIND AGENTS` or `case.ts memory`. */
+/** Runs one benchmark case in this process and prints its figure as JSON: `case.ts KIND AGENTS`, `case.ts memory` or `case.ts rng`. */
 import { type EngineCase, measureCase, memoryRows } from './engine.ts';
+import { rngRows } from './rng.ts';
 
 const [kind, agents] = process.argv.slice(2);
 if (kind === 'memory') {
   process.stdout.write(JSON.stringify(memoryRows()));
+} else if (kind === 'rng') {
+  process.stdout.write(JSON.stringify(rngRows()));
 } else {
   process.stdout.write(JSON.stringify(measureCase(kind as EngineCase, Number(agents))));
 }

@@ -27,6 +27,7 @@ function runCase(...args: string[]): unknown {
 console.log(
   `parley bench · node ${process.version} · ${availableParallelism()} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`,
 );
+printRows('Random streams (5,000,000 draws, median of 5)', runCase('rng') as Row[]);
 printRows(
   'Engine throughput (relay workload, one token per agent, 300,000 events, median of 5, fresh process per case)',
   engineRows((kind, agents) => runCase(kind, String(agents)) as number),
