@@ -107,7 +107,6 @@ export class SharedScope {
       },
       getSnapshot: () => ({ _scheduledEvents: {} }),
       start: () => {},
-      _clock: { setTimeout: refuse('real timers'), clearTimeout: refuse('real timers') },
       _logger: () => {},
     };
     this.scope = {

@@ -3,8 +3,8 @@
  * event at a time on an integer clock. Events come off a (tick, seq) heap;
  * agents are xstate machines stepped through the shared scope; every effect
  * becomes trace records and new events. Pure: no clock, no I/O, no
- * Math.random; the same scenario and seed give the same trace in Node, a
- * browser page and a worker.
+ * randomness but the seeded streams; the same scenario and seed give the
+ * same trace in Node, a browser page and a worker.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './agent.ts';
