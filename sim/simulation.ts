@@ -389,13 +389,15 @@ class Engine implements Simulation {
         ? a.input
         : new Input(a.input.agents, a.index, a.input.params, a.restored);
     this.enter(a, cause);
-    let snapshot: AnyMachineSnapshot;
     try {
-      snapshot = a.machine.getInitialSnapshot(this.scope as never, input) as AnyMachineSnapshot;
+      const snapshot = a.machine.getInitialSnapshot(
+        this.scope as never,
+        input,
+      ) as AnyMachineSnapshot;
+      this.settle(a, snapshot, cause, true);
     } finally {
       this.leave();
     }
-    this.settle(a, snapshot, cause, true);
   }
 
   private enter(a: AgentRuntime, cause: number): void {
@@ -406,30 +408,33 @@ class Engine implements Simulation {
 
   private leave(): void {
     bindAgentStream(null);
+    this.current = null;
   }
 
   /** Feeds `event` to agent `a`; `cause` is the record that brought it. */
   private stepAgent(a: AgentRuntime, event: EventObject, cause: number): void {
     this.enter(a, cause);
-    let snapshot: AnyMachineSnapshot;
     try {
-      snapshot = a.machine.transition(
-        a.snapshot as AnyMachineSnapshot,
-        event,
-        this.scope as never,
-      ) as AnyMachineSnapshot;
-    } catch (err) {
-      this.shared.discard();
-      this.fail(
-        `agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`,
-      );
+      let snapshot: AnyMachineSnapshot;
+      try {
+        snapshot = a.machine.transition(
+          a.snapshot as AnyMachineSnapshot,
+          event,
+          this.scope as never,
+        ) as AnyMachineSnapshot;
+      } catch (err) {
+        this.shared.discard();
+        this.fail(
+          `agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`,
+        );
+      }
+      this.settle(a, snapshot, cause, false);
     } finally {
       this.leave();
     }
-    this.settle(a, snapshot, cause, false);
   }
 
-  /** Stores the new snapshot, records a state change, then runs the step's effects. */
+  /** Stores the new snapshot, records a state change, then runs the step's effects (inside enter/leave). */
   private settle(
     a: AgentRuntime,
     snapshot: AnyMachineSnapshot,
@@ -452,15 +457,7 @@ class Engine implements Simulation {
       a.stateKey = key;
       this.rec(Kind.state, a.index, NONE, NONE, cause, NONE, key);
     }
-    this.current = a;
-    this.cause = cause;
-    bindAgentStream(a.stream);
-    try {
-      this.shared.flush();
-    } finally {
-      bindAgentStream(null);
-      this.current = null;
-    }
+    this.shared.flush();
   }
 
   // ---- effects -------------------------------------------------------------

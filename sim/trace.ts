@@ -216,20 +216,6 @@ export class Trace {
     this.capacity = c;
   }
 
-  /** Column accessors for fast readers (checkers, the visualizer). */
-  tickOf(seq: number): number {
-    return this.tickCol[seq] as number;
-  }
-  kindOf(seq: number): number {
-    return this.kindCol[seq] as number;
-  }
-  agentOf(seq: number): number {
-    return this.agentCol[seq] as number;
-  }
-  causeOf(seq: number): number {
-    return this.causeCol[seq] as number;
-  }
-
   /** Record `seq` as an object. */
   record(seq: number): TraceRecord {
     if (seq < 0 || seq >= this.n) throw new RangeError(`no record ${seq} in a trace of ${this.n}`);
@@ -333,10 +319,5 @@ export class Trace {
     let out = '';
     for (const line of this.lines()) out += `${line}\n`;
     return out;
-  }
-
-  /** Bytes held by the columns (payload text not counted). */
-  get columnBytes(): number {
-    return this.capacity * (9 * 4 + 1);
   }
 }
