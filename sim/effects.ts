@@ -28,6 +28,8 @@ export type Effect =
   | { readonly type: 'parley.timer.set'; readonly name: string; readonly ticks: number }
   | { readonly type: 'parley.timer.cancel'; readonly name: string }
   | { readonly type: 'parley.decide'; readonly value: Json }
+  | { readonly type: 'parley.propose'; readonly value: Json }
+  | { readonly type: 'parley.hold'; readonly value: Json }
   | { readonly type: 'parley.note'; readonly data: Json };
 
 /** Send `message` to agent `to` across the simulated network. */
@@ -56,6 +58,23 @@ export function cancelTimer(name: string): Effect {
 /** Record that this agent decided `value`. Checkers judge agreement, validity and integrity from these. */
 export function decide(value: Json): Effect {
   return { type: 'parley.decide', value };
+}
+
+/**
+ * Record this agent's input: the value it starts from. Validity asks that
+ * decisions be some honest agent's input; the proposal is also the first
+ * value the agent holds.
+ */
+export function propose(value: Json): Effect {
+  return { type: 'parley.propose', value };
+}
+
+/**
+ * Record the value this agent now holds (its current estimate, vote or
+ * belief). The convergence checker counts distinct held values over time.
+ */
+export function hold(value: Json): Effect {
+  return { type: 'parley.hold', value };
 }
 
 /** Record a note in the trace (an explanation for people reading it). */

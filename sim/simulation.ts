@@ -130,6 +130,7 @@ class Input implements AgentInput {
     readonly agents: readonly string[],
     readonly index: number,
     readonly params: Readonly<Record<string, Json>>,
+    readonly honest: boolean,
     readonly restored?: Readonly<Record<string, unknown>>,
   ) {}
   get id(): string {
@@ -150,10 +151,13 @@ function describe(scenario: Scenario): Json {
         id: a.id,
         protocol: a.protocol.name,
         params: a.params ?? {},
+        // Only when set, so traces of all-honest scenarios keep their hashes.
+        ...(a.honest === false ? { honest: false } : {}),
       })),
       network: scenario.network ?? {},
       faults: scenario.faults ?? [],
       limits: scenario.limits ?? {},
+      ...(scenario.checks !== undefined ? { checks: scenario.checks } : {}),
     }),
   ) as Json;
 }
@@ -217,7 +221,7 @@ class Engine implements Simulation {
       id: a.id,
       protocol: a.protocol,
       machine: a.protocol.machine,
-      input: new Input(ids, index, a.params ?? {}),
+      input: new Input(ids, index, a.params ?? {}, a.honest !== false),
       stream: deriveStream(seed, `agent/${a.id}`),
       status: 'pending',
       snapshot: null,
@@ -387,7 +391,7 @@ class Engine implements Simulation {
     const input =
       a.restored === undefined
         ? a.input
-        : new Input(a.input.agents, a.index, a.input.params, a.restored);
+        : new Input(a.input.agents, a.index, a.input.params, a.input.honest, a.restored);
     this.enter(a, cause);
     try {
       const snapshot = a.machine.getInitialSnapshot(
@@ -492,6 +496,12 @@ class Engine implements Simulation {
         }
         break;
       }
+      case 'parley.propose':
+        this.rec(Kind.propose, a.index, NONE, NONE, this.cause, NONE, e.value);
+        break;
+      case 'parley.hold':
+        this.rec(Kind.hold, a.index, NONE, NONE, this.cause, NONE, e.value);
+        break;
       case 'parley.note':
         this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, e.data);
         break;

@@ -35,6 +35,12 @@ export interface AgentInput {
    */
   readonly peers: readonly string[];
   readonly params: Readonly<Record<string, Json>>;
+  /**
+   * False for an agent the scenario makes Byzantine (a traitor, a compromised
+   * agent): the protocol decides how it lies; checkers leave it out of
+   * agreement, validity, termination and convergence.
+   */
+  readonly honest: boolean;
   /** After a restart: the persistent context keys as they were at the crash. */
   readonly restored?: Readonly<Record<string, unknown>> | undefined;
 }
@@ -43,6 +49,21 @@ export interface AgentSpec {
   readonly id: string;
   readonly protocol: Protocol;
   readonly params?: Readonly<Record<string, Json>>;
+  /** False makes the agent Byzantine (see `AgentInput.honest`). Default true. */
+  readonly honest?: boolean;
+}
+
+/**
+ * One property a scenario checks after each run (see sim/checkers/), with
+ * what the scenario expects of it: `holds` for a guarantee, `fails` for the
+ * failure the scenario exists to show. Without `expect` the verdict is
+ * reported but not judged.
+ */
+export interface CheckSpec {
+  readonly property: string;
+  readonly expect?: 'holds' | 'fails';
+  /** The checker's own options, e.g. `{ tickMax: 500 }` for termination. */
+  readonly options?: Readonly<Record<string, Json>>;
 }
 
 /** Latency of one message copy on a link, in whole ticks. */
@@ -175,6 +196,8 @@ export interface Scenario {
   readonly limits?: Partial<Limits>;
   /** Parameters the scenario was built from (overrides, sweep point): kept in the manifest. */
   readonly params?: Readonly<Record<string, Json>>;
+  /** The properties judged after each run, and what is expected of them. */
+  readonly checks?: readonly CheckSpec[];
 }
 
 export const LINK_DEFAULTS: LinkSpec = {

@@ -29,6 +29,8 @@ export const KIND_NAMES = [
   'omission.end',
   'skew',
   'skew.end',
+  'propose',
+  'hold',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];
@@ -54,6 +56,8 @@ export const Kind = {
   omissionEnd: 16,
   skew: 17,
   skewEnd: 18,
+  propose: 19,
+  hold: 20,
 } as const;
 
 /** Why a message copy was lost (the `data` of a drop record). */
@@ -214,6 +218,11 @@ export class Trace {
     this.dataStartCol = g(this.dataStartCol, (k) => new Int32Array(k));
     this.dataEndCol = g(this.dataEndCol, (k) => new Int32Array(k));
     this.capacity = c;
+  }
+
+  /** The kind code of record `seq` (see `Kind`), without building the record. */
+  kindAt(seq: number): number {
+    return this.kindCol[seq] as number;
   }
 
   /** Record `seq` as an object. */

@@ -3,6 +3,7 @@
  * dotted path of the offending value. The YAML loader (sim/scenario/) adds
  * file positions on top; this layer guards the engine from bad objects.
  */
+import { CHECKER_NAMES, isCheckerName } from './checkers/names.ts';
 import {
   AGENTS_MAX,
   type FaultSpec,
@@ -65,6 +66,8 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       else ids.add(a.id);
       if (!a.protocol || typeof a.protocol.machine?.transition !== 'function')
         bad(`agents.${i}.protocol`, 'must be a protocol with an xstate machine');
+      if (a.honest !== undefined && typeof a.honest !== 'boolean')
+        bad(`agents.${i}.honest`, 'must be true or false');
     });
   }
   const agent = (path: string, id: unknown) => {
@@ -180,6 +183,16 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
           `unknown fault kind ${JSON.stringify((f as { kind: unknown }).kind)}; use crash, partition, omission or skew`,
         );
     }
+  });
+
+  scenario.checks?.forEach((c, i) => {
+    if (!isCheckerName(c.property))
+      bad(
+        `checks.${i}.property`,
+        `unknown property ${JSON.stringify(c.property)}; use one of ${CHECKER_NAMES.join(', ')}`,
+      );
+    if (c.expect !== undefined && c.expect !== 'holds' && c.expect !== 'fails')
+      bad(`checks.${i}.expect`, `must be holds or fails, got ${JSON.stringify(c.expect)}`);
   });
 
   const l = scenario.limits;

@@ -1,0 +1,17 @@
+/** The properties parley can check, by name (scenario files refer to these). Pure. */
+export const CHECKER_NAMES = [
+  'agreement',
+  'validity',
+  'termination',
+  'integrity',
+  'convergence',
+  'leader-per-term',
+  'minority-commit',
+  'duplicate-execution',
+] as const;
+
+export type CheckerName = (typeof CHECKER_NAMES)[number];
+
+export function isCheckerName(name: unknown): name is CheckerName {
+  return typeof name === 'string' && (CHECKER_NAMES as readonly string[]).includes(name);
+}
