@@ -1,10 +1,16 @@
-/** Runs one benchmark case in this process and prints its figure as JSON: `case.ts KIND AGENTS`, `case.ts memory` or `case.ts rng`. */
+/**
+ * Runs one benchmark case in this process and prints its figure as JSON:
+ * `case.ts KIND AGENTS`, `case.ts memory`, `case.ts rng` or `case.ts protocol NAME`.
+ */
 import { type EngineCase, measureCase, memoryRows } from './engine.ts';
+import { measureProtocol } from './protocols/case.ts';
 import { rngRows } from './rng.ts';
 
 const [kind, agents] = process.argv.slice(2);
 if (kind === 'memory') {
   process.stdout.write(JSON.stringify(memoryRows()));
+} else if (kind === 'protocol') {
+  process.stdout.write(JSON.stringify(await measureProtocol(String(agents))));
 } else if (kind === 'rng') {
   process.stdout.write(JSON.stringify(rngRows()));
 } else {

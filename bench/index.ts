@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineRows } from './engine.ts';
+import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
 
 const casePath = fileURLToPath(new URL('./case.ts', import.meta.url));
@@ -33,3 +34,7 @@ printRows(
   engineRows((kind, agents) => runCase(kind, String(agents)) as number),
 );
 printRows('Memory (20,000 agents started, no messages)', runCase('memory') as Row[]);
+printRows(
+  'Protocols (fixed configuration each, trace on, seeds 1, 2, … up to 200,000 events, median of 5)',
+  protocolBenchNames().map((name) => runCase('protocol', name) as Row),
+);
