@@ -53,6 +53,7 @@ export {
   type AgentInput,
   type AgentSpec,
   type CheckSpec,
+  type ChooseLatency,
   type FaultSpec,
   type Json,
   type Latency,
@@ -64,6 +65,7 @@ export {
   type NetworkSpec,
   type Protocol,
   type Scenario,
+  type Scheduler,
   TICK_MAX,
 } from './spec.ts';
 export {

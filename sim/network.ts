@@ -6,9 +6,17 @@
  * changing one parameter leaves every other draw of the run where it was, and
  * an agent added to the scenario changes no draw of a sender that does not
  * send to it. (A stream per link would isolate more, but costs n² streams.)
+ * A scheduler (`NetworkSpec.scheduler`) replaces only the latency of the
+ * copies it is asked about; the draws are made all the same.
  */
 import { deriveStream, type Stream } from './rng.ts';
-import { type Latency, LINK_DEFAULTS, type LinkSpec, type NetworkSpec } from './spec.ts';
+import {
+  type ChooseLatency,
+  type Latency,
+  LINK_DEFAULTS,
+  type LinkSpec,
+  type NetworkSpec,
+} from './spec.ts';
 
 /** Per-link state, kept only for links that need it (FIFO or an in-flight limit). */
 export interface LinkState {
@@ -49,6 +57,8 @@ export class Network {
   private readonly states = new Map<number, LinkState>();
   private readonly streams: (Stream | undefined)[];
   private readonly count: number;
+  /** The scenario's scheduler for this run, if it has one. */
+  readonly choose: ChooseLatency | undefined;
 
   constructor(
     private readonly agentIds: readonly string[],
@@ -58,6 +68,7 @@ export class Network {
     this.count = agentIds.length;
     this.streams = new Array<Stream | undefined>(this.count);
     this.defaults = { ...LINK_DEFAULTS, ...spec?.defaults };
+    this.choose = spec?.scheduler?.create(agentIds);
     const index = new Map(agentIds.map((id, i) => [id, i]));
     for (const o of spec?.links ?? []) {
       const { source, target, ...rest } = o;

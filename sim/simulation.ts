@@ -20,6 +20,7 @@ import {
   type Limits,
   type LinkSpec,
   type Scenario,
+  TICK_MAX,
 } from './spec.ts';
 import { Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
 import { assertValidScenario } from './validate.ts';
@@ -154,7 +155,11 @@ function describe(scenario: Scenario): Json {
         // Only when set, so traces of all-honest scenarios keep their hashes.
         ...(a.honest === false ? { honest: false } : {}),
       })),
-      network: scenario.network ?? {},
+      // A scheduler by name only, and only when set, so other traces keep their hashes.
+      network:
+        scenario.network?.scheduler === undefined
+          ? (scenario.network ?? {})
+          : { ...scenario.network, scheduler: scenario.network.scheduler.name },
       faults: scenario.faults ?? [],
       limits: scenario.limits ?? {},
       ...(scenario.checks !== undefined ? { checks: scenario.checks } : {}),
@@ -543,7 +548,7 @@ class Engine implements Simulation {
     this.enqueueCopy(
       spec,
       link,
-      sampleLatency(spec.latency, uLatency),
+      this.latency(spec, uLatency, a, target, message),
       source,
       target,
       msg,
@@ -555,7 +560,7 @@ class Engine implements Simulation {
       this.enqueueCopy(
         spec,
         link,
-        sampleLatency(spec.latency, uLatencyDup),
+        this.latency(spec, uLatencyDup, a, target, message),
         source,
         target,
         msg,
@@ -563,6 +568,26 @@ class Engine implements Simulation {
         event,
       );
     }
+  }
+
+  /** Latency of one copy: the scheduler's choice if it makes one, else the link's draw `u`. */
+  private latency(
+    spec: LinkSpec,
+    u: number,
+    a: AgentRuntime,
+    target: number,
+    message: Message,
+  ): number {
+    const choose = this.network.choose;
+    if (choose === undefined) return sampleLatency(spec.latency, u);
+    const to = (this.agents[target] as AgentRuntime).id;
+    const chosen = choose(a.id, to, message, this.tick);
+    if (chosen === undefined) return sampleLatency(spec.latency, u);
+    if (!Number.isSafeInteger(chosen) || chosen < 0 || chosen > TICK_MAX - this.tick)
+      this.fail(
+        `scheduler ${this.scenario.network?.scheduler?.name ?? ''} chose latency ${String(chosen)} for ${message.type} from ${a.id} to ${to}; latencies are whole ticks from 0 that end by tick ${TICK_MAX}`,
+      );
+    return chosen;
   }
 
   private enqueueCopy(

@@ -4,6 +4,7 @@
  * Every field has a default and a unit in its name.
  */
 import type { AnyStateMachine } from 'xstate';
+import type { Message } from './effects.ts';
 
 /** A JSON value: what messages, decisions and notes may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -117,11 +118,41 @@ export interface LinkOverride extends Partial<LinkSpec> {
   readonly target: string;
 }
 
+/**
+ * One run's latency chooser: the latency in ticks of the copy of `message`
+ * that `source` sent to `target` at `tick`, or undefined for the link's own
+ * latency draw. Called once per copy that the network is about to schedule
+ * (after loss, partition and omission spared it; a duplicate is a second
+ * copy and a second call), in send order. Must be deterministic; it may keep
+ * state across calls.
+ */
+export type ChooseLatency = (
+  source: string,
+  target: string,
+  message: Message,
+  tick: number,
+) => number | undefined;
+
+/**
+ * A network-level scheduler: who picks message latencies instead of the
+ * links' distributions (e.g. an adversary that delays chosen messages). It
+ * replaces only the latency: losses, duplicates, partitions, FIFO and
+ * in-flight limits work as without it, and every message still makes its
+ * four random draws. The manifest keeps only `name`.
+ */
+export interface Scheduler {
+  readonly name: string;
+  /** A fresh chooser for one run over `agents` (ids in scenario order). */
+  create(agents: readonly string[]): ChooseLatency;
+}
+
 export interface NetworkSpec {
   /** Applied to every link not overridden. */
   readonly defaults?: Partial<LinkSpec>;
   /** Per directed link; fields left out take the defaults. */
   readonly links?: readonly LinkOverride[];
+  /** Chooses latencies instead of the links' distributions (see `Scheduler`). */
+  readonly scheduler?: Scheduler;
 }
 
 /**

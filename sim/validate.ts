@@ -123,6 +123,17 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       );
   };
   link('network.defaults', scenario.network?.defaults);
+  const scheduler = scenario.network?.scheduler;
+  if (scheduler !== undefined) {
+    if (scheduler === null || typeof scheduler !== 'object')
+      bad('network.scheduler', 'must be an object with a name and a create function');
+    else {
+      if (typeof scheduler.name !== 'string' || scheduler.name.length === 0)
+        bad('network.scheduler.name', 'must be a non-empty string');
+      if (typeof scheduler.create !== 'function')
+        bad('network.scheduler.create', 'must be a function (agents) => chooser');
+    }
+  }
   scenario.network?.links?.forEach((l, i) => {
     agent(`network.links.${i}.source`, l.source);
     agent(`network.links.${i}.target`, l.target);

@@ -1,0 +1,281 @@
+/**
+ * Ben-Or's randomized binary consensus for crash faults (Ben-Or 1983,
+ * "Another advantage of free choice: completely asynchronous agreement
+ * protocols", PODC '83, protocol A; Aguilera and Toueg 2012, "The correctness
+ * proof of Ben-Or's randomized consensus algorithm"). n agents, at most f of
+ * which crash, n > 2f; the network is reliable but asynchronous, and the
+ * protocol uses no timer.
+ *
+ * Round r of an agent holding x:
+ * 1. broadcast (report, r, x) to all, itself included; wait for the reports
+ *    of round r from n - f distinct agents; if more than n/2 of them carry
+ *    the same v, propose v, else propose '?';
+ * 2. broadcast (proposal, r, v or '?') to all; wait for the proposals of
+ *    round r from n - f distinct agents; if at least f + 1 carry v, decide v
+ *    (once) and x := v; else if at least one carries v, x := v; else x := the
+ *    coin.
+ * The waits read the first n - f distinct senders in arrival order. Messages
+ * of later rounds are buffered by round and phase; those of past phases are
+ * ignored; a second message from the same sender in the same round and phase
+ * is not counted. `hold(x)` records every change of x.
+ *
+ * Why it is safe: two majorities of reports intersect, so the proposals of a
+ * round other than '?' all carry one value; an agent that decides v saw f + 1
+ * proposals of v, and every n - f proposals another agent reads include one
+ * of them, so every agent leaves the round holding v, and from then on every
+ * report and proposal is v.
+ *
+ * Stopping: an agent that decides in round d goes on through rounds d + 1 and
+ * d + 2, then stops (state `done`). Every correct agent starts round d + 1
+ * holding v, so in round d + 1 each sees only reports of v, proposes v, sees
+ * n - f >= f + 1 proposals of v and decides; what it needs is n - f agents
+ * taking part in round d + 1, and the deciders of round d do. Round d + 2 is
+ * the margin for the deciders of round d + 1, who go on to d + 3 and may wait
+ * there for agents that stopped: they have decided, and the run ends when
+ * the network is quiet.
+ *
+ * The coin: 'random' draws x from the agent's own stream (a fair coin).
+ * 'deterministic' makes the protocol deterministic, for the FLP
+ * demonstration (scenarios/protocols/flp-adversary.ts): x := the majority
+ * value of the n - f phase-1 reports it read this round, its own x on a tie.
+ *
+ * Parameters (per agent):
+ * - input: 0 | 1, the agent's input; default index % 2
+ * - faults: f, the most agents that may crash; default floor((n - 1) / 2)
+ * - roundsMax: a safety limit: after this many rounds without deciding, the
+ *   agent gives up (state `gaveUp`, a note) without deciding; default 1000
+ * - coin: 'random' | 'deterministic'; default 'random'
+ *
+ * Persistent (across a crash): `decision`, `decidedRound`. The model is crash
+ * stop; an agent restarted after deciding stays `done` and sends nothing, so
+ * it never decides twice; one restarted before deciding starts over from
+ * round 1, where the others have left it, and waits.
+ */
+import { emit, enqueueActions, setup } from 'xstate';
+import { broadcast, decide, type Effect, hold, note, propose, random } from '../../sim/effects.ts';
+import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { numberOr } from './params.ts';
+
+export type Bit = 0 | 1;
+export type Vote = Bit | '?';
+export type Coin = 'random' | 'deterministic';
+
+export interface BenOrContext {
+  n: number;
+  f: number;
+  roundsMax: number;
+  coin: Coin;
+  input: Bit;
+  x: Bit;
+  /** Current round, from 1. */
+  round: number;
+  /** 1 while collecting reports, 2 while collecting proposals. */
+  phase: 1 | 2;
+  /** The phase-1 reports read this round (for the deterministic coin). */
+  view: readonly Bit[];
+  decision: Bit | null;
+  /** Round of the decision, 0 before it. */
+  decidedRound: number;
+  status: 'running' | 'done' | 'gaveUp';
+  /** Reports of the current and later rounds, by round, sender to value, in arrival order. */
+  reports: ReadonlyMap<number, ReadonlyMap<string, Bit>>;
+  /** Proposals of the current and later rounds, likewise. */
+  proposals: ReadonlyMap<number, ReadonlyMap<string, Vote>>;
+}
+
+type Event =
+  | { type: 'report'; r: number; v: Bit; from: string }
+  | { type: 'proposal'; r: number; v: Vote; from: string };
+
+function bitOr(value: unknown, fallback: Bit): Bit {
+  return value === 0 || value === 1 ? value : fallback;
+}
+
+function coinOr(value: unknown): Coin {
+  return value === 'deterministic' ? 'deterministic' : 'random';
+}
+
+function initial(input: AgentInput): BenOrContext {
+  const n = input.agents.length;
+  const bit = bitOr(input.params['input'], (input.index % 2) as Bit);
+  const saved = input.restored?.['decision'];
+  const decision: Bit | null = saved === 0 || saved === 1 ? saved : null;
+  return {
+    n,
+    f: numberOr(input.params['faults'], Math.floor((n - 1) / 2)),
+    roundsMax: numberOr(input.params['roundsMax'], 1000),
+    coin: coinOr(input.params['coin']),
+    input: bit,
+    x: decision ?? bit,
+    round: 1,
+    phase: 1,
+    view: [],
+    decision,
+    decidedRound: decision === null ? 0 : numberOr(input.restored?.['decidedRound'], 0),
+    status: decision === null ? 'running' : 'done',
+    reports: new Map(),
+    proposals: new Map(),
+  };
+}
+
+/** `map` with `value` added for `from` in `round`, or `map` itself when that sender was already counted. */
+function withVote<V>(
+  map: ReadonlyMap<number, ReadonlyMap<string, V>>,
+  round: number,
+  from: string,
+  value: V,
+): ReadonlyMap<number, ReadonlyMap<string, V>> {
+  const senders = map.get(round);
+  if (senders?.has(from)) return map;
+  const next = new Map(map);
+  next.set(round, new Map(senders).set(from, value));
+  return next;
+}
+
+function without<V>(map: ReadonlyMap<number, V>, round: number): ReadonlyMap<number, V> {
+  const next = new Map(map);
+  next.delete(round);
+  return next;
+}
+
+/** The first `count` values of `senders`, in arrival order. */
+function first<V>(senders: ReadonlyMap<string, V>, count: number): V[] {
+  const out: V[] = [];
+  for (const v of senders.values()) {
+    if (out.length === count) break;
+    out.push(v);
+  }
+  return out;
+}
+
+function countOf<V>(values: readonly V[], v: V): number {
+  let c = 0;
+  for (const x of values) if (x === v) c++;
+  return c;
+}
+
+/** The deterministic coin: the majority of the reports read, the agent's own x on a tie. */
+export function majorityOr(view: readonly Bit[], own: Bit): Bit {
+  const ones = countOf(view, 1);
+  const zeros = view.length - ones;
+  return ones > zeros ? 1 : zeros > ones ? 0 : own;
+}
+
+/**
+ * Runs every phase the buffered messages complete, pushing the effects.
+ * Pure but for the random coin.
+ */
+function advance(ctx: BenOrContext, out: Effect[]): BenOrContext {
+  const quorum = ctx.n - ctx.f;
+  for (;;) {
+    if (ctx.status !== 'running') return ctx;
+    if (ctx.phase === 1) {
+      const got = ctx.reports.get(ctx.round);
+      if (got === undefined || got.size < quorum) return ctx;
+      const view = first(got, quorum);
+      const zeros = countOf(view, 0);
+      const ones = view.length - zeros;
+      const v: Vote = zeros * 2 > ctx.n ? 0 : ones * 2 > ctx.n ? 1 : '?';
+      out.push(broadcast({ type: 'proposal', r: ctx.round, v }, true));
+      ctx = { ...ctx, phase: 2, view, reports: without(ctx.reports, ctx.round) };
+      continue;
+    }
+    const got = ctx.proposals.get(ctx.round);
+    if (got === undefined || got.size < quorum) return ctx;
+    const votes = first(got, quorum);
+    const zeros = countOf(votes, 0);
+    const ones = countOf(votes, 1);
+    const seen: Bit | null = zeros === 0 && ones === 0 ? null : ones > zeros ? 1 : 0;
+    let { decision, decidedRound } = ctx;
+    let x: Bit;
+    if (seen !== null) {
+      x = seen;
+      if ((seen === 0 ? zeros : ones) >= ctx.f + 1 && decision === null) {
+        decision = seen;
+        decidedRound = ctx.round;
+        out.push(decide(seen));
+      }
+    } else x = ctx.coin === 'random' ? (random() < 0.5 ? 0 : 1) : majorityOr(ctx.view, ctx.x);
+    if (x !== ctx.x) out.push(hold(x));
+    const round = ctx.round + 1;
+    const base = {
+      ...ctx,
+      x,
+      decision,
+      decidedRound,
+      proposals: without(ctx.proposals, ctx.round),
+      view: [],
+    };
+    if (decision !== null && ctx.round >= decidedRound + 2) return { ...base, status: 'done' };
+    if (decision === null && ctx.round >= ctx.roundsMax) {
+      out.push(note({ gaveUp: ctx.roundsMax }));
+      return { ...base, status: 'gaveUp' };
+    }
+    out.push(broadcast({ type: 'report', r: round, v: x }, true));
+    ctx = { ...base, round, phase: 1 };
+  }
+}
+
+/** The context after `event`, buffering it unless it is stale or a repeat. */
+function receive(ctx: BenOrContext, event: Event, out: Effect[]): BenOrContext {
+  if (ctx.status !== 'running') return ctx;
+  if (event.type === 'report') {
+    if (event.r < ctx.round || (event.r === ctx.round && ctx.phase === 2)) return ctx;
+    const reports = withVote(ctx.reports, event.r, event.from, event.v);
+    if (reports === ctx.reports) return ctx;
+    return advance({ ...ctx, reports }, out);
+  }
+  if (event.r < ctx.round) return ctx;
+  const proposals = withVote(ctx.proposals, event.r, event.from, event.v);
+  if (proposals === ctx.proposals) return ctx;
+  return advance({ ...ctx, proposals }, out);
+}
+
+const machine = setup({
+  types: {
+    context: {} as BenOrContext,
+    input: {} as AgentInput,
+    events: {} as Event,
+    emitted: {} as Effect,
+  },
+  actions: {
+    step: enqueueActions(({ context, event, enqueue }) => {
+      const out: Effect[] = [];
+      const next = receive(context, event, out);
+      if (next !== context) enqueue.assign(() => next);
+      for (const e of out) enqueue.emit(e);
+    }),
+  },
+}).createMachine({
+  id: 'ben-or',
+  context: ({ input }) => initial(input),
+  initial: 'running',
+  entry: [
+    emit(({ context }) => propose(context.input)),
+    enqueueActions(({ context, enqueue }) => {
+      if (context.status === 'running')
+        enqueue.emit(broadcast({ type: 'report', r: 1, v: context.x }, true));
+    }),
+  ],
+  states: {
+    running: {
+      always: [
+        { guard: ({ context }) => context.status === 'done', target: 'done' },
+        { guard: ({ context }) => context.status === 'gaveUp', target: 'gaveUp' },
+      ],
+      on: {
+        report: { actions: 'step' },
+        proposal: { actions: 'step' },
+      },
+    },
+    // Not final states: late messages still arrive, and are ignored.
+    done: {},
+    gaveUp: {},
+  },
+});
+
+export const benOr: Protocol = {
+  name: 'ben-or',
+  machine,
+  persistent: ['decision', 'decidedRound'],
+};
