@@ -110,7 +110,8 @@ const CHUNK_PARTS = 256;
 const NONE = -1;
 
 export class Trace {
-  private capacity = 1024;
+  // Small at first: many runs are short, and a sweep starts thousands of them.
+  private capacity = 64;
   private n = 0;
   private tickCol = new Int32Array(this.capacity);
   private kindCol = new Uint8Array(this.capacity);
