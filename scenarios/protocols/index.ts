@@ -1,0 +1,65 @@
+/**
+ * Every protocol parley ships, by the name scenario files use, and the
+ * network schedulers. Adding a protocol: one file here, one line below.
+ */
+import type { Protocol, Scheduler } from '../../sim/index.ts';
+import { ackRetransmit } from './ack-retransmit.ts';
+import { averaging } from './averaging.ts';
+import { benOr } from './ben-or.ts';
+import { byzantineOM } from './byzantine-om.ts';
+import { debate } from './debate.ts';
+import { type FlpAdversaryOptions, flpAdversary, flpScheduler } from './flp-adversary.ts';
+import { gossip } from './gossip.ts';
+import { handoff } from './handoff.ts';
+import { llmNegotiation } from './llm-negotiation.ts';
+import { majorityVote } from './majority-vote.ts';
+import { paxos } from './paxos.ts';
+import { raftElection } from './raft-election.ts';
+import { relay } from './relay.ts';
+import { twoGenerals } from './two-generals.ts';
+import { twoPhaseCommit } from './two-phase-commit.ts';
+
+const all: readonly Protocol[] = [
+  ackRetransmit,
+  averaging,
+  benOr,
+  byzantineOM,
+  debate,
+  gossip,
+  handoff,
+  llmNegotiation,
+  majorityVote,
+  paxos,
+  raftElection,
+  relay,
+  twoGenerals,
+  twoPhaseCommit,
+];
+
+/** Protocols by name. */
+export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map(all.map((p) => [p.name, p]));
+
+/** Network schedulers (adversaries that choose latencies) by name: each builds one from its options. */
+export const SCHEDULERS: ReadonlyMap<string, (options: Record<string, unknown>) => Scheduler> =
+  new Map([
+    ['flp-adversary', (o: Record<string, unknown>) => flpAdversary(o as FlpAdversaryOptions)],
+  ]);
+
+export {
+  ackRetransmit,
+  averaging,
+  benOr,
+  byzantineOM,
+  debate,
+  flpAdversary,
+  flpScheduler,
+  gossip,
+  handoff,
+  llmNegotiation,
+  majorityVote,
+  paxos,
+  raftElection,
+  relay,
+  twoGenerals,
+  twoPhaseCommit,
+};
