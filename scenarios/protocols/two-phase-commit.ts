@@ -91,6 +91,28 @@ function restored<T>(input: AgentInput, key: string, fallback: T): T {
   return r !== undefined && key in r ? (r[key] as T) : fallback;
 }
 
+/** Sends the decision to every participant that has not acknowledged it, and sets the resend timer. */
+function announce(context: Context, emitEffect: (e: Effect) => void): void {
+  const { decision, acked } = context;
+  if (decision === null) return;
+  let pending = false;
+  for (const p of context.cfg.participants) {
+    if (acked.includes(p)) continue;
+    emitEffect(send(p, { type: 'decision', outcome: decision }));
+    pending = true;
+  }
+  if (pending) emitEffect(setTimer('resend', context.cfg.resendTicks));
+}
+
+/** What both final states do on each event. */
+const FINAL = {
+  resend: { actions: 'announce' },
+  ack: { actions: 'recordAck' },
+  decision: { actions: 'ackDecision' },
+  prepare: { actions: 'revote' },
+  ask: { actions: 'answerAsk' },
+} as const;
+
 const machine = setup({
   types: {
     context: {} as Context,
@@ -119,15 +141,7 @@ const machine = setup({
   actions: {
     /** Coordinator: send the decision to every participant that has not acknowledged it. */
     announce: enqueueActions(({ context, enqueue }) => {
-      const { decision, acked } = context;
-      if (decision === null) return;
-      let pending = false;
-      for (const p of context.cfg.participants) {
-        if (acked.includes(p)) continue;
-        enqueue.emit(send(p, { type: 'decision', outcome: decision }));
-        pending = true;
-      }
-      if (pending) enqueue.emit(setTimer('resend', context.cfg.resendTicks));
+      announce(context, enqueue.emit);
     }),
     decideCommit: enqueueActions(({ enqueue }) => {
       enqueue.assign({ decision: 'commit' });
@@ -137,6 +151,22 @@ const machine = setup({
       enqueue.assign({ decision: 'abort' });
       enqueue.emit(decide('abort'));
     }),
+    announceIfCoordinator: enqueueActions(({ context, enqueue }) => {
+      if (context.cfg.coordinator) announce(context, enqueue.emit);
+    }),
+    recordAck: assign({
+      acked: ({ context, event }) => {
+        const from = (event as { from: string }).from;
+        return context.acked.includes(from) ? context.acked : [...context.acked, from];
+      },
+    }),
+    /** Tell a peer that asks (cooperative termination) the outcome this agent decided. */
+    answerAsk: emit(({ context, event }) =>
+      send((event as { from: string }).from, {
+        type: 'outcome',
+        outcome: context.decision ?? 'abort',
+      }),
+    ),
     ackDecision: emit(({ event }) => send((event as { from: string }).from, { type: 'ack' })),
     revote: emit(({ context, event }) =>
       send((event as { from: string }).from, {
@@ -283,44 +313,8 @@ const machine = setup({
     },
     // Final states of both roles: the coordinator keeps announcing, a
     // participant keeps acknowledging and answering.
-    committed: {
-      entry: enqueueActions(({ context, enqueue }) => {
-        if (context.cfg.coordinator) enqueue('announce');
-      }),
-      on: {
-        resend: { actions: 'announce' },
-        ack: {
-          actions: assign({
-            acked: ({ context, event }) =>
-              context.acked.includes(event.from) ? context.acked : [...context.acked, event.from],
-          }),
-        },
-        decision: { actions: 'ackDecision' },
-        prepare: { actions: 'revote' },
-        ask: {
-          actions: emit(({ event }) => send(event.from, { type: 'outcome', outcome: 'commit' })),
-        },
-      },
-    },
-    aborted: {
-      entry: enqueueActions(({ context, enqueue }) => {
-        if (context.cfg.coordinator) enqueue('announce');
-      }),
-      on: {
-        resend: { actions: 'announce' },
-        ack: {
-          actions: assign({
-            acked: ({ context, event }) =>
-              context.acked.includes(event.from) ? context.acked : [...context.acked, event.from],
-          }),
-        },
-        decision: { actions: 'ackDecision' },
-        prepare: { actions: 'revote' },
-        ask: {
-          actions: emit(({ event }) => send(event.from, { type: 'outcome', outcome: 'abort' })),
-        },
-      },
-    },
+    committed: { entry: 'announceIfCoordinator', on: FINAL },
+    aborted: { entry: 'announceIfCoordinator', on: FINAL },
   },
 });
 
