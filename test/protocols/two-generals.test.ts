@@ -68,4 +68,11 @@ describe('two generals', () => {
     expect(shown?.map((r) => r.kind)).toEqual(['decide', 'decide']);
     expect(new Set(shown?.map((r) => r.data)).size).toBe(2);
   });
+
+  it('keeps its golden trace hash and replays byte for byte', () => {
+    const scenario = generals(3, 0.3);
+    const first = runScenario(scenario, { seed: 12 }).trace;
+    expect(runScenario(scenario, { seed: 12 }).trace.toJSONL()).toBe(first.toJSONL());
+    expect(first.hash()).toBe('12cf633e1574b0a24b9cdfe739286eb0a0b45fc91199896798bb1a37653a38c6');
+  });
 });
