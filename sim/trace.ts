@@ -104,8 +104,10 @@ export interface Manifest {
 
 export const TRACE_FORMAT = 1;
 
-/** Payloads joined into one chunk string at a time. */
-const CHUNK_PARTS = 256;
+/** UTF-16 code units per page of payload text (2 MB). */
+const PAGE_UNITS = 1 << 20;
+/** Code units decoded per String.fromCharCode call (below engines' argument limits). */
+const DECODE_UNITS = 8192;
 
 const NONE = -1;
 
@@ -120,13 +122,17 @@ export class Trace {
   private msgCol = new Int32Array(this.capacity);
   private causeCol = new Int32Array(this.capacity);
   private atCol = new Int32Array(this.capacity);
-  /** Payloads as JSON text, packed into chunk strings: few objects for the GC to trace. */
-  private dataChunkCol = new Int32Array(this.capacity);
+  /**
+   * Payloads as JSON text copied into pages of UTF-16 code units: no object
+   * per payload for the GC to trace or copy (storing strings cost a third of
+   * a traced run). A record's payload is page `dataPageCol`, [start, end).
+   */
+  private dataPageCol = new Int32Array(this.capacity);
   private dataStartCol = new Int32Array(this.capacity);
   private dataEndCol = new Int32Array(this.capacity);
-  private readonly chunks: string[] = [];
-  private pending: string[] = [];
-  private pendingLength = 0;
+  private readonly pages: Uint16Array[] = [];
+  private page: Uint16Array | null = null;
+  private pageUsed = 0;
   /** JSON of each agent id, ready to splice into lines. */
   private readonly agentJson: string[];
   private hashCache: string | undefined;
@@ -169,36 +175,44 @@ export class Trace {
     this.causeCol[i] = cause;
     this.atCol[i] = at;
     if (data === undefined) {
-      this.dataChunkCol[i] = NONE;
+      this.dataPageCol[i] = NONE;
     } else {
       // Stored as JSON now: the record keeps what the payload was when it was recorded.
       const json = JSON.stringify(data);
-      this.dataChunkCol[i] = this.chunks.length;
-      this.dataStartCol[i] = this.pendingLength;
-      this.pendingLength += json.length;
-      this.dataEndCol[i] = this.pendingLength;
-      this.pending.push(json);
-      if (this.pending.length >= CHUNK_PARTS) this.seal();
+      const length = json.length;
+      let page = this.page;
+      if (page === null || this.pageUsed + length > page.length) {
+        page = new Uint16Array(Math.max(PAGE_UNITS, length));
+        this.pages.push(page);
+        this.page = page;
+        this.pageUsed = 0;
+      }
+      const start = this.pageUsed;
+      for (let k = 0; k < length; k++) page[start + k] = json.charCodeAt(k);
+      this.pageUsed = start + length;
+      this.dataPageCol[i] = this.pages.length - 1;
+      this.dataStartCol[i] = start;
+      this.dataEndCol[i] = start + length;
     }
     this.n = i + 1;
     this.hashCache = undefined;
     return i;
   }
 
-  /** Joins the pending payloads into one chunk string. */
-  private seal(): void {
-    if (this.pending.length === 0) return;
-    this.chunks.push(this.pending.join(''));
-    this.pending = [];
-    this.pendingLength = 0;
-  }
-
   /** The JSON text of record `seq`'s payload, or undefined. */
   private dataJson(seq: number): string | undefined {
-    const chunk = this.dataChunkCol[seq] as number;
-    if (chunk === NONE) return undefined;
-    if (chunk === this.chunks.length) this.seal();
-    return (this.chunks[chunk] as string).slice(this.dataStartCol[seq], this.dataEndCol[seq]);
+    const p = this.dataPageCol[seq] as number;
+    if (p === NONE) return undefined;
+    const page = this.pages[p] as Uint16Array;
+    const end = this.dataEndCol[seq] as number;
+    let text = '';
+    for (let k = this.dataStartCol[seq] as number; k < end; k += DECODE_UNITS) {
+      text += String.fromCharCode.apply(
+        null,
+        page.subarray(k, Math.min(end, k + DECODE_UNITS)) as unknown as number[],
+      );
+    }
+    return text;
   }
 
   private grow(): void {
@@ -215,7 +229,7 @@ export class Trace {
     this.msgCol = g(this.msgCol, (k) => new Int32Array(k));
     this.causeCol = g(this.causeCol, (k) => new Int32Array(k));
     this.atCol = g(this.atCol, (k) => new Int32Array(k));
-    this.dataChunkCol = g(this.dataChunkCol, (k) => new Int32Array(k));
+    this.dataPageCol = g(this.dataPageCol, (k) => new Int32Array(k));
     this.dataStartCol = g(this.dataStartCol, (k) => new Int32Array(k));
     this.dataEndCol = g(this.dataEndCol, (k) => new Int32Array(k));
     this.capacity = c;
