@@ -30,7 +30,20 @@ export type Effect =
   | { readonly type: 'parley.decide'; readonly value: Json }
   | { readonly type: 'parley.propose'; readonly value: Json }
   | { readonly type: 'parley.hold'; readonly value: Json }
-  | { readonly type: 'parley.note'; readonly data: Json };
+  | { readonly type: 'parley.note'; readonly data: Json }
+  | { readonly type: 'parley.read'; readonly source: string }
+  | {
+      readonly type: 'parley.act';
+      readonly capability: string;
+      readonly args: Json | undefined;
+    }
+  | { readonly type: 'parley.spend'; readonly amount: number; readonly what: string | undefined }
+  | {
+      readonly type: 'parley.forge';
+      readonly to: string;
+      readonly as: string;
+      readonly message: Message;
+    };
 
 /** Send `message` to agent `to` across the simulated network. */
 export function send(to: string, message: Message): Effect {
@@ -80,6 +93,43 @@ export function hold(value: Json): Effect {
 /** Record a note in the trace (an explanation for people reading it). */
 export function note(data: Json): Effect {
   return { type: 'parley.note', data };
+}
+
+/**
+ * Read data source `source` (a document, web page, tool output, email): after
+ * the source's latency the agent receives `{ type: 'content', source, ...content }`,
+ * with the source's provenance (see sim/trust.ts).
+ */
+export function read(source: string): Effect {
+  return { type: 'parley.read', source };
+}
+
+/**
+ * Perform a privileged action with `capability`. The engine checks the
+ * capability and the scenario's mitigations, records an `act` record, and
+ * answers with `{ type: 'act.result', capability, outcome, reason? }`
+ * (outcome 'done' or 'refused'; after a human's delay when approval applies).
+ */
+export function act(capability: string, args?: Json): Effect {
+  return { type: 'parley.act', capability, args };
+}
+
+/**
+ * Spend `amount` (money or tokens, per the scenario's cost unit) on `what`.
+ * Refused beyond a budget or rate limit: the agent then receives
+ * `{ type: 'spend.refused', reason, what }` (see sim/cost.ts).
+ */
+export function spend(amount: number, what?: string): Effect {
+  return { type: 'parley.spend', amount, what };
+}
+
+/**
+ * Byzantine agents only: send `message` to `to` as if it came from agent `as`.
+ * The trace keeps the truth: the send record names the real sender and a
+ * note records the forgery.
+ */
+export function forge(to: string, as: string, message: Message): Effect {
+  return { type: 'parley.forge', to, as, message };
 }
 
 let current: Stream | null = null;

@@ -19,20 +19,25 @@ export {
   valueKey,
   viewOf,
 } from './checkers/index.ts';
+export { Cost, type CostAgent, type CostSpec, type RateLimit, type SpendRefusal } from './cost.ts';
 export {
+  act,
   broadcast,
   cancelTimer,
   type Delivered,
   decide,
   type Effect,
+  forge,
   hold,
   type Message,
   note,
   propose,
   random,
   randomInt,
+  read,
   send,
   setTimer,
+  spend,
 } from './effects.ts';
 export { Sha256, sha256Hex } from './hash.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
@@ -79,5 +84,16 @@ export {
   Trace,
   type TraceRecord,
 } from './trace.ts';
+export {
+  type ApprovalSpec,
+  type CapabilitySpec,
+  type GatewaySpec,
+  type Mitigations,
+  type Provenance,
+  type SourceSpec,
+  Trust,
+  type TrustSpec,
+  unionProvenance,
+} from './trust.ts';
 export { assertValidScenario, type Problem, ScenarioError, scenarioProblems } from './validate.ts';
 export { PARLEY_VERSION } from './version.ts';

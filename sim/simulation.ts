@@ -8,6 +8,7 @@
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './agent.ts';
+import { Cost } from './cost.ts';
 import { bindAgentStream, type Effect, type Message } from './effects.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import { EventQueue } from './queue.ts';
@@ -23,6 +24,13 @@ import {
   TICK_MAX,
 } from './spec.ts';
 import { Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
+import {
+  type ActCheck,
+  type ApprovalSpec,
+  type GatewaySpec,
+  type Provenance,
+  Trust,
+} from './trust.ts';
 import { assertValidScenario } from './validate.ts';
 import { PARLEY_VERSION } from './version.ts';
 
@@ -92,6 +100,12 @@ const EV_DELIVER = 1;
 const EV_TIMER = 2;
 const EV_FAULT_START = 3;
 const EV_FAULT_END = 4;
+/** A source's content reaching the agent that read it. */
+const EV_CONTENT = 5;
+/** An answer from the engine to an agent (act result, spend refusal). */
+const EV_NOTIFY = 6;
+/** A human's verdict on a destructive act. */
+const EV_APPROVAL = 7;
 
 /** One event on the heap. One shape for every kind keeps the engine's code monomorphic. */
 interface SimEvent {
@@ -109,6 +123,8 @@ interface SimEvent {
   /** The delivered event, or the timer entry. */
   payload: unknown;
   link: LinkState | null;
+  /** Provenance of a message copy (trust model on), else null. */
+  prov: Provenance | null;
 }
 
 const NONE = -1;
@@ -154,6 +170,12 @@ function describe(scenario: Scenario): Json {
         params: a.params ?? {},
         // Only when set, so traces of all-honest scenarios keep their hashes.
         ...(a.honest === false ? { honest: false } : {}),
+        ...(a.zone !== undefined ? { zone: a.zone } : {}),
+        ...(a.capabilities !== undefined ? { capabilities: a.capabilities } : {}),
+        ...(a.needs !== undefined ? { needs: a.needs } : {}),
+        ...(a.quarantined !== undefined ? { quarantined: a.quarantined } : {}),
+        ...(a.budget !== undefined ? { budget: a.budget } : {}),
+        ...(a.rateLimit !== undefined ? { rateLimit: a.rateLimit } : {}),
       })),
       // A scheduler by name only, and only when set, so other traces keep their hashes.
       network:
@@ -163,6 +185,8 @@ function describe(scenario: Scenario): Json {
       faults: scenario.faults ?? [],
       limits: scenario.limits ?? {},
       ...(scenario.checks !== undefined ? { checks: scenario.checks } : {}),
+      ...(scenario.trust !== undefined ? { trust: scenario.trust } : {}),
+      ...(scenario.cost !== undefined ? { cost: scenario.cost } : {}),
     }),
   ) as Json;
 }
@@ -193,6 +217,14 @@ class Engine implements Simulation {
   /** The agent being stepped and the record that caused the step. */
   private current: AgentRuntime | null = null;
   private cause = NONE;
+  /** Trust model (null when the scenario has none), and the provenance of the input being stepped. */
+  private readonly trust: Trust | null;
+  private trigger: Provenance = Trust.EMPTY;
+  private readonly gatewayStream: Stream | null;
+  private readonly approvalStream: Stream | null;
+  private cost: Cost | null;
+  /** Provenance of the message being sent, for its copies. */
+  private sendingProv: Provenance | null = null;
 
   constructor(
     readonly scenario: Scenario,
@@ -240,6 +272,20 @@ class Engine implements Simulation {
       omissionStream: null,
     }));
     this.pendingStarts = this.agents.length;
+    const agentSpecs = scenario.agents;
+    this.trust =
+      scenario.trust !== undefined || agentSpecs.some((a) => a.capabilities !== undefined)
+        ? new Trust(scenario.trust ?? { zones: ['default'] }, agentSpecs)
+        : null;
+    this.gatewayStream =
+      scenario.trust?.mitigations?.gateway !== undefined ? deriveStream(seed, 'gateway') : null;
+    this.approvalStream =
+      scenario.trust?.mitigations?.approval !== undefined ? deriveStream(seed, 'approval') : null;
+    this.cost =
+      scenario.cost !== undefined ||
+      agentSpecs.some((a) => a.budget !== undefined || a.rateLimit !== undefined)
+        ? new Cost(scenario.cost, agentSpecs)
+        : null;
 
     // Faults first, so that a fault at tick 0 comes before the agents start.
     scenario.faults?.forEach((f, i) => {
@@ -257,13 +303,26 @@ class Engine implements Simulation {
     cause: number,
     payload: unknown,
     link: LinkState | null,
-  ): void {
+  ): SimEvent {
     // Reuse processed events: long-lived garbage in the heap cost a quarter of the run in GC.
     const ev = this.free.pop();
     if (ev === undefined) {
-      this.queue.push({ tick, seq: 0, kind, agent, peer, ref, cause, payload, link });
-      return;
+      const fresh: SimEvent = {
+        tick,
+        seq: 0,
+        kind,
+        agent,
+        peer,
+        ref,
+        cause,
+        payload,
+        link,
+        prov: null,
+      };
+      this.queue.push(fresh);
+      return fresh;
     }
+    ev.prov = null;
     ev.tick = tick;
     ev.kind = kind;
     ev.agent = agent;
@@ -273,6 +332,7 @@ class Engine implements Simulation {
     ev.payload = payload;
     ev.link = link;
     this.queue.push(ev);
+    return ev;
   }
 
   private rec(
@@ -339,11 +399,21 @@ class Engine implements Simulation {
       case EV_FAULT_END:
         this.faultEnd(ev.payload as FaultSpec, ev.agent);
         break;
+      case EV_CONTENT:
+        this.content(ev);
+        break;
+      case EV_NOTIFY:
+        this.notified(ev);
+        break;
+      case EV_APPROVAL:
+        this.approval(ev);
+        break;
       default:
         this.fail(`unknown event kind ${ev.kind}`);
     }
     ev.payload = null;
     ev.link = null;
+    ev.prov = null;
     if (this.free.length < FREE_EVENTS_MAX) this.free.push(ev);
     if (limits.untilAllDecided && this.undecidedUp === 0 && this.pendingStarts === 0)
       this.stop('allDecided');
@@ -510,6 +580,25 @@ class Engine implements Simulation {
       case 'parley.note':
         this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, e.data);
         break;
+      case 'parley.read':
+        this.read(a, e.source);
+        break;
+      case 'parley.act':
+        this.act(a, e.capability, e.args);
+        break;
+      case 'parley.spend':
+        this.spend(a, e.amount, e.what);
+        break;
+      case 'parley.forge': {
+        if (a.input.honest)
+          this.fail(`agent ${a.id} is honest and cannot forge a sender; mark it honest: false`);
+        const target = this.agentIndex.get(e.to);
+        if (target === undefined || !this.agentIndex.has(e.as))
+          this.fail(`agent ${a.id} forged ${e.message.type} to or as an unknown agent`);
+        this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, { forge: e.as });
+        this.send(a, target, e.message, e.as);
+        break;
+      }
       default:
         this.fail(
           `agent ${a.id} emitted unknown effect ${JSON.stringify((e as { type: unknown }).type)}; use the constructors in sim/effects.ts`,
@@ -517,8 +606,14 @@ class Engine implements Simulation {
     }
   }
 
-  private send(a: AgentRuntime, target: number, message: Message): void {
+  private send(a: AgentRuntime, target: number, sent: Message, from?: string): void {
     const source = a.index;
+    let message = sent;
+    // A quarantined reader returns data, never orders: its instructions never leave it.
+    if (this.trust?.quarantined(source) && 'instruction' in message) {
+      const { instruction: _, ...rest } = message;
+      message = rest as Message;
+    }
     const msg = this.messagesSent++;
     const sendSeq = this.rec(Kind.send, source, target, msg, this.cause, NONE, message);
     const spec = this.network.spec(source, target);
@@ -529,7 +624,10 @@ class Engine implements Simulation {
     const uLatency = s.next();
     const uLatencyDup = s.next();
     let reason: string | undefined;
-    if (a.sendOmitRatio > 0 && (a.omissionStream as Stream).next() < a.sendOmitRatio) {
+    const cost = this.cost;
+    if (cost !== null && cost.perMessage > 0 && cost.charge(source, cost.perMessage, this.tick)) {
+      reason = 'budget';
+    } else if (a.sendOmitRatio > 0 && (a.omissionStream as Stream).next() < a.sendOmitRatio) {
       reason = 'omission';
     } else if (this.partitions.active > 0 && this.partitions.isCut(source, target)) {
       reason = 'partition';
@@ -543,7 +641,13 @@ class Engine implements Simulation {
     // A plain copy loop: object spread measured 0.9 µs per message here, this 0.05 µs.
     const event: Record<string, unknown> = {};
     for (const k in message) event[k] = message[k];
-    event['from'] = a.id;
+    event['from'] = from ?? a.id;
+    let prov: Provenance | null = null;
+    const trust = this.trust;
+    if (trust !== null) {
+      prov = trust.outgoing(source, this.trigger);
+    }
+    this.sendingProv = prov;
     const link = spec.fifo || spec.inFlightMax > 0 ? this.network.state(source, target) : null;
     this.enqueueCopy(
       spec,
@@ -610,7 +714,7 @@ class Engine implements Simulation {
       if (tick > link.deliveryTickLast) link.deliveryTickLast = tick;
       link.inFlight++;
     }
-    this.push(tick, EV_DELIVER, target, source, msg, cause, event, link);
+    this.push(tick, EV_DELIVER, target, source, msg, cause, event, link).prov = this.sendingProv;
   }
 
   private deliver(ev: SimEvent): void {
@@ -629,8 +733,167 @@ class Engine implements Simulation {
       this.rec(Kind.drop, ev.peer, ev.agent, ev.ref, ev.cause, NONE, reason);
       return;
     }
-    const seq = this.rec(Kind.deliver, ev.agent, ev.peer, ev.ref, ev.cause, NONE, undefined);
-    this.stepAgent(target, ev.payload as EventObject, seq);
+    const prov = ev.prov;
+    if (prov === null) {
+      const seq = this.rec(Kind.deliver, ev.agent, ev.peer, ev.ref, ev.cause, NONE, undefined);
+      this.stepAgent(target, ev.payload as EventObject, seq);
+      return;
+    }
+    const guarded = this.guard(target.index, prov, ev.payload as Record<string, unknown>);
+    if (guarded === null) {
+      this.rec(Kind.drop, ev.peer, ev.agent, ev.ref, ev.cause, NONE, 'gateway');
+      return;
+    }
+    const trust = this.trust as Trust;
+    const data: Record<string, Json> = { prov: trust.names(prov) };
+    if (guarded.stripped) data['stripped'] = true;
+    const seq = this.rec(Kind.deliver, ev.agent, ev.peer, ev.ref, ev.cause, NONE, data);
+    trust.consume(target.index, prov);
+    this.trigger = prov;
+    this.stepAgent(target, guarded.event, seq);
+    this.trigger = Trust.EMPTY;
+  }
+
+  /**
+   * The gateway and tagging mitigations on input of provenance `prov` for
+   * agent `a`: null when the gateway blocks it, else the event to deliver
+   * (a copy when changed: copies of one message share their event).
+   */
+  private guard(
+    a: number,
+    prov: Provenance,
+    event: Record<string, unknown>,
+  ): { event: EventObject; stripped: boolean } | null {
+    const trust = this.trust as Trust;
+    let out = event;
+    let stripped = false;
+    if (trust.gatewayGuards(a, prov)) {
+      const g = trust.mitigations.gateway as GatewaySpec;
+      // One draw per guarded input, whatever it holds.
+      const u = (this.gatewayStream as Stream).next();
+      if ('instruction' in event) {
+        if (u < g.detectRatio) {
+          if (g.action === 'block') return null;
+          out = { ...event };
+          delete out['instruction'];
+          stripped = true;
+        }
+      } else if (u < g.falsePositiveRatio) return null;
+    }
+    if (trust.mitigations.tagging && trust.untrustedFor(a, prov)) out = { ...out, untrusted: true };
+    return { event: out as unknown as EventObject, stripped };
+  }
+
+  // ---- trust and spend -------------------------------------------------------
+
+  private read(a: AgentRuntime, source: string): void {
+    const trust = this.trust;
+    const index = trust?.source(source);
+    if (trust === null || index === undefined)
+      this.fail(`agent ${a.id} read unknown source "${source}"; declare it in trust.sources`);
+    const seq = this.rec(Kind.read, a.index, NONE, NONE, this.cause, NONE, { source });
+    const latency = trust.sourceSpec(index).latencyTicks ?? 1;
+    this.push(this.tick + latency, EV_CONTENT, a.index, NONE, index, seq, null, null);
+  }
+
+  private content(ev: SimEvent): void {
+    const a = this.agents[ev.agent] as AgentRuntime;
+    if (a.status !== 'up') return; // the reader crashed: nobody receives the content
+    const trust = this.trust as Trust;
+    const spec = trust.sourceSpec(ev.ref);
+    const prov: Provenance = [ev.ref];
+    const guarded = this.guard(a.index, prov, {
+      type: 'content',
+      source: spec.id,
+      ...spec.content,
+    });
+    if (guarded === null) {
+      this.rec(Kind.drop, a.index, NONE, NONE, ev.cause, NONE, 'gateway');
+      return;
+    }
+    const data: Record<string, Json> = { source: spec.id, prov: [spec.id] };
+    if (guarded.stripped) data['stripped'] = true;
+    const seq = this.rec(Kind.content, a.index, NONE, NONE, ev.cause, NONE, data);
+    trust.consume(a.index, prov);
+    this.trigger = prov;
+    this.stepAgent(a, guarded.event, seq);
+    this.trigger = Trust.EMPTY;
+  }
+
+  private act(a: AgentRuntime, capability: string, args: Json | undefined): void {
+    const trust = this.trust;
+    const prov = trust === null ? Trust.EMPTY : trust.outgoing(a.index, this.trigger);
+    const verdict: ActCheck =
+      trust === null
+        ? { outcome: 'refused', reason: 'capability' }
+        : trust.check(a.index, capability, prov);
+    const data: Record<string, Json> = { capability, outcome: verdict.outcome };
+    if (verdict.outcome === 'refused') data['reason'] = verdict.reason;
+    if (args !== undefined) data['args'] = args;
+    data['prov'] = trust === null ? [] : trust.names(prov);
+    if (trust?.destructive(capability)) data['destructive'] = true;
+    const seq = this.rec(Kind.act, a.index, NONE, NONE, this.cause, NONE, data);
+    if (verdict.outcome === 'pending') {
+      const delay = (trust?.mitigations.approval as ApprovalSpec).delayTicks;
+      const ev = this.push(this.tick + delay, EV_APPROVAL, a.index, NONE, NONE, seq, data, null);
+      ev.prov = prov;
+      return;
+    }
+    const answer: Record<string, unknown> = {
+      type: 'act.result',
+      capability,
+      outcome: verdict.outcome,
+    };
+    if (verdict.outcome === 'refused') answer['reason'] = verdict.reason;
+    this.push(this.tick, EV_NOTIFY, a.index, NONE, NONE, seq, answer, null);
+  }
+
+  private approval(ev: SimEvent): void {
+    const trust = this.trust as Trust;
+    const pending = ev.payload as Record<string, Json>;
+    const capability = pending['capability'] as string;
+    const a = this.agents[ev.agent] as AgentRuntime;
+    const spec = trust.mitigations.approval as ApprovalSpec;
+    const tainted = trust.lowest(ev.prov as Provenance) < trust.requiredLevel(a.index, capability);
+    // The human means to approve legitimate acts and reject tainted ones, and errs with errorRatio.
+    const wrong = (this.approvalStream as Stream).next() < spec.errorRatio;
+    const approved = tainted === wrong;
+    const data: Record<string, Json> = { ...pending, outcome: approved ? 'done' : 'refused' };
+    if (!approved) data['reason'] = 'approval';
+    const seq = this.rec(Kind.act, a.index, NONE, NONE, ev.cause, NONE, data);
+    const answer: Record<string, unknown> = {
+      type: 'act.result',
+      capability,
+      outcome: data['outcome'],
+    };
+    if (!approved) answer['reason'] = 'approval';
+    this.push(this.tick, EV_NOTIFY, a.index, NONE, NONE, seq, answer, null);
+  }
+
+  private spend(a: AgentRuntime, amount: number, what: string | undefined): void {
+    if (!(Number.isFinite(amount) && amount >= 0))
+      this.fail(`agent ${a.id} spent ${String(amount)}; amounts are finite and not negative`);
+    this.cost ??= new Cost(undefined, this.scenario.agents);
+    const cost = this.cost;
+    const refusal = cost.charge(a.index, amount, this.tick);
+    const data: Record<string, Json> = { amount };
+    if (what !== undefined) data['what'] = what;
+    data['outcome'] = refusal === undefined ? 'done' : 'refused';
+    if (refusal !== undefined) data['reason'] = refusal;
+    data['total'] = cost.spent[a.index] as number;
+    const seq = this.rec(Kind.spend, a.index, NONE, NONE, this.cause, NONE, data);
+    if (refusal !== undefined) {
+      const answer: Record<string, unknown> = { type: 'spend.refused', reason: refusal };
+      if (what !== undefined) answer['what'] = what;
+      this.push(this.tick, EV_NOTIFY, a.index, NONE, NONE, seq, answer, null);
+    }
+  }
+
+  /** An engine answer reaches its agent, if it is still up. */
+  private notified(ev: SimEvent): void {
+    const a = this.agents[ev.agent] as AgentRuntime;
+    if (a.status !== 'up') return;
+    this.stepAgent(a, ev.payload as EventObject, ev.cause);
   }
 
   // ---- timers ---------------------------------------------------------------

@@ -4,7 +4,9 @@
  * Every field has a default and a unit in its name.
  */
 import type { AnyStateMachine } from 'xstate';
+import type { CostSpec, RateLimit } from './cost.ts';
 import type { Message } from './effects.ts';
+import type { TrustSpec } from './trust.ts';
 
 /** A JSON value: what messages, decisions and notes may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -52,6 +54,17 @@ export interface AgentSpec {
   readonly params?: Readonly<Record<string, Json>>;
   /** False makes the agent Byzantine (see `AgentInput.honest`). Default true. */
   readonly honest?: boolean;
+  /** Trust zone (see sim/trust.ts); default the most trusted zone. */
+  readonly zone?: string;
+  /** Capabilities granted, e.g. `db.delete@prod`. */
+  readonly capabilities?: readonly string[];
+  /** Capabilities the agent's task needs; with `leastPrivilege` only these can be used. */
+  readonly needs?: readonly string[];
+  /** A quarantined reader: holds no capability, and its messages lose their instructions. */
+  readonly quarantined?: boolean;
+  /** Most this agent may spend over the run (see sim/cost.ts). */
+  readonly budget?: number;
+  readonly rateLimit?: RateLimit;
 }
 
 /**
@@ -229,6 +242,10 @@ export interface Scenario {
   readonly params?: Readonly<Record<string, Json>>;
   /** The properties judged after each run, and what is expected of them. */
   readonly checks?: readonly CheckSpec[];
+  /** Zones, sources, capabilities and mitigations (see sim/trust.ts). */
+  readonly trust?: TrustSpec;
+  /** Costs and budgets (see sim/cost.ts). */
+  readonly cost?: CostSpec;
 }
 
 export const LINK_DEFAULTS: LinkSpec = {

@@ -31,6 +31,10 @@ export const KIND_NAMES = [
   'skew.end',
   'propose',
   'hold',
+  'read',
+  'content',
+  'act',
+  'spend',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];
@@ -58,10 +62,21 @@ export const Kind = {
   skewEnd: 18,
   propose: 19,
   hold: 20,
+  read: 21,
+  content: 22,
+  act: 23,
+  spend: 24,
 } as const;
 
 /** Why a message copy was lost (the `data` of a drop record). */
-export type DropReason = 'loss' | 'partition' | 'crashed' | 'omission' | 'overflow';
+export type DropReason =
+  | 'loss'
+  | 'partition'
+  | 'crashed'
+  | 'omission'
+  | 'overflow'
+  | 'gateway'
+  | 'budget';
 
 /** Why a run stopped. */
 export type StopReason =

@@ -68,6 +68,26 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
         bad(`agents.${i}.protocol`, 'must be a protocol with an xstate machine');
       if (a.honest !== undefined && typeof a.honest !== 'boolean')
         bad(`agents.${i}.honest`, 'must be true or false');
+      if (a.quarantined !== undefined && typeof a.quarantined !== 'boolean')
+        bad(`agents.${i}.quarantined`, 'must be true or false');
+      if (a.quarantined === true && (a.capabilities?.length ?? 0) > 0)
+        bad(`agents.${i}.capabilities`, 'a quarantined agent holds no capability');
+      for (const key of ['capabilities', 'needs'] as const) {
+        const list = a[key];
+        if (
+          list !== undefined &&
+          !(Array.isArray(list) && list.every((c) => typeof c === 'string'))
+        )
+          bad(`agents.${i}.${key}`, 'must be a list of capability names');
+      }
+      if (a.budget !== undefined && !(typeof a.budget === 'number' && a.budget >= 0))
+        bad(`agents.${i}.budget`, `must be a number of at least 0, got ${String(a.budget)}`);
+      if (a.rateLimit !== undefined) {
+        if (!(typeof a.rateLimit.amountMax === 'number' && a.rateLimit.amountMax >= 0))
+          bad(`agents.${i}.rateLimit.amountMax`, 'must be a number of at least 0');
+        if (!(isInt(a.rateLimit.perTicks) && a.rateLimit.perTicks >= 1))
+          bad(`agents.${i}.rateLimit.perTicks`, 'must be a whole number of ticks of at least 1');
+      }
     });
   }
   const agent = (path: string, id: unknown) => {
@@ -205,6 +225,69 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
     if (c.expect !== undefined && c.expect !== 'holds' && c.expect !== 'fails')
       bad(`checks.${i}.expect`, `must be holds or fails, got ${JSON.stringify(c.expect)}`);
   });
+
+  const trust = scenario.trust;
+  if (trust !== undefined) {
+    const zones = new Set<string>();
+    if (!Array.isArray(trust.zones) || trust.zones.length === 0)
+      bad('trust.zones', 'must list at least one zone, least trusted first');
+    else
+      trust.zones.forEach((z, i) => {
+        if (typeof z !== 'string' || z.length === 0) bad(`trust.zones.${i}`, 'must be a name');
+        else if (zones.has(z)) bad(`trust.zones.${i}`, `duplicate zone "${z}"`);
+        else zones.add(z);
+      });
+    const zone = (path: string, z: unknown) => {
+      if (z !== undefined && !(typeof z === 'string' && zones.has(z)))
+        bad(path, `unknown zone ${JSON.stringify(z)}; zones are ${[...zones].join(', ')}`);
+    };
+    scenario.agents?.forEach((a, i) => {
+      zone(`agents.${i}.zone`, a.zone);
+    });
+    const sources = new Set<string>();
+    trust.sources?.forEach((src, i) => {
+      if (typeof src.id !== 'string' || src.id.length === 0)
+        bad(`trust.sources.${i}.id`, 'must be a non-empty string');
+      else if (ids.has(src.id) || sources.has(src.id))
+        bad(`trust.sources.${i}.id`, `"${src.id}" is already an agent or source id`);
+      else sources.add(src.id);
+      if (src.zone === undefined) bad(`trust.sources.${i}.zone`, 'is required');
+      zone(`trust.sources.${i}.zone`, src.zone);
+      ticks(`trust.sources.${i}.latencyTicks`, src.latencyTicks, false);
+    });
+    trust.capabilities?.forEach((c, i) => {
+      if (typeof c.name !== 'string' || c.name.length === 0)
+        bad(`trust.capabilities.${i}.name`, 'must be a non-empty string');
+      zone(`trust.capabilities.${i}.zone`, c.zone);
+    });
+    if (
+      trust.provenance !== undefined &&
+      trust.provenance !== 'sticky' &&
+      trust.provenance !== 'message'
+    )
+      bad('trust.provenance', `must be sticky or message, got ${JSON.stringify(trust.provenance)}`);
+    const m = trust.mitigations;
+    if (m?.gateway !== undefined) {
+      if (m.gateway.zone === undefined) bad('trust.mitigations.gateway.zone', 'is required');
+      zone('trust.mitigations.gateway.zone', m.gateway.zone);
+      ratio('trust.mitigations.gateway.detectRatio', m.gateway.detectRatio ?? -1);
+      ratio('trust.mitigations.gateway.falsePositiveRatio', m.gateway.falsePositiveRatio ?? -1);
+      if (m.gateway.action !== 'block' && m.gateway.action !== 'strip')
+        bad('trust.mitigations.gateway.action', 'must be block or strip');
+    }
+    if (m?.approval !== undefined) {
+      ticks('trust.mitigations.approval.delayTicks', m.approval.delayTicks, true);
+      ratio('trust.mitigations.approval.errorRatio', m.approval.errorRatio ?? -1);
+    }
+  }
+  const cost = scenario.cost;
+  if (cost !== undefined) {
+    for (const key of ['perMessage', 'budgetRun'] as const) {
+      const x = cost[key];
+      if (x !== undefined && !(typeof x === 'number' && x >= 0 && Number.isFinite(x)))
+        bad(`cost.${key}`, `must be a number of at least 0, got ${String(x)}`);
+    }
+  }
 
   const l = scenario.limits;
   if (l !== undefined) {
