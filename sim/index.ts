@@ -44,6 +44,18 @@ export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
 export { EventQueue, type Queued } from './queue.ts';
 export { checkSeed, deriveStream, SEED_MAX, Stream } from './rng.ts';
 export {
+  formatProblem,
+  type LoadedScenario,
+  type LoadOptions,
+  type LoadProblem,
+  loadScenario,
+  parseOverride,
+  type Registry,
+  type ScenarioFile,
+  ScenarioLoadError,
+  scenarioJsonSchema,
+} from './scenario/index.ts';
+export {
   type AgentOutcome,
   createSimulation,
   type Decision,

@@ -1,0 +1,15 @@
+/** Scenario files: the schema, loading with positions, overrides. Pure. */
+export {
+  formatProblem,
+  type LoadedScenario,
+  type LoadOptions,
+  type LoadProblem,
+  loadScenario,
+  parseOverride,
+  type Registry,
+  SCENARIO_DEPTH_MAX,
+  SCENARIO_TEXT_MAX,
+  ScenarioLoadError,
+} from './load.ts';
+export { type ScenarioFile, scenarioFileSchema, scenarioJsonSchema } from './schema.ts';
+export { closest, didYouMean, editDistance } from './suggest.ts';

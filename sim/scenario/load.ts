@@ -1,0 +1,596 @@
+/**
+ * Loading a scenario file: YAML or JSON text in, a validated Scenario out.
+ * Pure (text in, scenario out), so the command line and the browser share it.
+ * Every problem in the file is reported at once, each with its line, column
+ * and dotted path, in words a workshop participant understands; overrides
+ * (`network.dropRatio=0.2`) are applied before validation and problems in
+ * them name the override instead of a line.
+ */
+import { isMap, isScalar, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type {
+  AgentSpec,
+  FaultSpec,
+  Json,
+  LinkOverride,
+  LinkSpec,
+  Protocol,
+  Scenario,
+  Scheduler,
+} from '../spec.ts';
+import { scenarioProblems } from '../validate.ts';
+import { type ScenarioFile, scenarioFileSchema } from './schema.ts';
+import { didYouMean } from './suggest.ts';
+
+/** Largest scenario text accepted, in UTF-16 code units. */
+export const SCENARIO_TEXT_MAX = 4_000_000;
+/** Deepest nesting accepted in a scenario file. */
+export const SCENARIO_DEPTH_MAX = 64;
+
+export interface LoadProblem {
+  /** Dotted path of the value ('' for the whole file). */
+  readonly path: string;
+  readonly message: string;
+  /** 1-based position in the file, when the problem is in the file. */
+  readonly line?: number;
+  readonly column?: number;
+  /** The override it came from, when it came from one. */
+  readonly override?: string;
+}
+
+/** A scenario file that cannot be used; `problems` lists every problem found. */
+export class ScenarioLoadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly LoadProblem[],
+  ) {
+    super(problems.map((p) => formatProblem(file, p)).join('\n'));
+    this.name = 'ScenarioLoadError';
+  }
+}
+
+/** `file:line:column: path: message`, the way compilers print it. */
+export function formatProblem(file: string, p: LoadProblem): string {
+  const where =
+    p.override !== undefined
+      ? `${file}: override ${p.override}`
+      : p.line !== undefined
+        ? `${file}:${p.line}:${p.column ?? 1}`
+        : file;
+  return `${where}: ${p.path === '' ? '' : `${p.path}: `}${p.message}`;
+}
+
+/** Protocols and schedulers by name: the loader knows no protocol itself. */
+export interface Registry {
+  readonly protocols: ReadonlyMap<string, Protocol>;
+  readonly schedulers?: ReadonlyMap<string, (options: Record<string, unknown>) => Scheduler>;
+}
+
+export interface LoadOptions extends Registry {
+  /** The file name, for messages; default 'scenario'. */
+  readonly file?: string;
+  /** `dotted.path=value` overrides; the value is read as YAML (`0.2`, `true`, `[1, 2]`, `text`). */
+  readonly overrides?: readonly string[];
+}
+
+export interface LoadedScenario {
+  readonly scenario: Scenario;
+  /** The file's content after overrides, validated. */
+  readonly source: ScenarioFile;
+}
+
+type Path = (string | number)[];
+
+/** Splits `a.b.0.c=value` into a path and a parsed value. */
+export function parseOverride(text: string): { path: Path; value: unknown } | string {
+  const eq = text.indexOf('=');
+  if (eq <= 0) return `expected path=value, got "${text}"`;
+  const keys = text.slice(0, eq).trim();
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(keys))
+    return `"${keys}" is not a dotted path like network.dropRatio`;
+  let value: unknown;
+  try {
+    value = parseYaml(text.slice(eq + 1));
+  } catch {
+    value = text.slice(eq + 1);
+  }
+  return { path: keys.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), value };
+}
+
+function setPath(root: Record<string, unknown>, path: Path, value: unknown): void {
+  let node: Record<string | number, unknown> = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i] as string | number;
+    const next = node[k];
+    if (typeof next !== 'object' || next === null) {
+      const fresh = typeof path[i + 1] === 'number' ? [] : {};
+      node[k] = fresh;
+      node = fresh as Record<string | number, unknown>;
+    } else node = next as Record<string | number, unknown>;
+  }
+  node[path.at(-1) as string | number] = value;
+}
+
+/** Nesting depth of a parsed value, without recursion. */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (d > max) max = d;
+    if (d > SCENARIO_DEPTH_MAX) return d;
+    if (typeof v === 'object' && v !== null)
+      for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  number: 'a number',
+  string: 'text',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a map of keys to values',
+  null: 'nothing',
+};
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'nothing (null)';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a map';
+  if (typeof v === 'string')
+    return `the text ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  return `${typeof v === 'number' ? 'the number' : ''} ${String(v)}`.trim();
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let v = root;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+/** Keys an object schema allows at `path` (for did-you-mean), following the data through unions. */
+function allowedKeys(schema: z.ZodType, path: Path, data: unknown): string[] {
+  let s: z.ZodType | undefined = schema;
+  let d = data;
+  const unwrap = (x: z.ZodType): z.ZodType => {
+    let t = x;
+    while (t instanceof z.ZodOptional || t instanceof z.ZodNullable || t instanceof z.ZodDefault)
+      t = (t as z.ZodOptional<z.ZodType>).unwrap() as z.ZodType;
+    return t;
+  };
+  const pick = (x: z.ZodType, value: unknown): z.ZodType => {
+    const t = unwrap(x);
+    if (!(t instanceof z.ZodUnion)) return t;
+    const options = (t.options as z.ZodType[]).map(unwrap);
+    if (Array.isArray(value)) return options.find((o) => o instanceof z.ZodArray) ?? t;
+    const kind = (value as { kind?: unknown } | null)?.kind;
+    const byKind = options.find(
+      (o) =>
+        o instanceof z.ZodObject &&
+        (o.shape as Record<string, z.ZodType>)['kind']?.safeParse(kind).success,
+    );
+    return byKind ?? options.find((o) => o instanceof z.ZodObject) ?? t;
+  };
+  for (const k of path) {
+    const t = pick(s as z.ZodType, d);
+    if (t instanceof z.ZodObject) s = (t.shape as Record<string, z.ZodType>)[String(k)];
+    else if (t instanceof z.ZodArray) s = t.element as z.ZodType;
+    else if (t instanceof z.ZodRecord) s = t.valueType as z.ZodType;
+    else return [];
+    if (s === undefined) return [];
+    d = (d as Record<string | number, unknown> | null)?.[k];
+  }
+  const t = pick(s as z.ZodType, d);
+  return t instanceof z.ZodObject ? Object.keys(t.shape as object) : [];
+}
+
+/** A zod issue in plain words. */
+function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (value === undefined) return 'is required';
+      return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}, got ${describeValue(value)}`;
+    case 'too_small':
+      if (issue.origin === 'array') return `must list at least ${String(issue.minimum)}`;
+      if (issue.origin === 'string') return 'must not be empty';
+      return `must be ${issue.inclusive ? 'at least' : 'more than'} ${String(issue.minimum)}, got ${describeValue(value)}`;
+    case 'too_big':
+      return `must be ${issue.inclusive ? 'at most' : 'less than'} ${String(issue.maximum)}, got ${describeValue(value)}`;
+    case 'not_multiple_of':
+      return `must be a multiple of ${String(issue.divisor)}`;
+    case 'invalid_value': {
+      const values = issue.values.map(String);
+      if (typeof value === 'string' && values.length > 2)
+        return `unknown value "${value}"${didYouMean(value, values)}; use one of ${values.join(', ')}`;
+      return `must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeValue(value)}`;
+    }
+    case 'invalid_union':
+      if (value === undefined) return 'is required';
+      if ('discriminator' in issue && issue.discriminator !== undefined) {
+        const options = ((issue as unknown as { options?: unknown[] }).options ?? []).map(String);
+        const shown =
+          typeof value === 'string'
+            ? `"${value}"${didYouMean(value, options)}`
+            : describeValue(value);
+        return `unknown ${issue.discriminator} ${shown}; use ${options.join(', ')}`;
+      }
+      return `is not valid here: got ${describeValue(value)}`;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Reads scenario text (YAML or JSON), applies overrides, validates it and
+ * builds the Scenario. Throws ScenarioLoadError with every problem found.
+ */
+export function loadScenario(text: string, options: LoadOptions): LoadedScenario {
+  const file = options.file ?? 'scenario';
+  const fail = (problems: LoadProblem[]): never => {
+    throw new ScenarioLoadError(file, problems);
+  };
+  if (text.length > SCENARIO_TEXT_MAX)
+    fail([
+      {
+        path: '',
+        message: `is ${text.length} characters long; scenario files are limited to ${SCENARIO_TEXT_MAX}`,
+      },
+    ]);
+
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number) => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.errors.length > 0)
+    fail(
+      doc.errors.map((e) => ({
+        path: '',
+        message:
+          e.code === 'DUPLICATE_KEY'
+            ? `duplicate key: ${e.message.replace(/^.*?: /, '')}`
+            : (e.message.split('\n')[0] ?? e.message),
+        ...at(e.pos[0]),
+      })),
+    );
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    fail([{ path: '', message: (err as Error).message }]);
+  }
+  if (depthOf(data) > SCENARIO_DEPTH_MAX)
+    fail([{ path: '', message: `is nested more than ${SCENARIO_DEPTH_MAX} levels deep` }]);
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    fail([
+      {
+        path: '',
+        message: 'must be a map of keys to values (name, agents, network, …)',
+        line: 1,
+        column: 1,
+      },
+    ]);
+
+  // Overrides.
+  const overridden: { path: Path; text: string }[] = [];
+  const problems: LoadProblem[] = [];
+  for (const o of options.overrides ?? []) {
+    const parsed = parseOverride(o);
+    if (typeof parsed === 'string') {
+      problems.push({ path: '', message: parsed, override: o });
+      continue;
+    }
+    setPath(data as Record<string, unknown>, parsed.path, parsed.value);
+    overridden.push({ path: parsed.path, text: o });
+  }
+  if (problems.length > 0) fail(problems);
+
+  /** Where a path points: its override, or the nearest node of the file. */
+  const locate = (path: Path, key = false): Partial<LoadProblem> => {
+    const o = overridden.find(
+      (x) =>
+        x.path.every((k, i) => String(path[i]) === String(k)) ||
+        (path.every((k, i) => String(x.path[i]) === String(k)) &&
+          path.length >= 1 &&
+          x.path.length <= path.length),
+    );
+    if (o !== undefined) return { override: o.text };
+    for (let n = path.length; n >= 0; n--) {
+      const prefix = path.slice(0, n);
+      if (key && n === path.length && n > 0) {
+        const parent = prefix.length > 1 ? doc.getIn(prefix.slice(0, -1), true) : doc.contents;
+        if (isMap(parent)) {
+          const pair = parent.items.find(
+            (p) => isScalar(p.key) && String(p.key.value) === String(prefix.at(-1)),
+          );
+          const range = (pair?.key as Node | undefined)?.range;
+          if (range) return at(range[0]);
+        }
+      }
+      const node = (n === 0 ? doc.contents : doc.getIn(prefix, true)) as Node | undefined;
+      if (node?.range) return at(node.range[0]);
+    }
+    return {};
+  };
+
+  referenceProblems(data as Record<string, unknown>, options, problems, locate);
+  const parsed = scenarioFileSchema.safeParse(data);
+  if (!parsed.success || problems.length > 0) {
+    for (const issue of flatten(parsed.error?.issues ?? [])) {
+      const path = issue.path as Path;
+      if (issue.code === 'unrecognized_keys') {
+        const allowed = allowedKeys(scenarioFileSchema, path, data);
+        for (const key of issue.keys)
+          problems.push({
+            path: [...path, key].join('.'),
+            message: `unknown key "${key}"${didYouMean(key, allowed)}`,
+            ...locate([...path, key], true),
+          });
+        continue;
+      }
+      problems.push({
+        path: path.join('.'),
+        message: issueMessage(issue, valueAt(data, path)),
+        ...locate(path),
+      });
+    }
+    fail(sortProblems(problems));
+  }
+  const source = parsed.data as ScenarioFile;
+  const built = build(source, options, problems, locate);
+  if (problems.length === 0) {
+    for (const p of scenarioProblems(built)) {
+      const path = p.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+      problems.push({ path: p.path, message: p.message, ...locate(filePath(path, source)) });
+    }
+  }
+  if (problems.length > 0) fail(sortProblems(problems));
+  return { scenario: built, source };
+}
+
+/**
+ * Names that refer to something: protocols, schedulers and agents. Checked on
+ * the raw data next to the schema, so one pass reports every problem.
+ */
+function referenceProblems(
+  data: Record<string, unknown>,
+  registry: Registry,
+  problems: LoadProblem[],
+  locate: (path: Path) => Partial<LoadProblem>,
+): void {
+  const names = [...registry.protocols.keys()];
+  const protocol = (value: unknown, path: Path) => {
+    if (typeof value === 'string' && !registry.protocols.has(value))
+      problems.push({
+        path: path.join('.'),
+        message: `unknown protocol "${value}"${didYouMean(value, names)}; protocols: ${names.join(', ')}`,
+        ...locate(path),
+      });
+  };
+  const obj = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? (v as Record<string, unknown>)
+      : undefined;
+  protocol(data['protocol'], ['protocol']);
+  const ids = new Set<string>();
+  const agents = data['agents'];
+  if (Array.isArray(agents)) {
+    agents.forEach((a, i) => {
+      const o = obj(a);
+      protocol(o?.['protocol'], ['agents', i, 'protocol']);
+      if (typeof o?.['id'] === 'string') ids.add(o['id']);
+    });
+  } else {
+    const g = obj(agents);
+    protocol(g?.['protocol'], ['agents', 'protocol']);
+    for (const [id, a] of Object.entries(obj(g?.['agents']) ?? {}))
+      protocol(obj(a)?.['protocol'], ['agents', 'agents', id, 'protocol']);
+    const count = g?.['count'];
+    const prefix = typeof g?.['idPrefix'] === 'string' ? g['idPrefix'] : 'a';
+    if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0 && count <= 100_000)
+      for (let i = 0; i < count; i++) ids.add(`${prefix}${i}`);
+  }
+  if (ids.size === 0) return;
+  const agent = (value: unknown, path: Path) => {
+    if (typeof value === 'string' && !ids.has(value))
+      problems.push({
+        path: path.join('.'),
+        message: `unknown agent "${value}"${didYouMean(value, ids)}`,
+        ...locate(path),
+      });
+  };
+  const faults = data['faults'];
+  if (Array.isArray(faults))
+    faults.forEach((f, i) => {
+      const o = obj(f);
+      agent(o?.['agent'], ['faults', i, 'agent']);
+      for (const key of ['from', 'to'])
+        if (Array.isArray(o?.[key]))
+          (o[key] as unknown[]).forEach((a, j) => {
+            agent(a, ['faults', i, key, j]);
+          });
+      if (Array.isArray(o?.['groups']))
+        (o['groups'] as unknown[]).forEach((g, gi) => {
+          if (Array.isArray(g))
+            g.forEach((a, j) => {
+              agent(a, ['faults', i, 'groups', gi, j]);
+            });
+        });
+    });
+  const links = obj(data['network'])?.['links'];
+  if (Array.isArray(links))
+    links.forEach((l, i) => {
+      agent(obj(l)?.['source'], ['network', 'links', i, 'source']);
+      agent(obj(l)?.['target'], ['network', 'links', i, 'target']);
+    });
+}
+
+/**
+ * Replaces a union's "no option matched" by the issues of the option that
+ * came closest (fewest issues, skipping options of the wrong type), so a
+ * list of agents gets the list's problems rather than "not valid here".
+ */
+function flatten(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const out: z.core.$ZodIssue[] = [];
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_union' || issue.errors.length === 0) {
+      out.push(issue);
+      continue;
+    }
+    const branches = issue.errors.filter(
+      (b) => !(b.length === 1 && b[0]?.code === 'invalid_type' && b[0].path.length === 0),
+    );
+    if (branches.length === 0) {
+      out.push(issue);
+      continue;
+    }
+    const best = branches.reduce((a, b) => (b.length < a.length ? b : a));
+    out.push(...flatten(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] }))));
+  }
+  return out;
+}
+
+function sortProblems(problems: LoadProblem[]): LoadProblem[] {
+  return [...problems].sort(
+    (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+  );
+}
+
+/** The file path of a Scenario path: network defaults may be written at network level. */
+function filePath(path: Path, source: ScenarioFile): Path {
+  if (path[0] === 'network' && path[1] === 'defaults' && source.network?.defaults === undefined)
+    return ['network', ...path.slice(2)];
+  if (path[0] === 'agents' && !Array.isArray(source.agents)) return ['agents'];
+  return path;
+}
+
+/** Builds the engine's Scenario from a validated file; adds naming problems to `problems`. */
+function build(
+  f: ScenarioFile,
+  registry: Registry,
+  problems: LoadProblem[],
+  locate: (path: Path) => Partial<LoadProblem>,
+): Scenario {
+  const protocolNames = [...registry.protocols.keys()];
+  const resolve = (name: string | undefined, path: Path): Protocol => {
+    const protocol = name === undefined ? undefined : registry.protocols.get(name);
+    if (protocol === undefined && name === undefined)
+      problems.push({
+        path: path.join('.'),
+        message:
+          name === undefined
+            ? 'no protocol: name one here or set the scenario protocol'
+            : `unknown protocol "${name}"${didYouMean(name, protocolNames)}; protocols: ${protocolNames.join(', ')}`,
+        ...locate(path),
+      });
+    return protocol as Protocol;
+  };
+  const faults: FaultSpec[] = [];
+  type Role = z.infer<typeof scenarioFileSchema>['agents'] extends infer A
+    ? A extends readonly (infer E)[]
+      ? E
+      : never
+    : never;
+  const agentOf = (id: string, role: Partial<Role>, path: Path): AgentSpec => {
+    const protocol = resolve(
+      role.protocol ?? f.protocol,
+      role.protocol !== undefined
+        ? [...path, 'protocol']
+        : f.protocol !== undefined
+          ? ['protocol']
+          : path,
+    );
+    if (role.crashed !== undefined) {
+      const c = typeof role.crashed === 'number' ? { tick: role.crashed } : role.crashed;
+      faults.push({ kind: 'crash', agent: id, ...c } as FaultSpec);
+    }
+    const spec: Record<string, unknown> = {
+      id,
+      protocol,
+      params: { ...f.params, ...role.params } as Record<string, Json>,
+    };
+    if (role.honest === false || role.compromised === true) spec['honest'] = false;
+    for (const key of [
+      'zone',
+      'capabilities',
+      'needs',
+      'quarantined',
+      'budget',
+      'rateLimit',
+    ] as const)
+      if (role[key] !== undefined) spec[key] = role[key];
+    return spec as unknown as AgentSpec;
+  };
+  let agents: AgentSpec[];
+  if (Array.isArray(f.agents)) {
+    agents = f.agents.map((a, i) => agentOf(a.id, a, ['agents', i]));
+  } else {
+    const g = f.agents;
+    const prefix = g.idPrefix ?? 'a';
+    const ids = Array.from({ length: g.count }, (_, i) => `${prefix}${i}`);
+    for (const id of Object.keys(g.agents ?? {}))
+      if (!ids.includes(id))
+        problems.push({
+          path: `agents.agents.${id}`,
+          message: `no agent "${id}" in this group: ids run from ${ids[0]} to ${ids.at(-1)}`,
+          ...locate(['agents', 'agents', id]),
+        });
+    const { count: _c, idPrefix: _p, agents: _a, ...shared } = g;
+    agents = ids.map((id) => {
+      const own = g.agents?.[id] ?? {};
+      return agentOf(
+        id,
+        { ...shared, ...own, params: { ...shared.params, ...own.params } },
+        own.protocol !== undefined ? ['agents', 'agents', id] : ['agents'],
+      );
+    });
+  }
+
+  const net = f.network;
+  let network: Scenario['network'];
+  if (net !== undefined) {
+    const { defaults, links, scheduler, ...shorthand } = net;
+    let chosen: Scheduler | undefined;
+    if (scheduler !== undefined) {
+      const make = registry.schedulers?.get(scheduler.name);
+      if (make === undefined) {
+        const names = [...(registry.schedulers?.keys() ?? [])];
+        problems.push({
+          path: 'network.scheduler.name',
+          message: `unknown scheduler "${scheduler.name}"${didYouMean(scheduler.name, names)}; schedulers: ${names.join(', ') || 'none'}`,
+          ...locate(['network', 'scheduler', 'name']),
+        });
+      } else {
+        const { name: _n, ...schedulerOptions } = scheduler;
+        try {
+          chosen = make(schedulerOptions);
+        } catch (err) {
+          problems.push({
+            path: 'network.scheduler',
+            message: (err as Error).message,
+            ...locate(['network', 'scheduler']),
+          });
+        }
+      }
+    }
+    network = {
+      defaults: { ...shorthand, ...defaults } as Partial<LinkSpec>,
+      ...(links !== undefined ? { links: links as LinkOverride[] } : {}),
+      ...(chosen !== undefined ? { scheduler: chosen } : {}),
+    };
+  }
+
+  const scenario: Record<string, unknown> = { name: f.name, agents };
+  if (network !== undefined) scenario['network'] = network;
+  const allFaults = [...faults, ...((f.faults ?? []) as FaultSpec[])];
+  if (allFaults.length > 0) scenario['faults'] = allFaults;
+  for (const key of ['trust', 'cost', 'checks', 'limits'] as const)
+    if (f[key] !== undefined) scenario[key] = f[key];
+  return scenario as unknown as Scenario;
+}

@@ -1,0 +1,218 @@
+/**
+ * The scenario file format as a zod schema: what a YAML (or JSON) scenario may
+ * say, with every default and unit in a `.describe()` so the exported JSON
+ * Schema documents it for editors. Pure.
+ */
+import { z } from 'zod';
+import { CHECKER_NAMES } from '../checkers/names.ts';
+import { AGENTS_MAX, TICK_MAX } from '../spec.ts';
+
+const ratio = z.number().min(0).max(1);
+const ticks = z.number().int().min(0).max(TICK_MAX);
+const positive = z.number().min(0);
+const json = z.json();
+const params = z.record(z.string(), json);
+const name = z.string().min(1);
+
+const latency = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), ticks }),
+  z.strictObject({ kind: z.literal('uniform'), ticksMin: ticks, ticksMax: ticks }),
+  z.strictObject({
+    kind: z.literal('exponential'),
+    ticksMin: ticks.optional(),
+    ticksMean: positive,
+    ticksCap: ticks.optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('pareto'),
+    ticksMin: z.number().int().min(1).max(TICK_MAX),
+    alpha: z.number().positive(),
+    ticksCap: ticks.optional(),
+  }),
+]);
+
+const linkFields = {
+  dropRatio: ratio.optional().describe('probability that a message is lost; default 0'),
+  duplicateRatio: ratio.optional().describe('probability that a message arrives twice; default 0'),
+  latency: latency.optional().describe('latency of each copy in ticks; default constant 1'),
+  fifo: z.boolean().optional().describe('deliver in send order on the link; default false'),
+  inFlightMax: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('most copies in flight on a link, 0 for no limit; beyond it copies are dropped'),
+};
+
+const link = z.strictObject(linkFields);
+
+export const networkSchema = z.strictObject({
+  ...linkFields,
+  defaults: link
+    .optional()
+    .describe('applied to every link not overridden (same as the keys above)'),
+  links: z
+    .array(z.strictObject({ source: name, target: name, ...linkFields }))
+    .optional()
+    .describe('per directed link overrides'),
+  scheduler: z
+    .looseObject({ name })
+    .optional()
+    .describe('an adversary that chooses latencies, by name, with its options'),
+});
+
+const span = { tickStart: ticks, tickEnd: ticks.optional() };
+
+const fault = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('crash'),
+    agent: name,
+    tick: ticks,
+    tickRestart: ticks.optional(),
+  }),
+  z
+    .strictObject({
+      kind: z.literal('partition'),
+      groups: z.array(z.array(name)).optional().describe('symmetric: sides that cannot talk'),
+      from: z.array(name).optional().describe('one-way: messages from these…'),
+      to: z.array(name).optional().describe('…to these are lost'),
+      ...span,
+    })
+    .refine((p) => (p.groups !== undefined) !== (p.from !== undefined || p.to !== undefined), {
+      message: 'give either groups (symmetric) or from and to (one-way)',
+    })
+    .refine((p) => (p.from === undefined) === (p.to === undefined), {
+      message: 'a one-way partition needs both from and to',
+    }),
+  z.strictObject({
+    kind: z.literal('omission'),
+    agent: name,
+    sendRatio: ratio.optional(),
+    receiveRatio: ratio.optional(),
+    ...span,
+  }),
+  z.strictObject({ kind: z.literal('skew'), agent: name, rate: z.number().positive(), ...span }),
+]);
+
+const rateLimit = z.strictObject({
+  amountMax: positive,
+  perTicks: z.number().int().min(1),
+});
+
+/** What an agent entry and a group of agents share. */
+const roleFields = {
+  protocol: name.optional().describe('the protocol by name; default the scenario protocol'),
+  params: params.optional().describe("the protocol's parameters, merged over the scenario params"),
+  honest: z.boolean().optional().describe('false makes the agent Byzantine; default true'),
+  compromised: z.boolean().optional().describe('true is the same as honest: false'),
+  crashed: z
+    .union([ticks, z.strictObject({ tick: ticks, tickRestart: ticks.optional() })])
+    .optional()
+    .describe('crash at this tick (and restart), a shortcut for a crash fault'),
+  zone: name.optional().describe('trust zone; default the most trusted'),
+  capabilities: z.array(name).optional(),
+  needs: z.array(name).optional().describe('capabilities the task needs (least privilege)'),
+  quarantined: z.boolean().optional(),
+  budget: positive.optional().describe('most this agent may spend'),
+  rateLimit: rateLimit.optional(),
+};
+
+const agentEntry = z.strictObject({ id: name, ...roleFields });
+
+const agentGroup = z.strictObject({
+  count: z.number().int().min(1).max(AGENTS_MAX).describe('how many agents'),
+  idPrefix: name.optional().describe("ids are prefix + index; default 'a'"),
+  ...roleFields,
+  agents: z
+    .record(z.string(), z.strictObject(roleFields))
+    .optional()
+    .describe('per-agent settings by id, over the group settings'),
+});
+
+const trust = z.strictObject({
+  zones: z.array(name).min(1).describe('zone names, least trusted first'),
+  sources: z
+    .array(
+      z.strictObject({
+        id: name,
+        zone: name,
+        content: params.optional(),
+        latencyTicks: ticks.optional(),
+      }),
+    )
+    .optional(),
+  capabilities: z
+    .array(z.strictObject({ name, zone: name.optional(), destructive: z.boolean().optional() }))
+    .optional(),
+  provenance: z.enum(['sticky', 'message']).optional(),
+  mitigations: z
+    .strictObject({
+      tagging: z.boolean().optional(),
+      gateway: z
+        .strictObject({
+          zone: name,
+          detectRatio: ratio,
+          falsePositiveRatio: ratio,
+          action: z.enum(['block', 'strip']),
+        })
+        .optional(),
+      labels: z.boolean().optional(),
+      leastPrivilege: z.boolean().optional(),
+      approval: z.strictObject({ delayTicks: ticks, errorRatio: ratio }).optional(),
+    })
+    .optional(),
+});
+
+const check = z.strictObject({
+  property: z.enum(CHECKER_NAMES),
+  expect: z.enum(['holds', 'fails']).optional(),
+  options: params.optional(),
+});
+
+export const scenarioFileSchema = z.strictObject({
+  name: name.describe('the scenario name, as in traces'),
+  description: z.string().optional().describe('one line for `parley list`'),
+  protocol: name.optional().describe('protocol of agents that name none'),
+  params: params.optional().describe('parameters every agent gets'),
+  agents: z.union([z.array(agentEntry).min(1), agentGroup]),
+  network: networkSchema.optional(),
+  faults: z.array(fault).optional(),
+  trust: trust.optional(),
+  cost: z
+    .strictObject({
+      perMessage: positive.optional(),
+      budgetRun: positive.optional(),
+      unit: z.string().optional(),
+    })
+    .optional(),
+  checks: z.array(check).optional(),
+  limits: z
+    .strictObject({
+      ticksMax: z.number().int().min(1).max(TICK_MAX).optional(),
+      eventsMax: z.number().int().min(1).optional(),
+      queueMax: z.number().int().min(1).optional(),
+      recordsMax: z.number().int().min(1).optional(),
+      untilAllDecided: z.boolean().optional(),
+    })
+    .optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('the documented seed'),
+  sweep: z
+    .strictObject({
+      params: z.record(z.string(), z.array(json).min(1)).describe('dotted path -> values'),
+      seeds: z.number().int().min(1).describe('seeds per grid point'),
+    })
+    .optional(),
+});
+
+export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
+
+/** The JSON Schema of scenario files, for editors (`parley schema`). */
+export function scenarioJsonSchema(): unknown {
+  return z.toJSONSchema(scenarioFileSchema, { target: 'draft-2020-12' });
+}
