@@ -71,6 +71,8 @@ export interface LoadOptions extends Registry {
   readonly file?: string;
   /** `dotted.path=value` overrides; the value is read as YAML (`0.2`, `true`, `[1, 2]`, `text`). */
   readonly overrides?: readonly string[];
+  /** A variant named in the file's `variants`: its overrides apply first. */
+  readonly variant?: string;
 }
 
 export interface LoadedScenario {
@@ -277,10 +279,25 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
       },
     ]);
 
-  // Overrides.
+  // Overrides: the variant's, then the caller's.
   const overridden: { path: Path; text: string }[] = [];
   const problems: LoadProblem[] = [];
-  for (const o of options.overrides ?? []) {
+  const overrides = [...(options.overrides ?? [])];
+  if (options.variant !== undefined) {
+    const variants = (data as { variants?: Record<string, { overrides?: unknown }> }).variants;
+    const chosen = variants?.[options.variant]?.overrides;
+    if (!Array.isArray(chosen)) {
+      const names = Object.keys(variants ?? {});
+      fail([
+        {
+          path: 'variants',
+          message: `no variant "${options.variant}"${didYouMean(options.variant, names)}; variants: ${names.join(', ') || 'none'}`,
+        },
+      ]);
+    }
+    overrides.unshift(...(chosen as unknown[]).map(String));
+  }
+  for (const o of overrides) {
     const parsed = parseOverride(o);
     if (typeof parsed === 'string') {
       problems.push({ path: '', message: parsed, override: o });

@@ -202,6 +202,16 @@ export const scenarioFileSchema = z.strictObject({
     .max(Number.MAX_SAFE_INTEGER)
     .optional()
     .describe('the documented seed'),
+  variants: z
+    .record(
+      z.string(),
+      z.strictObject({
+        description: z.string().optional(),
+        overrides: z.array(z.string()).describe('dotted.path=value, applied over the file'),
+      }),
+    )
+    .optional()
+    .describe('named variants, e.g. the mitigated one: overrides applied on request'),
   sweep: z
     .strictObject({
       params: z.record(z.string(), z.array(json).min(1)).describe('dotted path -> values'),
