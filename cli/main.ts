@@ -1,37 +1,169 @@
 /** Entry of the `parley` command line. Node only. */
-import { PARLEY_VERSION } from '../sim/index.ts';
+import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
+import { stringify } from 'yaml';
+import {
+  checkSeed,
+  formatProblem,
+  judge,
+  PARLEY_VERSION,
+  runScenario,
+  ScenarioLoadError,
+  scenarioJsonSchema,
+} from '../sim/index.ts';
+import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
+import { UsageError } from './errors.ts';
+import { writeWhole } from './files.ts';
 
-const HELP = `parley ${PARLEY_VERSION}: a deterministic multi-agent coordination simulator
+/** Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2 invalid input. */
+const EXIT_UNMET = 1;
+const EXIT_INVALID = 2;
 
-Usage: npx parley <command> [options]
+function seedOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError(
+      `the seed is a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`,
+    );
+  checkSeed(n);
+  return n;
+}
 
-Commands:
-  version        print parley's version
-  help           print this help
+const collect = (value: string, previous: string[]) => [...previous, value];
 
-Scenario, run, replay, sweep and shrink commands come with the scenario format.
-`;
+function program(): Command {
+  const p = new Command('parley')
+    .description('a deterministic multi-agent coordination simulator')
+    .version(PARLEY_VERSION, '-V, --version')
+    .showHelpAfterError('(run `npx parley help` for the commands)')
+    .exitOverride();
 
-function main(argv: readonly string[]): number {
-  const [command] = argv;
-  switch (command) {
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      process.stdout.write(HELP);
-      return 0;
-    case 'version':
-    case '--version':
-    case '-V':
+  p.command('list')
+    .description('the scenario catalogue, one line each')
+    .action(() => {
+      const names = catalogNames();
+      const width = Math.max(...names.map((n) => n.length));
+      for (const name of names) {
+        const { source } = loadNamed(name);
+        process.stdout.write(`${name.padEnd(width)}  ${source.description ?? ''}\n`);
+      }
+    });
+
+  p.command('show')
+    .description("a scenario's lesson and its resolved parameters")
+    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
+    .option('--variant <name>', 'apply a variant named in the file')
+    .option(
+      '--set <path=value>',
+      'override a value by its dotted path (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .action((name, o) => {
+      const { source } = loadNamed(name, { variant: o.variant, overrides: o.set });
+      const lesson = lessonOf(name);
+      if (lesson !== undefined)
+        process.stdout.write(`${lesson.trimEnd()}\n\n## Resolved parameters\n\n`);
+      process.stdout.write(stringify(source));
+    });
+
+  p.command('schema')
+    .description('the JSON Schema of scenario files, for editors')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+    });
+
+  p.command('run')
+    .description('run a scenario once and judge it')
+    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
+    .option('--seed <n>', "root seed; default the scenario's documented seed, else 1", seedOption)
+    .option('--variant <name>', 'apply a variant named in the file')
+    .option(
+      '--set <path=value>',
+      'override a value by its dotted path (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--out <file>', 'write the trace as JSONL')
+    .option('--json', 'print the result as JSON')
+    .action((name, o) => {
+      const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
+      const seed = o.seed ?? source.seed ?? 1;
+      const run = runScenario(scenario, { seed });
+      const judged = judge(run.trace);
+      if (o.out !== undefined) writeWhole(o.out, run.trace.lines());
+      if (o.json) {
+        process.stdout.write(
+          `${JSON.stringify({
+            scenario: scenario.name,
+            seed,
+            stop: run.stop,
+            events: run.events,
+            records: run.trace.length,
+            hash: run.trace.hash(),
+            decisions: run.decisions,
+            verdicts: judged.verdicts,
+            met: judged.met,
+          })}\n`,
+        );
+      } else {
+        const out: string[] = [
+          `${scenario.name} · seed ${seed} · stopped (${run.stop.reason}) at tick ${run.stop.tick} · ${run.events} events · ${run.trace.length} records`,
+          `decisions: ${new Set(run.decisions.map((d) => d.agent)).size} of ${scenario.agents.length} agents`,
+        ];
+        const width = Math.max(...judged.verdicts.map((v) => v.property.length));
+        for (const v of judged.verdicts) {
+          const mark = v.expect === undefined ? '·' : v.met ? '✓' : '✗';
+          const expected = v.expect === undefined ? '' : ` (expected ${v.expect})`;
+          const records =
+            v.records.length > 0
+              ? ` [records ${v.records.slice(0, 8).join(', ')}${v.records.length > 8 ? ', …' : ''}]`
+              : '';
+          out.push(
+            `  ${mark} ${v.property.padEnd(width)}  ${v.status}${expected}: ${v.summary}${records}`,
+          );
+        }
+        out.push(judged.met ? 'every expectation met' : 'some expectations were not met');
+        out.push(
+          `trace hash ${run.trace.hash()}${o.out === undefined ? '' : ` (written to ${o.out})`}`,
+        );
+        process.stdout.write(`${out.join('\n')}\n`);
+      }
+      if (!judged.met) process.exitCode = EXIT_UNMET;
+    });
+
+  p.command('version')
+    .description("print parley's version")
+    .action(() => {
       process.stdout.write(`${PARLEY_VERSION}\n`);
+    });
+
+  return p;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  try {
+    const p = program();
+    if (argv.length === 0) {
+      p.outputHelp();
       return 0;
-    default:
-      process.stderr.write(
-        `parley: unknown command "${command}"; run \`npx parley help\` for the list\n`,
-      );
-      return 2;
+    }
+    await p.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit through here with code 0; usage errors were already printed.
+      return err.exitCode === 0 ? 0 : EXIT_INVALID;
+    }
+    if (err instanceof ScenarioLoadError) {
+      process.stderr.write(`${err.problems.map((p) => formatProblem(err.file, p)).join('\n')}\n`);
+      return EXIT_INVALID;
+    }
+    if (err instanceof UsageError || (err as Error)?.name === 'ScenarioError') {
+      process.stderr.write(`parley: ${(err as Error).message}\n`);
+      return EXIT_INVALID;
+    }
+    throw err;
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

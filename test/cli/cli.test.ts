@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../sim/index.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
+const parley = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('the parley command', () => {
+  it('lists the catalogue one line each', () => {
+    const { code, out } = parley('list');
+    expect(code).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    expect(lines.find((l) => l.startsWith('two-generals '))).toMatch(/Two generals agree/);
+  });
+
+  it('runs a catalogue scenario at its documented seed and judges it', () => {
+    const { code, out } = parley('run', 'two-generals');
+    expect(code).toBe(0);
+    expect(out).toContain('two-generals · seed 2 ·');
+    expect(out).toContain('✓ agreement    fails (expected fails)');
+    expect(out).toContain('every expectation met');
+  });
+
+  it('exits 1 when an expectation is not met, and writes a whole trace with --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'trace.jsonl');
+    const { code, out } = parley('run', 'two-generals', '--seed', '1', '--out', file);
+    // At seed 1 the generals agree: the expected failure does not show.
+    expect(code).toBe(1);
+    expect(out).toContain('some expectations were not met');
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const end = JSON.parse(lines.at(-2) as string);
+    expect(end.hash).toBe(sha256Hex(`${lines.slice(0, -2).join('\n')}\n`));
+    expect(out).toContain(`trace hash ${end.hash}`);
+  });
+
+  it('reports a bad scenario file with file:line:column and exit code 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      'name: x\nagents:\n  - id: a\n    protocol: paxos\nnetwork: { dropRatio: 2 }\n',
+    );
+    const { code, err, out } = parley('run', file, '--out', join(dir, 'never.jsonl'));
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toBe(`${file}:5:23: network.dropRatio: must be at most 1, got the number 2\n`);
+    expect(existsSync(join(dir, 'never.jsonl'))).toBe(false);
+  });
+
+  it('refuses bad flags, unknown scenarios and unknown commands with exit code 2', () => {
+    expect(parley('run', 'two-generals', '--seed', '-1')).toMatchObject({ code: 2 });
+    expect(parley('run', 'two-generals', '--seed', 'x').err).toContain(
+      "option '--seed <n>' argument 'x' is invalid",
+    );
+    expect(parley('run', 'two-generls')).toMatchObject({
+      code: 2,
+      err: 'parley: no scenario "two-generls" in the catalogue (did you mean "two-generals"?); `npx parley list` shows them\n',
+    });
+    expect(parley('frobnicate').code).toBe(2);
+  });
+
+  it('shows a lesson with the resolved parameters, overrides included', () => {
+    const { code, out } = parley(
+      'show',
+      'lossy-handoff',
+      '--variant',
+      'mitigated',
+      '--set',
+      'network.dropRatio=0.4',
+    );
+    expect(code).toBe(0);
+    expect(out).toContain('# lossy-handoff');
+    expect(out).toContain('## Resolved parameters');
+    expect(out).toContain('dropRatio: 0.4');
+    expect(out).toContain('idempotent: true');
+  });
+
+  it('prints the JSON Schema of scenario files', () => {
+    const { code, out } = parley('schema');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).required).toEqual(['name', 'agents']);
+  });
+});
