@@ -1,11 +1,15 @@
 /**
- * The visualizer's first page: runs the default scenario in the browser with
- * the same engine as the command line and shows what happened, record by
- * record. The seed comes from the URL (`?seed=7`), so a link reproduces a run.
+ * The visualizer's first page: runs a catalogue scenario in the browser with
+ * the same loader and engine as the command line and shows its verdicts and
+ * what happened, record by record. The scenario, variant and seed come from
+ * the URL (`?scenario=two-generals&seed=2`), so a link reproduces a run.
  * Text from scenarios and traces is only ever set as textContent.
  */
-import { lossyAck } from '../scenarios/demo.ts';
-import { runScenario, type TraceRecord } from '../sim/index.ts';
+import { judge, runScenario, ScenarioLoadError, type TraceRecord } from '../sim/index.ts';
+import { CATALOG, loadCatalog } from './catalog.ts';
+
+/** The scenario shown when the URL names none. */
+export const DEFAULT_SCENARIO = 'two-generals';
 
 const RECORDS_SHOWN_MAX = 2000;
 
@@ -20,17 +24,44 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
+function picker(current: string, seed: number): HTMLElement {
+  const form = el('form', undefined, 'picker');
+  const select = el('select');
+  select.name = 'scenario';
+  for (const name of CATALOG.keys()) {
+    const option = el('option', name);
+    option.value = name;
+    option.selected = name === current;
+    select.append(option);
+  }
+  const seedInput = el('input');
+  seedInput.name = 'seed';
+  seedInput.type = 'number';
+  seedInput.min = '0';
+  seedInput.value = String(seed);
+  const go = el('button', 'run');
+  go.type = 'submit';
+  form.append(el('label', 'scenario '), select, el('label', ' seed '), seedInput, go);
+  return form;
+}
+
 function render(root: HTMLElement): void {
-  const param = new URLSearchParams(location.search).get('seed');
-  const seed = param === null ? 1 : Number(param);
-  const result = runScenario(lossyAck, { seed });
+  const url = new URLSearchParams(location.search);
+  const name = url.get('scenario') ?? DEFAULT_SCENARIO;
+  const variant = url.get('variant') ?? undefined;
+  const { scenario, source } = loadCatalog(name, variant);
+  const seedParam = url.get('seed');
+  const seed = seedParam === null ? (source.seed ?? 1) : Number(seedParam);
+  root.append(picker(name, seed));
+  if (source.description !== undefined) root.append(el('p', source.description, 'description'));
+  const result = runScenario(scenario, { seed });
   const { trace } = result;
 
   const summary = el('dl', undefined, 'summary');
   const row = (label: string, value: string) => {
     summary.append(el('dt', label), el('dd', value));
   };
-  row('scenario', lossyAck.name);
+  row('scenario', variant === undefined ? scenario.name : `${scenario.name} (${variant})`);
   row('seed', String(seed));
   row('stopped', `${result.stop.reason} at tick ${result.stop.tick}`);
   row('events', String(result.events));
@@ -41,6 +72,20 @@ function render(root: HTMLElement): void {
   );
   row('trace hash', trace.hash());
   root.append(summary);
+
+  const verdicts = el('ul', undefined, 'verdicts');
+  for (const v of judge(trace).verdicts) {
+    const mark = v.expect === undefined ? '·' : v.met ? '✓' : '✗';
+    const expected = v.expect === undefined ? '' : ` (expected ${v.expect})`;
+    verdicts.append(
+      el(
+        'li',
+        `${mark} ${v.property}: ${v.status}${expected} — ${v.summary}`,
+        v.met ? 'met' : 'unmet',
+      ),
+    );
+  }
+  root.append(verdicts);
 
   const shown = Math.min(trace.length, RECORDS_SHOWN_MAX);
   if (shown < trace.length) {
@@ -78,5 +123,7 @@ const root = document.getElementById('app') as HTMLElement;
 try {
   render(root);
 } catch (err) {
-  root.append(el('p', `parley could not run this scenario: ${(err as Error).message}`, 'error'));
+  if (err instanceof ScenarioLoadError) root.append(el('pre', err.message, 'error'));
+  else
+    root.append(el('p', `parley could not run this scenario: ${(err as Error).message}`, 'error'));
 }

@@ -92,3 +92,13 @@ describe('the parley command', () => {
     expect(JSON.parse(out).required).toEqual(['name', 'agents']);
   });
 });
+
+describe('the command line and the page', () => {
+  it('print the same trace hash for a catalogue run', async () => {
+    const { CATALOG_GOLDEN } = await import('../fixtures/golden.ts');
+    for (const [key, hash] of Object.entries(CATALOG_GOLDEN)) {
+      const [name, seed] = key.split('@') as [string, string];
+      expect(parley('run', name, '--seed', seed).out).toContain(`trace hash ${hash}`);
+    }
+  });
+});
