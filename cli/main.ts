@@ -13,6 +13,7 @@ import {
 import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
 import { UsageError } from './errors.ts';
 import { writeWhole } from './files.ts';
+import { replay } from './replay.ts';
 
 /** Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2 invalid input. */
 const EXIT_UNMET = 1;
@@ -129,6 +130,19 @@ function program(): Command {
         process.stdout.write(`${out.join('\n')}\n`);
       }
       if (!judged.met) process.exitCode = EXIT_UNMET;
+    });
+
+  p.command('replay')
+    .description("run a trace's manifest again and check the new trace is identical, line for line")
+    .argument('<trace>', 'a JSONL trace written by `parley run --out`')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl',
+    )
+    .action(async (file) => {
+      const outcome = await replay(file);
+      process.stdout.write(`${file}: ${outcome.message}\n`);
+      if (!outcome.identical) process.exitCode = EXIT_UNMET;
     });
 
   p.command('version')

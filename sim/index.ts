@@ -53,6 +53,7 @@ export {
   type Registry,
   type ScenarioFile,
   ScenarioLoadError,
+  scenarioFromManifest,
   scenarioJsonSchema,
 } from './scenario/index.ts';
 export {

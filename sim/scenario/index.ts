@@ -11,5 +11,6 @@ export {
   SCENARIO_TEXT_MAX,
   ScenarioLoadError,
 } from './load.ts';
+export { scenarioFromManifest } from './manifest.ts';
 export { type ScenarioFile, scenarioFileSchema, scenarioJsonSchema } from './schema.ts';
 export { closest, didYouMean, editDistance } from './suggest.ts';

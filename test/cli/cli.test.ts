@@ -102,3 +102,32 @@ describe('the command line and the page', () => {
     }
   });
 });
+
+describe('parley replay', () => {
+  it('re-runs a trace from its manifest alone and finds it identical, adversarial scheduler included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'flp.jsonl');
+    expect(parley('run', 'flp-scheduler', '--out', file).code).toBe(0);
+    const { code, out } = parley('replay', file);
+    expect(code).toBe(0);
+    expect(out).toMatch(/^.*flp\.jsonl: identical: \d+ lines, hash [0-9a-f]{64}\n$/);
+  });
+
+  it('names the first line that differs, and refuses a file that is not a trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 't.jsonl');
+    parley('run', 'two-generals', '--out', file);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines[5] = (lines[5] as string).replace('"tick":', '"tick":7');
+    writeFileSync(file, lines.join('\n'));
+    const { code, out } = parley('replay', file);
+    expect(code).toBe(1);
+    expect(out).toContain(`${file}: line 6 differs: expected {"seq":4,`);
+    writeFileSync(join(dir, 'x.jsonl'), '{"x":1}\n');
+    expect(parley('replay', join(dir, 'x.jsonl'))).toMatchObject({
+      code: 2,
+      err: `parley: ${join(dir, 'x.jsonl')}:1:1: the first line is not a parley manifest\n`,
+    });
+    expect(parley('replay', join(dir, 'missing.jsonl')).code).toBe(2);
+  });
+});
