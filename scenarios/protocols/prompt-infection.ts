@@ -1,0 +1,217 @@
+/**
+ * Prompt infection: a self-replicating injected instruction spreading among
+ * LLM agents that talk to each other (Lee and Tiwari 2024, "Prompt Infection:
+ * LLM-to-LLM prompt injection within multi-agent systems", arXiv:2410.07283),
+ * run as a discrete-time SIS epidemic on the agents' graph (Wang, Chakrabarti,
+ * Wang and Faloutsos 2003, "Epidemic spreading in real networks: an
+ * eigenvalue viewpoint", SRDS 2003: the NLDS model and its Theorem 1).
+ *
+ * The model. Agents sit on a directed graph: each sends to its `neighbors`.
+ * Some agents read an untrusted data source once at tick 0 (parameter
+ * `source`); the source's content carries an injected instruction in its
+ * field `instruction`, by convention `{ id, kind: 'replicate' }`. Every
+ * `roundTicks` ticks each agent runs one round: it sends one chat message to
+ * each neighbour, and if it follows an instruction of kind 'replicate' the
+ * message carries that instruction. An agent that follows nothing and
+ * receives a chat carrying an instruction follows it with probability
+ * `susceptibility`, or `taggedSusceptibility` when the engine tagged the chat
+ * `untrusted: true` (the tagging mitigation: the agent is told the text comes
+ * from outside its zone); a reader follows the instruction in the source's
+ * content with probability `readSusceptibility` (default 1: the document
+ * compromises the agent that reads it, the first step of Lee and Tiwari's
+ * attack, so the epidemic starts from the readers). It then notes
+ * `{ follows: id }`. After sending in a round, a following agent stops with
+ * probability `recoveryRatio` (its context is cleaned, it notices the
+ * injection) and notes `{ recovers: id }`; it is susceptible again at once,
+ * even to that round's messages. So with β the per-contact probability and
+ * δ = recoveryRatio, an agent infected at the start of a round stays
+ * infected unless it recovers (probability δ) and no infected neighbour
+ * infects it again, and each neighbour it sends to is infected with
+ * probability β independently: Wang et al.'s model. With recoveryRatio 0 it
+ * is the SI model: nobody recovers.
+ *
+ * The epidemic threshold: let A be the adjacency matrix (A_ij = 1 when j
+ * sends to i; symmetric for an undirected graph) and λ_max its spectral
+ * radius. Linearising, the probabilities p_i that agent i is infected after
+ * each round evolve as p(t + 1) <= ((1 - δ) I + β A) p(t) (a union bound), a
+ * matrix with spectral radius 1 - δ + β λ_max. When β / δ < 1 / λ_max this is
+ * below 1 and the expected number infected decays geometrically: the
+ * infection dies out quickly. Above the threshold it persists around a steady
+ * state. For the complete graph K_n, λ_max = n - 1 and the continuous-time
+ * mean-field steady state is the fraction 1 - δ / (β (n - 1)); in these
+ * discrete rounds the level is higher, since an agent that recovers can be
+ * infected again by the same round's messages.
+ *
+ * Mitigations come from the engine (sim/trust.ts): tagging (with a lower
+ * taggedSusceptibility), a gateway that strips or blocks instructions at a
+ * zone boundary, and quarantined readers whose messages lose their
+ * instructions, so a quarantined reader may follow an instruction but cannot
+ * pass it on. Readers must be in a zone above the source's for tagging to
+ * apply; with sticky provenance (the default) everything a reader sends later
+ * is tagged too.
+ *
+ * Instructions: an instruction's id is its field `id` (or the instruction
+ * itself when it is not an object with an id). Only kind 'replicate' is
+ * forwarded; an agent may follow an instruction of another kind, which then
+ * spreads no further. An agent follows one instruction at a time and ignores
+ * others while it does.
+ *
+ * Parameters (per agent):
+ * - neighbors: ids of the agents this agent sends to; default all others
+ * - source: id of a data source (in the scenario's trust.sources) this agent
+ *   reads at tick 0; default none
+ * - readSusceptibility: probability of following the instruction in the
+ *   content read from `source`, tagged or not; default 1
+ * - susceptibility: probability of following an instruction in one untagged
+ *   chat (the per-contact transmission probability β); default 0.3
+ * - taggedSusceptibility: the same for a chat tagged `untrusted: true`;
+ *   default susceptibility (the agent ignores tags)
+ * - recoveryRatio: probability per round that a following agent stops (δ);
+ *   default 0.1 (0 for SI)
+ * - roundTicks: ticks per round, above the largest link latency so every
+ *   round's messages arrive before the next round; default 10
+ * - roundsMax: rounds each agent runs; default 20
+ *
+ * Records: the notes `{ follows: id }` and `{ recovers: id }` read by the
+ * infection checker (sim/checkers/infection.ts). Agents propose, hold and
+ * decide nothing: a run ends after roundsMax rounds, when the last round's
+ * messages have arrived. A crash wipes what an agent follows (nothing is
+ * persistent); the checker counts a crashed agent as recovered.
+ * Byzantine agents (`honest: false`) are not modelled: they behave like the
+ * others.
+ */
+import { enqueueActions, setup } from 'xstate';
+import {
+  type Effect,
+  type Message,
+  note,
+  random,
+  read,
+  send,
+  setTimer,
+} from '../../sim/effects.ts';
+import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { numberOr } from './params.ts';
+
+export const REPLICATE = 'replicate';
+
+interface Context {
+  /** Ids this agent sends to, or null for all other agents. */
+  neighbors: readonly string[] | null;
+  agents: readonly string[];
+  index: number;
+  source: string | null;
+  readSusceptibility: number;
+  susceptibility: number;
+  taggedSusceptibility: number;
+  recoveryRatio: number;
+  roundTicks: number;
+  roundsMax: number;
+  round: number;
+  /** The instruction this agent follows, or null. */
+  following: Json | null;
+}
+
+interface Input {
+  type: 'content' | 'chat';
+  instruction?: Json;
+  untrusted?: boolean;
+}
+
+type Event = Input | { type: 'round' };
+
+/** The id of an instruction: its field `id`, else the instruction itself. */
+export function instructionId(instruction: Json): Json {
+  if (instruction !== null && typeof instruction === 'object' && !Array.isArray(instruction))
+    return instruction['id'] ?? instruction;
+  return instruction;
+}
+
+function replicates(instruction: Json): boolean {
+  return (
+    instruction !== null &&
+    typeof instruction === 'object' &&
+    !Array.isArray(instruction) &&
+    instruction['kind'] === REPLICATE
+  );
+}
+
+function neighborsOf(value: Json | undefined): readonly string[] | null {
+  return Array.isArray(value) ? value.map(String) : null;
+}
+
+const machine = setup({
+  types: {
+    context: {} as Context,
+    input: {} as AgentInput,
+    events: {} as Event,
+    emitted: {} as Effect,
+  },
+  actions: {
+    /** Input that may carry an instruction: follow it with the agent's susceptibility. */
+    exposed: enqueueActions(({ context, event, enqueue }) => {
+      const { type, instruction, untrusted } = event as Input;
+      if (context.following !== null || instruction === undefined) return;
+      const p =
+        type === 'content'
+          ? context.readSusceptibility
+          : untrusted === true
+            ? context.taggedSusceptibility
+            : context.susceptibility;
+      if (p <= 0 || random() >= p) return;
+      enqueue.assign({ following: instruction });
+      enqueue.emit(note({ follows: instructionId(instruction) }));
+    }),
+  },
+}).createMachine({
+  id: 'prompt-infection',
+  context: ({ input }) => {
+    const susceptibility = numberOr(input.params['susceptibility'], 0.3);
+    const source = input.params['source'];
+    return {
+      neighbors: neighborsOf(input.params['neighbors']),
+      agents: input.agents,
+      index: input.index,
+      source: typeof source === 'string' ? source : null,
+      readSusceptibility: numberOr(input.params['readSusceptibility'], 1),
+      susceptibility,
+      taggedSusceptibility: numberOr(input.params['taggedSusceptibility'], susceptibility),
+      recoveryRatio: numberOr(input.params['recoveryRatio'], 0.1),
+      roundTicks: numberOr(input.params['roundTicks'], 10),
+      roundsMax: numberOr(input.params['roundsMax'], 20),
+      round: 0,
+      following: null,
+    };
+  },
+  entry: enqueueActions(({ context, enqueue }) => {
+    if (context.source !== null) enqueue.emit(read(context.source));
+    if (context.roundsMax > 0) enqueue.emit(setTimer('round', context.roundTicks));
+  }),
+  on: {
+    round: {
+      actions: enqueueActions(({ context, enqueue }) => {
+        const round = context.round + 1;
+        const message: Message =
+          context.following !== null && replicates(context.following)
+            ? { type: 'chat', round, instruction: context.following }
+            : { type: 'chat', round };
+        if (context.neighbors !== null)
+          for (const to of context.neighbors) enqueue.emit(send(to, message));
+        else
+          for (let i = 0; i < context.agents.length; i++)
+            if (i !== context.index) enqueue.emit(send(context.agents[i] as string, message));
+        const recovers =
+          context.following !== null &&
+          context.recoveryRatio > 0 &&
+          random() < context.recoveryRatio;
+        if (recovers) enqueue.emit(note({ recovers: instructionId(context.following as Json) }));
+        enqueue.assign({ round, following: recovers ? null : context.following });
+        if (round < context.roundsMax) enqueue.emit(setTimer('round', context.roundTicks));
+      }),
+    },
+    content: { actions: 'exposed' },
+    chat: { actions: 'exposed' },
+  },
+});
+
+export const promptInfection: Protocol = { name: 'prompt-infection', machine };
