@@ -13,7 +13,9 @@ import {
 import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
 import { UsageError } from './errors.ts';
 import { writeWhole } from './files.ts';
+import { merge } from './merge.ts';
 import { replay } from './replay.ts';
+import { sweep } from './sweep.ts';
 
 /** Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2 invalid input. */
 const EXIT_UNMET = 1;
@@ -143,6 +145,60 @@ function program(): Command {
       const outcome = await replay(file);
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
+    });
+
+  p.command('sweep')
+    .description(
+      'run a grid of parameters times many seeds on all cores; tidy rows to CSV or JSONL',
+    )
+    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
+    .option(
+      '--vary <path=values>',
+      'an axis: path=v1,v2,… or path=start:stop:step (repeatable); default the scenario sweep',
+      collect,
+      [] as string[],
+    )
+    .option('--seeds <n>', 'seeds per grid point; default the scenario sweep, else 10', (v) =>
+      Number(v),
+    )
+    .option('--workers <n>', 'worker threads; default the number of cores', (v) => Number(v))
+    .option('--out <file>', 'rows file, .csv or .jsonl; default NAME-sweep.csv')
+    .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')
+    .option('--resume', 'continue an interrupted sweep in --out')
+    .option('--variant <name>', 'apply a variant named in the file')
+    .option(
+      '--set <path=value>',
+      'override a value by its dotted path (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--stop-after <n>',
+      'stop after n rows, as an interruption would (for testing resume)',
+      (v) => Number(v),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx parley sweep two-generals\n  npx parley sweep lossy-handoff --vary network.dropRatio=0:0.4:0.1 --seeds 200 --out handoff.csv\n  npx parley sweep gossip-loss --shard 1/4 --out part1.csv',
+    )
+    .action(async (name, o) => {
+      const { interrupted } = await sweep(name, o);
+      if (interrupted) process.exitCode = 130;
+    });
+
+  p.command('merge')
+    .description(
+      'join the shards of a sweep into one file, checking that no run is missing or doubled',
+    )
+    .argument('<files...>', 'the shard files (each with its .manifest.json beside it)')
+    .requiredOption('--out <file>', 'the merged file')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx parley merge part1.csv part2.csv part3.csv --out all.csv',
+    )
+    .action((files, o) => {
+      const n = merge(files, o.out);
+      process.stdout.write(`${n} runs merged into ${o.out}\n`);
     });
 
   p.command('version')
