@@ -7,6 +7,7 @@ import { ackRetransmit } from './ack-retransmit.ts';
 import { averaging } from './averaging.ts';
 import { benOr } from './ben-or.ts';
 import { byzantineOM } from './byzantine-om.ts';
+import { compromised } from './compromised.ts';
 import { debate } from './debate.ts';
 import { type FlpAdversaryOptions, flpAdversary, flpScheduler } from './flp-adversary.ts';
 import { gossip } from './gossip.ts';
@@ -14,6 +15,7 @@ import { handoff } from './handoff.ts';
 import { llmNegotiation } from './llm-negotiation.ts';
 import { majorityVote } from './majority-vote.ts';
 import { paxos } from './paxos.ts';
+import { promptInfection } from './prompt-infection.ts';
 import { raftElection } from './raft-election.ts';
 import { relay } from './relay.ts';
 import { twoGenerals } from './two-generals.ts';
@@ -24,12 +26,14 @@ const all: readonly Protocol[] = [
   averaging,
   benOr,
   byzantineOM,
+  compromised,
   debate,
   gossip,
   handoff,
   llmNegotiation,
   majorityVote,
   paxos,
+  promptInfection,
   raftElection,
   relay,
   twoGenerals,

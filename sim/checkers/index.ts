@@ -8,6 +8,7 @@ import type { Trace } from '../trace.ts';
 import { agreement } from './agreement.ts';
 import { convergence } from './convergence.ts';
 import { duplicateExecution } from './duplicate-execution.ts';
+import { infection } from './infection.ts';
 import { integrity } from './integrity.ts';
 import { leaderPerTerm } from './leader-per-term.ts';
 import { minorityCommit } from './minority-commit.ts';
@@ -26,6 +27,7 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
   'leader-per-term': leaderPerTerm,
   'minority-commit': minorityCommit,
   'duplicate-execution': duplicateExecution,
+  infection,
 };
 
 /** The checks a scenario without `checks` gets: the four properties of consensus, not judged. */
@@ -82,6 +84,7 @@ export {
   agreement,
   convergence,
   duplicateExecution,
+  infection,
   integrity,
   leaderPerTerm,
   minorityCommit,

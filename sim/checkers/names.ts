@@ -8,6 +8,7 @@ export const CHECKER_NAMES = [
   'leader-per-term',
   'minority-commit',
   'duplicate-execution',
+  'infection',
 ] as const;
 
 export type CheckerName = (typeof CHECKER_NAMES)[number];

@@ -16,6 +16,7 @@ export const METRIC_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   convergence: ['ticksToConverge', 'flipFlopsTotal'],
   'leader-per-term': ['terms'],
   'duplicate-execution': ['tasks', 'duplicates'],
+  infection: ['peakFraction', 'finalFraction', 'ticksToPeak'],
 };
 
 export type Cell = Json | undefined;

@@ -241,7 +241,7 @@ describe('expectations', () => {
 
 describe('scenario checks', () => {
   it('are validated with the path of each bad entry', async () => {
-    const { scenarioProblems } = await import('../../sim/index.ts');
+    const { scenarioProblems, CHECKER_NAMES } = await import('../../sim/index.ts');
     const { twoGenerals } = await import('../../scenarios/protocols/two-generals.ts');
     const problems = scenarioProblems({
       name: 'x',
@@ -252,8 +252,7 @@ describe('scenario checks', () => {
       { path: 'agents.0.honest', message: 'must be true or false' },
       {
         path: 'checks.0.property',
-        message:
-          'unknown property "liveness"; use one of agreement, validity, termination, integrity, convergence, leader-per-term, minority-commit, duplicate-execution',
+        message: `unknown property "liveness"; use one of ${CHECKER_NAMES.join(', ')}`,
       },
       { path: 'checks.1.expect', message: 'must be holds or fails, got "maybe"' },
     ]);

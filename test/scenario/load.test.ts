@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
 import {
+  CHECKER_NAMES,
   formatProblem,
   loadScenario,
   ScenarioLoadError,
@@ -87,14 +88,14 @@ checks:
   - { property: agreemnt }
 `;
     expect(problems(bad)).toEqual([
-      'f.yaml:2:11: protocol: unknown protocol "paxso" (did you mean "paxos"?); protocols: ack-retransmit, averaging, ben-or, byzantine-om, debate, gossip, handoff, llm-negotiation, majority-vote, paxos, raft-election, relay, two-generals, two-phase-commit',
+      `f.yaml:2:11: protocol: unknown protocol "paxso" (did you mean "paxos"?); protocols: ${[...PROTOCOLS.keys()].join(', ')}`,
       'f.yaml:5:5: agents.0.parms: unknown key "parms" (did you mean "params"?)',
       'f.yaml:7:13: agents.1.honest: must be true or false, got the text "maybe"',
       'f.yaml:9:14: network.dropRatio: must be at most 1, got the number 1.5',
       'f.yaml:10:20: network.latency.kind: unknown kind "gaussian"; use constant, uniform, exponential, pareto',
       'f.yaml:12:27: faults.0.agent: unknown agent "zed"',
       'f.yaml:12:38: faults.0.tick: must be at least 0, got the number -5',
-      'f.yaml:14:17: checks.0.property: unknown value "agreemnt" (did you mean "agreement"?); use one of agreement, validity, termination, integrity, convergence, leader-per-term, minority-commit, duplicate-execution',
+      `f.yaml:14:17: checks.0.property: unknown value "agreemnt" (did you mean "agreement"?); use one of ${CHECKER_NAMES.join(', ')}`,
     ]);
   });
 
