@@ -3,7 +3,10 @@
  * the agents' `propose` records (Lynch §6.1; for Byzantine agreement, a loyal
  * commander's order). With no honest input recorded the property holds
  * vacuously and the summary says so. Option `values`: the allowed values,
- * instead of the proposals.
+ * instead of the proposals. Option `hull: true`, for numeric protocols
+ * (iterative averaging): every value an honest agent holds or decides stays
+ * within the range of the honest inputs, the safety condition of resilient
+ * asymptotic consensus (LeBlanc, Zhang, Koutsoukos and Sundaram 2013).
  */
 import type { Json } from '../spec.ts';
 import type { Checker } from './verdict.ts';
@@ -13,6 +16,7 @@ export const validity: Checker = {
   property: 'validity',
   description: "every honest decision is some honest agent's input",
   check(view, options) {
+    if (options?.['hull'] === true) return hull(view);
     const inputs = new Set<string>();
     const listed = options?.['values'];
     if (Array.isArray(listed)) for (const v of listed as Json[]) inputs.add(valueKey(v));
@@ -33,7 +37,9 @@ export const validity: Checker = {
       return {
         property: 'validity',
         status: 'fails',
-        summary: `${bad.agent} decided ${valueKey(bad.data)} at record ${bad.seq}, which no honest agent proposed (inputs: ${[...inputs].join(', ')})`,
+        summary: Array.isArray(listed)
+          ? `${bad.agent} decided ${valueKey(bad.data)} at record ${bad.seq}, not one of the valid values ${[...inputs].join(', ')}`
+          : `${bad.agent} decided ${valueKey(bad.data)} at record ${bad.seq}, which no honest agent proposed (inputs: ${[...inputs].join(', ')})`,
         records: [bad.seq],
       };
     return {
@@ -44,3 +50,39 @@ export const validity: Checker = {
     };
   },
 };
+
+/** Honest held and decided numbers within the range of honest numeric inputs. */
+function hull(view: Parameters<Checker['check']>[0]): ReturnType<Checker['check']> {
+  const honest = (r: { agent?: string }) => view.honest.has(r.agent as string);
+  const inputs = view
+    .ofKind('propose')
+    .filter(honest)
+    .map((r) => r.data);
+  const numbers = inputs.filter((x): x is number => typeof x === 'number');
+  if (numbers.length === 0)
+    return {
+      property: 'validity',
+      status: 'holds',
+      summary: 'no honest agent proposed a number, so no value leaves their range',
+      records: [],
+    };
+  const low = Math.min(...numbers);
+  const high = Math.max(...numbers);
+  const held = [...view.ofKind('hold'), ...view.ofKind('decide')]
+    .filter(honest)
+    .sort((a, b) => a.seq - b.seq);
+  const out = held.find((r) => typeof r.data === 'number' && (r.data < low || r.data > high));
+  if (out !== undefined)
+    return {
+      property: 'validity',
+      status: 'fails',
+      summary: `${out.agent} held ${String(out.data)} at record ${out.seq}, outside the honest inputs' range [${low}, ${high}]`,
+      records: [out.seq],
+    };
+  return {
+    property: 'validity',
+    status: 'holds',
+    summary: `every honest value stayed within the honest inputs' range [${low}, ${high}]`,
+    records: [],
+  };
+}
