@@ -834,7 +834,7 @@ class Engine implements Simulation {
     if (trust?.destructive(capability)) data['destructive'] = true;
     const seq = this.rec(Kind.act, a.index, NONE, NONE, this.cause, NONE, data);
     if (verdict.outcome === 'pending') {
-      const delay = (trust?.mitigations.approval as ApprovalSpec).delayTicks;
+      const delay = ((trust as Trust).mitigations.approval as ApprovalSpec).delayTicks;
       const ev = this.push(this.tick + delay, EV_APPROVAL, a.index, NONE, NONE, seq, data, null);
       ev.prov = prov;
       return;

@@ -125,7 +125,7 @@ describe('trust model', () => {
     ]);
     expect(acts[1]?.cause).toBe(acts[0]?.seq);
     const wrong = records(chain({ mitigations: { approval: { delayTicks: 30, errorRatio: 1 } } }));
-    expect((ofKind(wrong, 'act')[1]?.data as { outcome: string }).outcome).toBe('done');
+    expect(ofKind(wrong, 'act')[1]?.data).toMatchObject({ outcome: 'done' });
   });
 
   it('keeps only the triggering input in provenance with provenance: message', () => {
