@@ -119,7 +119,9 @@ export interface Manifest {
 
 export const TRACE_FORMAT = 1;
 
-/** UTF-16 code units per page of payload text (2 MB). */
+/** UTF-16 code units of the first page of payload text: short runs are the common case. */
+const PAGE_UNITS_FIRST = 1 << 11;
+/** Pages double up to this many code units (2 MB). */
 const PAGE_UNITS = 1 << 20;
 /** Code units decoded per String.fromCharCode call (below engines' argument limits). */
 const DECODE_UNITS = 8192;
@@ -197,7 +199,8 @@ export class Trace {
       const length = json.length;
       let page = this.page;
       if (page === null || this.pageUsed + length > page.length) {
-        page = new Uint16Array(Math.max(PAGE_UNITS, length));
+        const size = page === null ? PAGE_UNITS_FIRST : Math.min(PAGE_UNITS, page.length * 2);
+        page = new Uint16Array(Math.max(size, length));
         this.pages.push(page);
         this.page = page;
         this.pageUsed = 0;
