@@ -12,12 +12,15 @@ import { debate } from './debate.ts';
 import { type FlpAdversaryOptions, flpAdversary, flpScheduler } from './flp-adversary.ts';
 import { gossip } from './gossip.ts';
 import { handoff } from './handoff.ts';
+import { llmAssistant } from './llm-assistant.ts';
 import { llmNegotiation } from './llm-negotiation.ts';
 import { majorityVote } from './majority-vote.ts';
 import { paxos } from './paxos.ts';
 import { promptInfection } from './prompt-infection.ts';
 import { raftElection } from './raft-election.ts';
 import { relay } from './relay.ts';
+import { retryStorm } from './retry-storm.ts';
+import { runawayLoop } from './runaway-loop.ts';
 import { twoGenerals } from './two-generals.ts';
 import { twoPhaseCommit } from './two-phase-commit.ts';
 
@@ -30,12 +33,15 @@ const all: readonly Protocol[] = [
   debate,
   gossip,
   handoff,
+  llmAssistant,
   llmNegotiation,
   majorityVote,
   paxos,
   promptInfection,
   raftElection,
   relay,
+  retryStorm,
+  runawayLoop,
   twoGenerals,
   twoPhaseCommit,
 ];
@@ -59,11 +65,14 @@ export {
   flpScheduler,
   gossip,
   handoff,
+  llmAssistant,
   llmNegotiation,
   majorityVote,
   paxos,
   raftElection,
   relay,
+  retryStorm,
+  runawayLoop,
   twoGenerals,
   twoPhaseCommit,
 };

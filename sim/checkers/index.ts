@@ -6,13 +6,17 @@
 import type { CheckSpec, Json } from '../spec.ts';
 import type { Trace } from '../trace.ts';
 import { agreement } from './agreement.ts';
+import { attackSuccess, utility } from './attack.ts';
+import { breach } from './breach.ts';
 import { convergence } from './convergence.ts';
+import { destructiveAction } from './destructive.ts';
 import { duplicateExecution } from './duplicate-execution.ts';
 import { infection } from './infection.ts';
 import { integrity } from './integrity.ts';
 import { leaderPerTerm } from './leader-per-term.ts';
 import { minorityCommit } from './minority-commit.ts';
 import { CHECKER_NAMES, type CheckerName, isCheckerName } from './names.ts';
+import { budget, loadAmplification, runaway } from './spend.ts';
 import { termination } from './termination.ts';
 import { validity } from './validity.ts';
 import type { Checker, Verdict } from './verdict.ts';
@@ -28,6 +32,13 @@ export const CHECKERS: Readonly<Record<CheckerName, Checker>> = {
   'minority-commit': minorityCommit,
   'duplicate-execution': duplicateExecution,
   infection,
+  budget,
+  runaway,
+  'load-amplification': loadAmplification,
+  breach,
+  'destructive-action': destructiveAction,
+  'attack-success': attackSuccess,
+  utility,
 };
 
 /** The checks a scenario without `checks` gets: the four properties of consensus, not judged. */
@@ -82,12 +93,19 @@ export { type Checker, type Verdict, valueKey } from './verdict.ts';
 export { RunView, viewOf } from './view.ts';
 export {
   agreement,
+  attackSuccess,
+  breach,
+  budget,
   convergence,
+  destructiveAction,
   duplicateExecution,
   infection,
   integrity,
   leaderPerTerm,
+  loadAmplification,
   minorityCommit,
+  runaway,
   termination,
+  utility,
   validity,
 };

@@ -9,6 +9,13 @@ export const CHECKER_NAMES = [
   'minority-commit',
   'duplicate-execution',
   'infection',
+  'budget',
+  'runaway',
+  'load-amplification',
+  'breach',
+  'destructive-action',
+  'attack-success',
+  'utility',
 ] as const;
 
 export type CheckerName = (typeof CHECKER_NAMES)[number];

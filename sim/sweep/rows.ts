@@ -17,6 +17,13 @@ export const METRIC_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   'leader-per-term': ['terms'],
   'duplicate-execution': ['tasks', 'duplicates'],
   infection: ['peakFraction', 'finalFraction', 'ticksToPeak'],
+  budget: ['total', 'refusals', 'agentsOverBudget'],
+  runaway: ['total', 'slope'],
+  'load-amplification': ['attempts', 'requests', 'ratio'],
+  breach: ['breaches', 'acts'],
+  'destructive-action': ['destructive', 'acts'],
+  'attack-success': ['attackSuccess', 'induced'],
+  utility: ['utility'],
 };
 
 export type Cell = Json | undefined;
