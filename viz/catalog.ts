@@ -17,13 +17,18 @@ export const CATALOG: ReadonlyMap<string, string> = new Map(
 );
 
 /** Loads catalogue scenario `name` (throws ScenarioLoadError or Error). */
-export function loadCatalog(name: string, variant?: string): LoadedScenario {
+export function loadCatalog(
+  name: string,
+  variant?: string,
+  overrides: readonly string[] = [],
+): LoadedScenario {
   const text = CATALOG.get(name);
   if (text === undefined) throw new Error(`no scenario "${name}" in the catalogue`);
   return loadScenario(text, {
     protocols: PROTOCOLS,
     schedulers: SCHEDULERS,
     file: `${name}.yaml`,
+    overrides,
     ...(variant === undefined ? {} : { variant }),
   });
 }

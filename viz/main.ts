@@ -24,7 +24,13 @@ function el<K extends keyof HTMLElementTagNameMap>(
   return node;
 }
 
-function picker(current: string, seed: number): HTMLElement {
+function picker(
+  current: string,
+  seed: number,
+  variant: string | undefined,
+  variants: readonly string[],
+  overrides: readonly string[],
+): HTMLElement {
   const form = el('form', undefined, 'picker');
   const select = el('select');
   select.name = 'scenario';
@@ -41,7 +47,42 @@ function picker(current: string, seed: number): HTMLElement {
   seedInput.value = String(seed);
   const go = el('button', 'run');
   go.type = 'submit';
-  form.append(el('label', 'scenario '), select, el('label', ' seed '), seedInput, go);
+  const variantSelect = el('select');
+  variantSelect.name = 'variant';
+  for (const v of ['', ...variants]) {
+    const option = el('option', v === '' ? '(default)' : v);
+    option.value = v;
+    option.selected = v === (variant ?? '');
+    variantSelect.append(option);
+  }
+  const sets = el('input');
+  sets.name = 'sets';
+  sets.placeholder = 'network.dropRatio=0.2; agents.count=8';
+  sets.value = overrides.join('; ');
+  sets.className = 'sets';
+  form.append(
+    el('label', 'scenario '),
+    select,
+    el('label', ' variant '),
+    variantSelect,
+    el('label', ' seed '),
+    seedInput,
+    el('label', ' set '),
+    sets,
+    go,
+  );
+  // Empty fields stay out of the URL, and overrides become one `set` each, as on the command line.
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams({ scenario: select.value, seed: seedInput.value });
+    if (variantSelect.value !== '') q.set('variant', variantSelect.value);
+    for (const o of sets.value
+      .split(';')
+      .map((x) => x.trim())
+      .filter((x) => x !== ''))
+      q.append('set', o);
+    location.search = q.toString();
+  });
   return form;
 }
 
@@ -49,10 +90,11 @@ function render(root: HTMLElement): void {
   const url = new URLSearchParams(location.search);
   const name = url.get('scenario') ?? DEFAULT_SCENARIO;
   const variant = url.get('variant') ?? undefined;
-  const { scenario, source } = loadCatalog(name, variant);
+  const overrides = url.getAll('set');
+  const { scenario, source } = loadCatalog(name, variant, overrides);
   const seedParam = url.get('seed');
   const seed = seedParam === null ? (source.seed ?? 1) : Number(seedParam);
-  root.append(picker(name, seed));
+  root.append(picker(name, seed, variant, Object.keys(source.variants ?? {}), overrides));
   if (source.description !== undefined) root.append(el('p', source.description, 'description'));
   const result = runScenario(scenario, { seed });
   const { trace } = result;
