@@ -144,20 +144,34 @@ const trust = z.strictObject({
   capabilities: z
     .array(z.strictObject({ name, zone: name.optional(), destructive: z.boolean().optional() }))
     .optional(),
-  provenance: z.enum(['sticky', 'message']).optional(),
+  provenance: z
+    .enum(['sticky', 'message'])
+    .optional()
+    .describe(
+      'what a message carries: all its sender consumed (sticky, default) or only what triggered it',
+    ),
   mitigations: z
     .strictObject({
-      tagging: z.boolean().optional(),
+      tagging: z
+        .boolean()
+        .optional()
+        .describe('mark input from less trusted origins untrusted: true'),
       gateway: z
         .strictObject({
           zone: name,
-          detectRatio: ratio,
-          falsePositiveRatio: ratio,
+          detectRatio: ratio.describe('probability that an instruction is caught'),
+          falsePositiveRatio: ratio.describe('probability that benign input is blocked'),
           action: z.enum(['block', 'strip']),
         })
         .optional(),
-      labels: z.boolean().optional(),
-      leastPrivilege: z.boolean().optional(),
+      labels: z
+        .boolean()
+        .optional()
+        .describe('refuse acts influenced by origins below the capability zone'),
+      leastPrivilege: z
+        .boolean()
+        .optional()
+        .describe('an agent may use only the capabilities it needs'),
       approval: z.strictObject({ delayTicks: ticks, errorRatio: ratio }).optional(),
     })
     .optional(),
@@ -180,19 +194,43 @@ export const scenarioFileSchema = z.strictObject({
   trust: trust.optional(),
   cost: z
     .strictObject({
-      perMessage: positive.optional(),
-      budgetRun: positive.optional(),
-      unit: z.string().optional(),
+      perMessage: positive.optional().describe('charged to the sender of every message; default 0'),
+      budgetRun: positive.optional().describe('hard cap on the whole run; default none'),
+      unit: z.string().optional().describe("what amounts count: 'usd', 'tokens'; default 'usd'"),
     })
     .optional(),
   checks: z.array(check).optional(),
   limits: z
     .strictObject({
-      ticksMax: z.number().int().min(1).max(TICK_MAX).optional(),
-      eventsMax: z.number().int().min(1).optional(),
-      queueMax: z.number().int().min(1).optional(),
-      recordsMax: z.number().int().min(1).optional(),
-      untilAllDecided: z.boolean().optional(),
+      ticksMax: z
+        .number()
+        .int()
+        .min(1)
+        .max(TICK_MAX)
+        .optional()
+        .describe('stop before events later than this tick; default 1000000'),
+      eventsMax: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('stop after this many events; default 10000000'),
+      queueMax: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('stop when more events are pending; default 1000000'),
+      recordsMax: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe('stop when the trace holds this many records; default 20000000'),
+      untilAllDecided: z
+        .boolean()
+        .optional()
+        .describe('stop once every agent that is up has decided; default false'),
     })
     .optional(),
   seed: z
