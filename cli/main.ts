@@ -1,6 +1,7 @@
 /** Entry of the `parley` command line. Node only. */
 import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
+import { shivizLines, traceSvg } from '../sim/export/index.ts';
 import {
   checkSeed,
   formatProblem,
@@ -16,6 +17,7 @@ import { writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { replay } from './replay.ts';
 import { sweep } from './sweep.ts';
+import { readTrace } from './trace-file.ts';
 
 /** Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2 invalid input. */
 const EXIT_UNMET = 1;
@@ -86,14 +88,25 @@ function program(): Command {
       collect,
       [] as string[],
     )
-    .option('--out <file>', 'write the trace as JSONL')
+    .option('--trace <file>', 'write the trace as JSONL')
+    .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json',
+    )
     .action((name, o) => {
+      const tracePath = o.trace ?? o.out;
       const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const seed = o.seed ?? source.seed ?? 1;
       const run = runScenario(scenario, { seed });
       const judged = judge(run.trace);
-      if (o.out !== undefined) writeWhole(o.out, run.trace.lines());
+      if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
+      const reproduce = [
+        `npx parley run ${name} --seed ${seed}`,
+        ...(o.variant === undefined ? [] : [`--variant ${o.variant}`]),
+        ...o.set.map((x) => `--set ${/[\s"'$]/.test(x) ? `'${x}'` : x}`),
+      ].join(' ');
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -106,6 +119,7 @@ function program(): Command {
             decisions: run.decisions,
             verdicts: judged.verdicts,
             met: judged.met,
+            reproduce,
           })}\n`,
         );
       } else {
@@ -127,8 +141,9 @@ function program(): Command {
         }
         out.push(judged.met ? 'every expectation met' : 'some expectations were not met');
         out.push(
-          `trace hash ${run.trace.hash()}${o.out === undefined ? '' : ` (written to ${o.out})`}`,
+          `trace hash ${run.trace.hash()}${tracePath === undefined ? '' : ` (written to ${tracePath})`}`,
         );
+        out.push(`reproduce: ${reproduce}`);
         process.stdout.write(`${out.join('\n')}\n`);
       }
       if (!judged.met) process.exitCode = EXIT_UNMET;
@@ -199,6 +214,26 @@ function program(): Command {
     .action((files, o) => {
       const n = merge(files, o.out);
       process.stdout.write(`${n} runs merged into ${o.out}\n`);
+    });
+
+  p.command('export')
+    .description('a trace as a ShiViz log (vector clocks) or a static SVG space-time diagram')
+    .argument('<trace>', 'a JSONL trace written by `parley run --trace`')
+    .requiredOption('--format <format>', 'shiviz or svg')
+    .option('--out <file>', 'the output file; default the trace name with .shiviz.log or .svg')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx parley export t.jsonl --format svg\n  npx parley export t.jsonl --format shiviz   # paste into https://bestchai.bitbucket.io/shiviz/',
+    )
+    .action((file, o) => {
+      if (o.format !== 'shiviz' && o.format !== 'svg')
+        throw new UsageError(`--format ${o.format}: use shiviz or svg`);
+      const trace = readTrace(file);
+      const out =
+        o.out ?? file.replace(/\.jsonl$/, '') + (o.format === 'svg' ? '.svg' : '.shiviz.log');
+      if (o.format === 'svg') writeWhole(out, [traceSvg(trace).trimEnd()]);
+      else writeWhole(out, shivizLines(trace));
+      process.stdout.write(`${out}\n`);
     });
 
   p.command('version')

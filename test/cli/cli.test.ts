@@ -29,6 +29,7 @@ describe('the parley command', () => {
     expect(out).toContain('two-generals · seed 2 ·');
     expect(out).toContain('✓ agreement    fails (expected fails)');
     expect(out).toContain('every expectation met');
+    expect(out).toContain('reproduce: npx parley run two-generals --seed 2\n');
   });
 
   it('exits 1 when an expectation is not met, and writes a whole trace with --out', () => {
@@ -129,5 +130,45 @@ describe('parley replay', () => {
       err: `parley: ${join(dir, 'x.jsonl')}:1:1: the first line is not a parley manifest\n`,
     });
     expect(parley('replay', join(dir, 'missing.jsonl')).code).toBe(2);
+  });
+});
+
+describe('parley export', () => {
+  it('writes a ShiViz log with vector clocks and an SVG space-time diagram', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'g.jsonl');
+    parley('run', 'two-generals', '--trace', file);
+    expect(parley('export', file, '--format', 'shiviz')).toMatchObject({
+      code: 0,
+      out: `${join(dir, 'g.shiviz.log')}\n`,
+    });
+    const log = readFileSync(join(dir, 'g.shiviz.log'), 'utf8').split('\n');
+    expect(log.slice(0, 2)).toEqual(['(?<event>.*)\\n(?<host>\\S*) (?<clock>{.*})', '']);
+    // alpha sends hop 1; beta receives it with alpha's clock merged into its own.
+    expect(log.slice(2, 4)).toEqual([
+      'send #0 to beta {"type":"hop","n":1,"plan":"attack at dawn"}',
+      'alpha {"alpha":1}',
+    ]);
+    const receive = log.indexOf('receive #0 from alpha');
+    expect(log[receive + 1]).toBe('beta {"alpha":1,"beta":1}');
+    expect(parley('export', file, '--format', 'svg', '--out', join(dir, 'g.svg')).code).toBe(0);
+    const svg = readFileSync(join(dir, 'g.svg'), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.match(/<circle /g)).toHaveLength(2);
+    expect(svg).toContain('marker-end="url(#arrow)"');
+  });
+
+  it('refuses an unknown format and a trace whose hash does not match', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'g.jsonl');
+    parley('run', 'two-generals', '--trace', file);
+    expect(parley('export', file, '--format', 'png')).toMatchObject({
+      code: 2,
+      err: 'parley: --format png: use shiviz or svg\n',
+    });
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"tick":0,', '"tick":1,'));
+    expect(parley('export', file, '--format', 'svg').err).toContain(
+      "the end line's hash does not match",
+    );
   });
 });
