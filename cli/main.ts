@@ -16,6 +16,7 @@ import { UsageError } from './errors.ts';
 import { writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { replay } from './replay.ts';
+import { shrink } from './shrink.ts';
 import { sweep } from './sweep.ts';
 import { readTrace } from './trace-file.ts';
 
@@ -234,6 +235,40 @@ function program(): Command {
       if (o.format === 'svg') writeWhole(out, [traceSvg(trace).trimEnd()]);
       else writeWhole(out, shivizLines(trace));
       process.stdout.write(`${out}\n`);
+    });
+
+  p.command('shrink')
+    .description('find a smaller run that still violates the same property, at the same seed')
+    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
+    .option('--seed <n>', "the failing seed; default the scenario's documented seed", seedOption)
+    .option(
+      '--property <name>',
+      'the property to keep violated; default the first check that fails',
+    )
+    .option('--variant <name>', 'apply a variant named in the file')
+    .option(
+      '--set <path=value>',
+      'override a value by its dotted path (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--out <file>', 'the shrunk scenario; default NAME-shrunk.yaml')
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx parley shrink llm-negotiation --seed 3 && npx parley run llm-negotiation-shrunk.yaml',
+    )
+    .action((name, o) => {
+      const r = shrink(name, o);
+      const out = o.out ?? `${r.source.name}-shrunk.yaml`;
+      writeWhole(out, [stringify(r.source).trimEnd()]);
+      const lines = [
+        `${r.property} still fails at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
+        ...(r.removed.length === 0
+          ? ['nothing could be removed']
+          : r.removed.map((x) => `  removed ${x}`)),
+        `written to ${out}; see it with: npx parley run ${out}`,
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 
   p.command('version')

@@ -172,3 +172,30 @@ describe('parley export', () => {
     );
   });
 });
+
+describe('parley shrink', () => {
+  it('finds a strictly smaller scenario that still violates the same property at the same seed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const out = join(dir, 'small.yaml');
+    const { code, out: text } = parley('shrink', 'paxos-lossy', '--out', out);
+    expect(code).toBe(0);
+    expect(text).toMatch(/^termination still fails at seed 1 after \d+ runs; agents 5 -> [1-4]\n/);
+    expect(text).toContain('  removed agent p4');
+    const small = readFileSync(out, 'utf8');
+    expect(small).toContain('seed: 1');
+    expect(small).not.toContain('variants:');
+    // The shrunk file stands alone and still shows the failure.
+    const rerun = parley('run', out);
+    expect(rerun.code).toBe(0);
+    expect(rerun.out).toContain('✓ termination  fails (expected fails)');
+  });
+
+  it('says when there is nothing to shrink', () => {
+    expect(
+      parley('shrink', 'two-generals', '--seed', '1', '--property', 'agreement'),
+    ).toMatchObject({
+      code: 2,
+      err: 'parley: two-generals at seed 1 does not violate agreement: nothing to shrink\n',
+    });
+  });
+});
