@@ -178,7 +178,7 @@ function program(): Command {
       Number(v),
     )
     .option('--workers <n>', 'worker threads; default the number of cores', (v) => Number(v))
-    .option('--out <file>', 'rows file, .csv or .jsonl; default NAME-sweep.csv')
+    .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')
     .option('--resume', 'continue an interrupted sweep in --out')
     .option('--variant <name>', 'apply a variant named in the file')

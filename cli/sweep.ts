@@ -9,10 +9,13 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   truncateSync,
+  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { Piscina } from 'piscina';
 import { type CheckSpec, DEFAULT_CHECKS, PARLEY_VERSION, sha256Hex } from '../sim/index.ts';
 import {
@@ -58,10 +61,36 @@ function parseShard(text: string | undefined): Shard | undefined {
   return { index, count };
 }
 
-function formatOf(out: string): 'csv' | 'jsonl' {
+function formatOf(out: string): 'csv' | 'jsonl' | 'parquet' {
   if (out.endsWith('.csv')) return 'csv';
   if (out.endsWith('.jsonl')) return 'jsonl';
-  throw new UsageError(`--out ${out}: the format comes from the extension: .csv or .jsonl`);
+  if (out.endsWith('.parquet')) return 'parquet';
+  throw new UsageError(
+    `--out ${out}: the format comes from the extension: .csv, .jsonl or .parquet`,
+  );
+}
+
+/** Writes rows as a Parquet file, each column typed by its values (numbers as DOUBLE, whole numbers as INT64). */
+function writeParquet(path: string, columns: readonly string[], rows: readonly Cell[][]): void {
+  const columnData = columns.map((name, i) => {
+    const values = rows.map((r) => r[i] ?? null);
+    const present = values.filter((v) => v !== null);
+    let type: 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING' = 'STRING';
+    if (present.length > 0 && present.every((v) => typeof v === 'boolean')) type = 'BOOLEAN';
+    else if (present.length > 0 && present.every((v) => Number.isSafeInteger(v))) type = 'INT64';
+    else if (present.length > 0 && present.every((v) => typeof v === 'number')) type = 'DOUBLE';
+    const data =
+      type === 'INT64'
+        ? values.map((v) => (v === null ? null : BigInt(v as number)))
+        : type === 'STRING'
+          ? values.map((v) => (v === null ? null : typeof v === 'string' ? v : JSON.stringify(v)))
+          : values;
+    return { name, data, type };
+  });
+  const buffer = parquetWriteBuffer({ columnData });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, new Uint8Array(buffer));
+  renameSync(tmp, path);
 }
 
 /** Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise. */
@@ -125,6 +154,11 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     o.out ??
     `${base.scenario.name}-sweep${shard === undefined ? '' : `-${shard.index}of${shard.count}`}.csv`;
   const format = formatOf(out);
+  // Parquet is written whole at the end; until then rows go to a JSONL journal beside it.
+  const rowsPath = format === 'parquet' ? `${out}.partial.jsonl` : out;
+  const rowFormat = format === 'parquet' ? 'jsonl' : format;
+  if (format === 'parquet' && existsSync(out))
+    throw new UsageError(`${out} exists: choose another --out`);
   const manifestPath = `${out}.manifest.json`;
   const manifest = {
     parley: PARLEY_VERSION,
@@ -151,15 +185,15 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       throw new UsageError(
         `${out} was written by a different sweep (see ${manifestPath}); it cannot be resumed with these options`,
       );
-    const content = readFileSync(out, 'utf8');
+    const content = readFileSync(rowsPath, 'utf8');
     // Keep whole lines only: a run killed mid-write leaves at most one partial line.
     const whole = content.lastIndexOf('\n') + 1;
-    if (whole < content.length) truncateSync(out, Buffer.byteLength(content.slice(0, whole)));
+    if (whole < content.length) truncateSync(rowsPath, Buffer.byteLength(content.slice(0, whole)));
     const lines = content
       .slice(0, whole)
       .split('\n')
       .filter((l) => l !== '');
-    done = format === 'csv' ? Math.max(0, lines.length - 1) : lines.length;
+    done = rowFormat === 'csv' ? Math.max(0, lines.length - 1) : lines.length;
   } else {
     const tmp = `${manifestPath}.tmp`;
     const fd = openSync(tmp, 'w');
@@ -168,11 +202,12 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     renameSync(tmp, manifestPath);
   }
 
-  const fd = openSync(out, 'a');
-  if (done === 0 && format === 'csv' && readFileSync(out, 'utf8').length === 0)
+  const fd = openSync(rowsPath, 'a');
+  if (done === 0 && rowFormat === 'csv' && readFileSync(rowsPath, 'utf8').length === 0)
     writeSync(fd, `${csvLine(columns)}\n`);
   const rows: Cell[][] = [];
-  const encode = (cells: Cell[]) => (format === 'csv' ? csvLine(cells) : jsonLine(columns, cells));
+  const encode = (cells: Cell[]) =>
+    rowFormat === 'csv' ? csvLine(cells) : jsonLine(columns, cells);
 
   const todo = mine.slice(done);
   const bar = progress(mine.length);
@@ -265,16 +300,20 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   const resumeHint = `npx parley sweep ${name} ${kept.join(' ')} --resume`.replace(/\s+/g, ' ');
   if (interrupted) {
     process.stderr.write(
-      `sweep: interrupted after ${written} of ${mine.length} runs; ${out} holds them.\nresume with: ${resumeHint}\n`,
+      `sweep: interrupted after ${written} of ${mine.length} runs; ${rowsPath} holds them.\nresume with: ${resumeHint}\n`,
     );
     return { interrupted: true };
   }
   // The summary reads the whole file, so a resumed sweep summarizes every run.
-  const all = readRows(out, format, columns);
+  const all = readRows(rowsPath, rowFormat, columns);
+  if (format === 'parquet') {
+    writeParquet(out, columns, all);
+    rmSync(rowsPath);
+  }
   const checkColumns = columns.filter((c, i) => i > 0 && columns[i + 1] === `${c}.met`);
   const summary = summarize(columns, all, axes.length, checkColumns);
   const summaryText = [csvLine(summary.columns), ...summary.rows.map(csvLine)].join('\n');
-  const summaryPath = out.replace(/\.(csv|jsonl)$/, '.summary.csv');
+  const summaryPath = out.replace(/\.(csv|jsonl|parquet)$/, '.summary.csv');
   const sfd = openSync(`${summaryPath}.tmp`, 'w');
   writeSync(sfd, `${summaryText}\n`);
   closeSync(sfd);

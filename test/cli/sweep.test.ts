@@ -118,6 +118,36 @@ describe('parley sweep', () => {
     expect(other.err).toContain('was written by a different sweep');
   });
 
+  it('writes Parquet, the same bytes for any worker count, typed columns in DuckDB', async () => {
+    const a = join(dir, 'a.parquet');
+    const b = join(dir, 'b.parquet');
+    expect(parley(...SWEEP, '--workers', '1', '--out', a).code).toBe(0);
+    expect(parley(...SWEEP, '--workers', '2', '--out', b).code).toBe(0);
+    expect(readFileSync(a).equals(readFileSync(b))).toBe(true);
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const types = (await c.runAndReadAll(`describe select * from '${a}'`)).getRowObjects();
+    expect(
+      Object.fromEntries(types.map((t) => [t['column_name'], t['column_type']])),
+    ).toMatchObject({
+      run: 'BIGINT',
+      seed: 'BIGINT',
+      'network.dropRatio': 'DOUBLE',
+      'params.idempotent': 'BOOLEAN',
+      stop: 'VARCHAR',
+      'duplicate-execution.duplicates': 'BIGINT',
+    });
+    const csv = (
+      await c.runAndReadAll(
+        `select sum("duplicate-execution.duplicates")::int d from read_csv_auto('${one}')`,
+      )
+    ).getRowObjects();
+    const pq = (
+      await c.runAndReadAll(`select sum("duplicate-execution.duplicates")::int d from '${a}'`)
+    ).getRowObjects();
+    expect(pq).toEqual(csv);
+  });
+
   it('loads in DuckDB', async () => {
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
