@@ -38,7 +38,7 @@ const agentCount = (a: Agents) => (Array.isArray(a) ? a.length : a.count);
 
 /** Whether `source` still fails `property` at `seed`; the last tick of the failing verdict's records, or undefined. */
 function fails(source: ScenarioFile, seed: number, property: string): { tick: number } | undefined {
-  let scenario;
+  let scenario: Scenario;
   try {
     scenario = loadScenario(stringify(source), {
       protocols: PROTOCOLS,

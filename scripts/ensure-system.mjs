@@ -16,11 +16,16 @@ if (missing.length === 0) process.exit(0);
 const pkgs = [...new Set(missing.map((n) => n.pkg))];
 
 if (typeof process.getuid === 'function' && process.getuid() === 0) {
-  console.error(`parley: installing Debian packages the tests need: ${pkgs.join(', ')} (a minute or two)…`);
+  console.error(
+    `parley: installing Debian packages the tests need: ${pkgs.join(', ')} (a minute or two)…`,
+  );
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   try {
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...pkgs], {
+      stdio: 'inherit',
+      env,
+    });
   } catch (err) {
     console.error(`parley: installing ${pkgs.join(', ')} failed: ${err.message}`);
     process.exit(1);
