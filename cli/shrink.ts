@@ -14,6 +14,7 @@ import {
   judge,
   loadScenario,
   runScenario,
+  type Scenario,
   type ScenarioFile,
   viewOf,
 } from '../sim/index.ts';
