@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { engineRows } from './engine.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
+import { SWEEP_REFERENCE } from './sweep.ts';
 
 const casePath = fileURLToPath(new URL('./case.ts', import.meta.url));
 
@@ -38,3 +39,10 @@ printRows(
   'Protocols (fixed configuration each, trace on, seeds 1, 2, … up to 200,000 events, median of 5)',
   protocolBenchNames().map((name) => runCase('protocol', name) as Row),
 );
+const sweep1 = runCase('sweep', '1') as number;
+const sweep2 = runCase('sweep', '2') as number;
+printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
+  { name: '1 worker', value: sweep1, unit: 'runs/s' },
+  { name: '2 workers', value: sweep2, unit: 'runs/s' },
+  { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
+]);

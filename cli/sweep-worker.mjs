@@ -4,6 +4,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { runTask } = await import('./sweep-task.ts');
 
-export default function run(task) {
-  return runTask(task);
+/** Runs a batch of sweep tasks and returns their rows, in order. */
+export default function run(tasks) {
+  return tasks.map(runTask);
 }

@@ -47,6 +47,8 @@ export interface SweepOptions {
   readonly resume?: boolean | undefined;
   readonly variant?: string | undefined;
   readonly set: readonly string[];
+  /** No progress and no summary table on the terminal (benchmarks). */
+  readonly quiet?: boolean | undefined;
   /** For tests: stop after this many rows were written (simulates an interruption). */
   readonly stopAfter?: number | undefined;
 }
@@ -210,7 +212,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     rowFormat === 'csv' ? csvLine(cells) : jsonLine(columns, cells);
 
   const todo = mine.slice(done);
-  const bar = progress(mine.length);
+  const bar = o.quiet ? { tick() {}, end() {} } : progress(mine.length);
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -267,16 +269,20 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       try {
         let issued = 0;
         const inflight = new Set<Promise<void>>();
-        const window = workers * 8;
+        const window = workers * 4;
+        // Runs go to workers in batches, so a short run does not pay a message round trip of its own.
+        const batch = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 32))));
         while (issued < todo.length && !interrupted) {
           while (inflight.size < window && issued < todo.length) {
-            const r = todo[issued++] as number;
-            const p: Promise<void> = pool.run(task(r)).then((cells: Cell[]) => {
+            const runs = todo.slice(issued, issued + batch);
+            issued += runs.length;
+            const p: Promise<void> = pool.run(runs.map(task)).then((rows: Cell[][]) => {
               inflight.delete(p);
-              if (!interrupted) {
-                pending.set(r, cells);
-                flush();
-              }
+              if (interrupted) return;
+              runs.forEach((r, i) => {
+                pending.set(r, rows[i] as Cell[]);
+              });
+              flush();
             });
             inflight.add(p);
           }
@@ -318,9 +324,10 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   writeSync(sfd, `${summaryText}\n`);
   closeSync(sfd);
   renameSync(`${summaryPath}.tmp`, summaryPath);
-  process.stdout.write(
-    `${printTable(summary.columns, summary.rows)}\n${written} runs in ${out}; summary in ${summaryPath}\n`,
-  );
+  if (!o.quiet)
+    process.stdout.write(
+      `${printTable(summary.columns, summary.rows)}\n${written} runs in ${out}; summary in ${summaryPath}\n`,
+    );
   return { interrupted: false };
 }
 
