@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,56 @@ describe('parley sweep', () => {
     expect(parley(...SWEEP, '--workers', '2', '--out', cut).code).toBe(2);
     expect(parley(...SWEEP, '--workers', '2', '--out', cut, '--resume').code).toBe(0);
     expect(read(cut)).toBe(read(one));
+  });
+
+  it('stops cleanly on Ctrl-C, survives a kill, and resumes both to the same file', async () => {
+    const BIG = [
+      'sweep',
+      'lossy-handoff',
+      '--seeds',
+      '60',
+      '--vary',
+      'network.dropRatio=0:0.3:0.1',
+      '--vary',
+      'params.idempotent=false,true',
+      '--workers',
+      '1',
+    ];
+    const whole = join(dir, 'whole.csv');
+    expect(parley(...BIG, '--out', whole).code).toBe(0);
+    for (const signal of ['SIGINT', 'SIGKILL'] as const) {
+      const out = join(dir, `${signal}.csv`);
+      const child = spawn(process.execPath, [bin, ...BIG, '--out', out], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += String(d);
+      });
+      const exited = new Promise<number | null>((resolve) =>
+        child.on('exit', (code) => resolve(code)),
+      );
+      // Wait until some rows are written, then interrupt.
+      for (let i = 0; i < 400; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        let rows = 0;
+        try {
+          rows = read(out).split('\n').length;
+        } catch {}
+        if (rows > 20) break;
+      }
+      child.kill(signal);
+      const code = await exited;
+      if (signal === 'SIGINT') {
+        expect(code).toBe(130);
+        expect(err).toMatch(/sweep: interrupted after \d+ of 480 runs/);
+        expect(err).toContain(`resume with: npx parley sweep lossy-handoff --seeds 60`);
+      }
+      const rowsBefore = read(out).split('\n').length;
+      expect(rowsBefore).toBeLessThan(481);
+      expect(parley(...BIG, '--out', out, '--resume').code).toBe(0);
+      expect(read(out)).toBe(read(whole));
+    }
   });
 
   it('refuses bad axes, shards and a resume of a different sweep with exit code 2', () => {
