@@ -139,6 +139,17 @@ function program(): Command {
           out.push(
             `  ${mark} ${v.property.padEnd(width)}  ${v.status}${expected}: ${v.summary}${records}`,
           );
+          // Scalar metrics, rounded for reading; --json keeps them exact.
+          const metrics = Object.entries(v.metrics ?? {})
+            .filter(
+              ([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean',
+            )
+            .map(
+              ([k, x]) =>
+                `${k} ${typeof x === 'number' && !Number.isInteger(x) ? Number(x.toPrecision(4)) : x}`,
+            );
+          if (metrics.length > 0)
+            out.push(`    ${' '.repeat(width)}  metrics: ${metrics.join(', ')}`);
         }
         out.push(judged.met ? 'every expectation met' : 'some expectations were not met');
         out.push(
@@ -239,8 +250,15 @@ function program(): Command {
 
   p.command('shrink')
     .description('find a smaller run that still violates the same property, at the same seed')
-    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
-    .option('--seed <n>', "the failing seed; default the scenario's documented seed", seedOption)
+    .argument(
+      '<scenario>',
+      'a catalogue name, a YAML/JSON file, or a JSONL trace of the failing run',
+    )
+    .option(
+      '--seed <n>',
+      "the failing seed; default the trace's, or the scenario's documented seed",
+      seedOption,
+    )
     .option(
       '--property <name>',
       'the property to keep violated; default the first check that fails',

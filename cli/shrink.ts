@@ -7,12 +7,14 @@
  * of TigerBeetle's and Jepsen's shrinkers, on the scenario's structure.
  * Node only.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import {
   check,
   judge,
   loadScenario,
+  type Manifest,
   runScenario,
   type Scenario,
   type ScenarioFile,
@@ -98,6 +100,42 @@ function withoutAgent(s: ScenarioFile, id: string): ScenarioFile | undefined {
   return clone;
 }
 
+/**
+ * The scenario of a trace file as a scenario file, from its manifest (which
+ * keeps the scenario as data): agents, network (a scheduler by its name and
+ * options), faults, trust, costs, checks and limits, and the run's seed.
+ */
+function fromTrace(file: string): { source: ScenarioFile; scenario: Scenario } {
+  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
+  const firstLine = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  let manifest: Manifest & { type?: string };
+  try {
+    manifest = JSON.parse(firstLine);
+  } catch {
+    throw new UsageError(`${file}:1:1: the first line is not a parley manifest (not JSON)`);
+  }
+  if (manifest?.type !== 'manifest')
+    throw new UsageError(`${file}:1:1: the first line is not a parley manifest`);
+  const spec = structuredClone(manifest.spec) as Record<string, unknown>;
+  const network = (spec['network'] ?? {}) as Record<string, unknown>;
+  if (typeof network['scheduler'] === 'string') {
+    const m = /^([^()]+)(?:\((.*)\))?$/.exec(network['scheduler']);
+    const options: Record<string, unknown> = { name: m?.[1] ?? network['scheduler'] };
+    for (const part of (m?.[2] ?? '').split(',')) {
+      const [k, v] = part.split('=').map((x) => x.trim());
+      if (k) options[k] = v !== undefined && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+    }
+    network['scheduler'] = options;
+  }
+  const source = { ...spec, network, seed: manifest.seed } as unknown as ScenarioFile;
+  const { scenario } = loadScenario(stringify(source), {
+    protocols: PROTOCOLS,
+    schedulers: SCHEDULERS,
+    file,
+  });
+  return { source, scenario };
+}
+
 export function shrink(
   name: string,
   o: {
@@ -107,7 +145,9 @@ export function shrink(
     set: readonly string[];
   },
 ): ShrinkResult {
-  const loaded = loadNamed(name, { variant: o.variant, overrides: o.set });
+  const loaded = name.endsWith('.jsonl')
+    ? fromTrace(name)
+    : loadNamed(name, { variant: o.variant, overrides: o.set });
   const seed = o.seed ?? loaded.source.seed ?? 1;
   // The variant and overrides are applied once; the shrunk file stands alone.
   let source = structuredClone(loaded.source) as ScenarioFile & Record<string, unknown>;

@@ -190,6 +190,19 @@ describe('parley shrink', () => {
     expect(rerun.out).toContain('✓ termination  fails (expected fails)');
   });
 
+  it('shrinks the run of a trace file, rebuilt from its manifest', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const trace = join(dir, 'tpc.jsonl');
+    expect(parley('run', 'two-phase-commit', '--seed', '4', '--trace', trace).code).toBe(0);
+    const out = join(dir, 'tpc.yaml');
+    const { code, out: text } = parley('shrink', trace, '--out', out);
+    expect(code).toBe(0);
+    expect(text).toMatch(/^termination still fails at seed 4 after \d+ runs; agents 4 -> 2\n/);
+    expect(parley('run', out).out).toContain(
+      '✓ termination  fails (expected fails): 1 of 1 agents had not decided',
+    );
+  });
+
   it('says when there is nothing to shrink', () => {
     expect(
       parley('shrink', 'two-generals', '--seed', '1', '--property', 'agreement'),
