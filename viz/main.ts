@@ -1,12 +1,17 @@
 /**
  * The visualizer's first page: runs a catalogue scenario in the browser with
  * the same loader and engine as the command line and shows its verdicts and
- * what happened, record by record. The scenario, variant and seed come from
+ * what happened: a space-time diagram, the agents' states and values, convergence
+ * charts beside the verdicts (click one to see its records in the diagram), and
+ * the records one by one. The scenario, variant and seed come from
  * the URL (`?scenario=two-generals&seed=2`), so a link reproduces a run.
  * Text from scenarios and traces is only ever set as textContent.
  */
 import { judge, runScenario, ScenarioLoadError, type TraceRecord } from '../sim/index.ts';
 import { CATALOG, loadCatalog } from './catalog.ts';
+import { convergenceView } from './views/convergence.ts';
+import { lamportView } from './views/lamport.ts';
+import { lanesView } from './views/lanes.ts';
 
 /** The scenario shown when the URL names none. */
 export const DEFAULT_SCENARIO = 'two-generals';
@@ -115,19 +120,27 @@ function render(root: HTMLElement): void {
   row('trace hash', trace.hash());
   root.append(summary);
 
-  const verdicts = el('ul', undefined, 'verdicts');
-  for (const v of judge(trace).verdicts) {
-    const mark = v.expect === undefined ? '·' : v.met ? '✓' : '✗';
-    const expected = v.expect === undefined ? '' : ` (expected ${v.expect})`;
-    verdicts.append(
-      el(
-        'li',
-        `${mark} ${v.property}: ${v.status}${expected} — ${v.summary}`,
-        v.met ? 'met' : 'unmet',
-      ),
-    );
-  }
-  root.append(verdicts);
+  // The views, above the records: the diagram, the agents' lanes in step with its time, the charts and verdicts.
+  const width = Math.max(640, Math.min(1400, root.clientWidth || 1000));
+  const lamport = lamportView(trace, { width });
+  const lanes = lanesView(trace, { width });
+  lanes.setTimeDomain(lamport.timeDomain());
+  lamport.onTimeChange((domain) => lanes.setTimeDomain(domain));
+  const verdicts = judge(trace).verdicts;
+  const convergence = convergenceView(trace, {
+    width,
+    verdicts,
+    onVerdict: (v) => lamport.highlight(v.records),
+  });
+  root.append(
+    el('h2', 'space-time diagram'),
+    lamport.element,
+    el('h2', 'agent states and values'),
+    lanes.element,
+    el('h2', 'convergence and verdicts'),
+    convergence.element,
+    el('h2', 'records'),
+  );
 
   const shown = Math.min(trace.length, RECORDS_SHOWN_MAX);
   if (shown < trace.length) {
