@@ -430,9 +430,14 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     const detailed = inView <= detailMax;
     const dim = highlight.size > 0;
     const picked = new Int32Array(Math.min(inView, messagesMax));
+    // Past messagesMax, an even sample across the view: no stretch of time looks empty.
     let drawn = 0;
-    for (let j = 0; j < n && drawn < picked.length; j++)
-      if ((t0[j] as number) <= d1 && (t1[j] as number) >= d0) picked[drawn++] = j;
+    for (let j = 0, c = 0; j < n && drawn < picked.length; j++) {
+      if ((t0[j] as number) > d1 || (t1[j] as number) < d0) continue;
+      if (Math.floor(((c + 1) * picked.length) / inView) > Math.floor((c * picked.length) / inView))
+        picked[drawn++] = j;
+      c++;
+    }
     drawnIdx = picked;
 
     ctx.save();
@@ -552,7 +557,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     const where = `ticks ${Math.max(0, Math.floor(d0))}–${Math.ceil(Math.min(d1, lastTick))} of ${lastTick}`;
     note.textContent =
       inView - drawn > 0
-        ? `${inView - drawn} messages not drawn (${drawn} of ${inView} in view drawn thin; zoom in to see them) · ${where}`
+        ? `${inView - drawn} messages not drawn (an even sample of ${drawn} of the ${inView} in view is drawn thin; zoom in to see all) · ${where}`
         : !detailed
           ? `${inView} messages in view, drawn thin without heads; zoom in for detail · ${where}`
           : `${inView} messages in view · ${where} · wheel or drag to zoom and pan; click a decision for its causal past`;
