@@ -21,6 +21,7 @@ import { raftElection } from './raft-election.ts';
 import { relay } from './relay.ts';
 import { retryStorm } from './retry-storm.ts';
 import { runawayLoop } from './runaway-loop.ts';
+import { threePhaseCommit } from './three-phase-commit.ts';
 import { twoGenerals } from './two-generals.ts';
 import { twoPhaseCommit } from './two-phase-commit.ts';
 
@@ -42,6 +43,7 @@ const all: readonly Protocol[] = [
   relay,
   retryStorm,
   runawayLoop,
+  threePhaseCommit,
   twoGenerals,
   twoPhaseCommit,
 ];
@@ -73,6 +75,7 @@ export {
   relay,
   retryStorm,
   runawayLoop,
+  threePhaseCommit,
   twoGenerals,
   twoPhaseCommit,
 };

@@ -21,6 +21,7 @@ describe('protocol registry', () => {
       'relay',
       'retry-storm',
       'runaway-loop',
+      'three-phase-commit',
       'two-generals',
       'two-phase-commit',
     ]);
