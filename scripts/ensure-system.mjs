@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the Debian packages the tests need are installed: Chromium for
-// the browser tests, Slurm and munge for the sweep-on-a-cluster test. Installs
+// the browser tests, Slurm and munge for the sweep-on-a-cluster test, pandas
+// for the test that sweep files load in it. Installs
 // what is missing with apt-get when we are root, or says exactly what to do.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ const needs = [
   { path: chromium, pkg: 'chromium' },
   { path: '/usr/sbin/slurmctld', pkg: 'slurm-wlm' },
   { path: '/usr/sbin/munged', pkg: 'munge' },
+  { path: '/usr/lib/python3/dist-packages/pandas', pkg: 'python3-pandas' },
 ];
 const missing = needs.filter((n) => !existsSync(n.path));
 if (missing.length === 0) process.exit(0);

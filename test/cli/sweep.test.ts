@@ -198,6 +198,18 @@ describe('parley sweep', () => {
     expect(pq).toEqual(csv);
   });
 
+  it('loads in pandas (Debian python3-pandas)', () => {
+    const script = [
+      'import sys, pandas as pd',
+      'df = pd.read_csv(sys.argv[1])',
+      'g = df.groupby("params.idempotent")["duplicate-execution.duplicates"].sum()',
+      'print(len(df), df["run"].is_monotonic_increasing, int(g[True]), int(g[False]) > 0, str(df["network.dropRatio"].dtype))',
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', script, one], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('48 True 0 True float64\n');
+  });
+
   it('loads in DuckDB', async () => {
     const db = await DuckDBInstance.create(':memory:');
     const c = await db.connect();
