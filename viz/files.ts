@@ -1,0 +1,385 @@
+/**
+ * Files dropped on the page or picked with a file input, read as text and
+ * never executed or inserted as HTML: a JSONL trace (rebuilt and its hash
+ * checked by sim/trace-read.ts), a scenario file (YAML or JSON, through the
+ * same loader and protocol registry as the command line), or sweep results
+ * as written by `parley sweep` (CSV with its header row, RFC 4180 quoting,
+ * or JSONL rows). A file that cannot be read gives an Error whose message
+ * starts `file:line:column:` (or `file:` when no line applies).
+ */
+import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
+import {
+  type Json,
+  type LoadedScenario,
+  loadScenario,
+  ScenarioLoadError,
+  type Trace,
+} from '../sim/index.ts';
+import type { Cell } from '../sim/sweep/index.ts';
+import { errorColumn, TraceReadError, traceFromJsonl } from '../sim/trace-read.ts';
+import { el, short } from './views/common.ts';
+
+/** Largest file read, in bytes (a trace of about eight million records). */
+export const FILE_BYTES_MAX = 512 * 1024 * 1024;
+/** Most agent ids listed in a file's summary. */
+const SUMMARY_IDS_MAX = 40;
+
+export type LoadedFile =
+  | { readonly kind: 'trace'; readonly file: string; readonly trace: Trace }
+  | {
+      readonly kind: 'scenario';
+      readonly file: string;
+      readonly text: string;
+      readonly loaded: LoadedScenario;
+    }
+  | {
+      readonly kind: 'sweep';
+      readonly file: string;
+      readonly format: 'csv' | 'jsonl';
+      readonly columns: readonly string[];
+      readonly rows: readonly (readonly Cell[])[];
+    };
+
+/** A file that could not be read; `line` is 1-based, absent when the problem is the whole file. */
+export class FileLoadError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(line === undefined ? `${file}: ${reason}` : `${file}:${line}:${column ?? 1}: ${reason}`);
+    this.name = 'FileLoadError';
+  }
+}
+
+/** A CSV field's value: empty is absent, numbers and booleans as such, JSON arrays and objects parsed. */
+function csvValue(f: string): Cell {
+  if (f === '') return undefined;
+  if (/^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(f)) return Number(f);
+  if (f === 'true') return true;
+  if (f === 'false') return false;
+  if (f.startsWith('[') || f.startsWith('{')) {
+    try {
+      return JSON.parse(f) as Json;
+    } catch {
+      return f;
+    }
+  }
+  return f;
+}
+
+/** Records of CSV text (RFC 4180: quoted fields may hold commas, quotes doubled, and line breaks), with the line each starts on. */
+export function parseCsv(text: string, file: string): { line: number; fields: string[] }[] {
+  const out: { line: number; fields: string[] }[] = [];
+  let fields: string[] = [];
+  let field = '';
+  let line = 1;
+  let start = 1;
+  let col = 1;
+  let i = 0;
+  let quotedField = false;
+  const endField = () => {
+    fields.push(field);
+    field = '';
+    quotedField = false;
+  };
+  const endRecord = () => {
+    endField();
+    if (!(fields.length === 1 && fields[0] === '')) out.push({ line: start, fields });
+    fields = [];
+  };
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"' && field === '' && !quotedField) {
+      const openLine = line;
+      const openCol = col;
+      i++;
+      col++;
+      for (;;) {
+        if (i >= text.length)
+          throw new FileLoadError(file, 'a quoted field is never closed', openLine, openCol);
+        const q = text[i] as string;
+        if (q === '"') {
+          if (text[i + 1] === '"') {
+            field += '"';
+            i += 2;
+            col += 2;
+            continue;
+          }
+          i++;
+          col++;
+          break;
+        }
+        if (q === '\n') {
+          line++;
+          col = 1;
+        } else col++;
+        field += q;
+        i++;
+      }
+      quotedField = true;
+      const next = text[i];
+      if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r')
+        throw new FileLoadError(file, 'text after a closing quote', line, col);
+      continue;
+    }
+    if (c === ',') {
+      endField();
+    } else if (c === '\n' || c === '\r') {
+      endRecord();
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      line++;
+      col = 0;
+      start = line;
+    } else if (c === '"') {
+      throw new FileLoadError(file, 'a quote inside an unquoted field', line, col);
+    } else field += c;
+    i++;
+    col++;
+  }
+  if (field !== '' || fields.length > 0 || quotedField) endRecord();
+  return out;
+}
+
+/** The sweep's column layout: `run`, `seed`, the varied paths, then `stop`. */
+function checkColumns(columns: readonly string[], file: string, line: number | undefined): void {
+  const seed = columns.indexOf('seed');
+  const stop = columns.indexOf('stop');
+  if (columns[0] !== 'run' || seed !== 1 || stop < seed)
+    throw new FileLoadError(
+      file,
+      `not a parley sweep: the columns must start run,seed and have a stop column after the varied parameters (got ${short(columns.slice(0, 6).join(','), 80)})`,
+      line,
+    );
+}
+
+/** Sweep rows from CSV text written by `parley sweep`. */
+export function sweepFromCsv(
+  text: string,
+  file: string,
+): { columns: string[]; rows: Cell[][]; lines: number[] } {
+  const records = parseCsv(text, file);
+  const head = records[0];
+  if (head === undefined) throw new FileLoadError(file, 'the file is empty, not a parley sweep');
+  const columns = head.fields;
+  checkColumns(columns, file, head.line);
+  const rows: Cell[][] = [];
+  const lines: number[] = [];
+  for (const r of records.slice(1)) {
+    if (r.fields.length !== columns.length)
+      throw new FileLoadError(
+        file,
+        `${r.fields.length} fields where the header has ${columns.length}`,
+        r.line,
+      );
+    const row = r.fields.map(csvValue);
+    if (typeof row[1] !== 'number')
+      throw new FileLoadError(file, 'the seed is not a number', r.line);
+    rows.push(row);
+    lines.push(r.line);
+  }
+  return { columns, rows, lines };
+}
+
+/**
+ * Sweep rows from JSONL text written by `parley sweep`. Absent cells are left
+ * out of a line, so the columns are those some row has a value in, in the
+ * file's order.
+ */
+export function sweepFromJsonl(text: string, file: string): { columns: string[]; rows: Cell[][] } {
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  const objects: Record<string, Json>[] = [];
+  const columns: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let o: unknown;
+    try {
+      o = JSON.parse(line);
+    } catch (e) {
+      throw new FileLoadError(
+        file,
+        `not a JSON line (${(e as Error).message})`,
+        i + 1,
+        errorColumn(line),
+      );
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o))
+      throw new FileLoadError(file, 'not a JSON object', i + 1);
+    const keys = Object.keys(o);
+    if (typeof (o as Record<string, unknown>)['seed'] !== 'number')
+      throw new FileLoadError(file, 'the row has no numeric seed', i + 1);
+    // A column first seen here goes after the column before it in this row, keeping the file's order.
+    keys.forEach((k, j) => {
+      if (columns.includes(k)) return;
+      const before = j === 0 ? -1 : columns.indexOf(keys[j - 1] as string);
+      columns.splice(before + 1, 0, k);
+    });
+    objects.push(o as Record<string, Json>);
+  });
+  if (objects.length === 0) throw new FileLoadError(file, 'the file has no rows');
+  checkColumns(columns, file, undefined);
+  return { columns, rows: objects.map((o) => columns.map((c) => o[c])) };
+}
+
+type Guess = 'trace' | 'scenario' | 'sweep-csv' | 'sweep-jsonl';
+
+/** What a file holds, from its name and first line. */
+function guess(name: string, text: string): Guess {
+  const lower = name.toLowerCase();
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'scenario';
+  if (lower.endsWith('.csv')) return 'sweep-csv';
+  const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).trim();
+  if (/^"?run"?,"?seed"?(,|$)/.test(first)) return 'sweep-csv';
+  if (first.startsWith('{')) {
+    try {
+      const o = JSON.parse(first) as Record<string, unknown>;
+      if (o['type'] === 'manifest') return 'trace';
+      if ('run' in o && 'seed' in o) return 'sweep-jsonl';
+    } catch {
+      if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson'))
+        return first.includes('"manifest"') || !first.includes('"run"') ? 'trace' : 'sweep-jsonl';
+    }
+    if (lower.endsWith('.jsonl') || lower.endsWith('.ndjson')) return 'trace';
+  }
+  return 'scenario';
+}
+
+/** Reads `text` as the file `name` holds it; throws FileLoadError, or ScenarioLoadError for a scenario. */
+export function loadText(name: string, text: string): LoadedFile {
+  const kind = guess(name, text);
+  if (kind === 'trace') {
+    try {
+      return { kind: 'trace', file: name, trace: traceFromJsonl(text, name) };
+    } catch (e) {
+      if (e instanceof TraceReadError) throw new FileLoadError(name, e.reason, e.line, e.column);
+      throw new FileLoadError(name, (e as Error).message);
+    }
+  }
+  if (kind === 'sweep-csv') {
+    const { columns, rows } = sweepFromCsv(text, name);
+    return { kind: 'sweep', file: name, format: 'csv', columns, rows };
+  }
+  if (kind === 'sweep-jsonl') {
+    const { columns, rows } = sweepFromJsonl(text, name);
+    return { kind: 'sweep', file: name, format: 'jsonl', columns, rows };
+  }
+  try {
+    const loaded = loadScenario(text, { protocols: PROTOCOLS, schedulers: SCHEDULERS, file: name });
+    return { kind: 'scenario', file: name, text, loaded };
+  } catch (e) {
+    if (e instanceof ScenarioLoadError) throw e;
+    throw new FileLoadError(name, `not a parley scenario: ${(e as Error).message}`);
+  }
+}
+
+/** Reads a dropped or picked file as text and loads what it holds. */
+export async function loadDroppedFile(file: File): Promise<LoadedFile> {
+  if (file.size > FILE_BYTES_MAX)
+    throw new FileLoadError(
+      file.name,
+      `${file.size} bytes; the page reads files up to ${FILE_BYTES_MAX} bytes (use the command line for larger ones)`,
+    );
+  const text = await file.text();
+  return loadText(file.name, text);
+}
+
+export interface DropZone {
+  /** A label with a file input: place it where files can be picked. */
+  readonly picker: HTMLLabelElement;
+  readonly input: HTMLInputElement;
+  /** Removes the listeners from the target. */
+  dispose(): void;
+}
+
+/**
+ * Lets files be dropped on `target` (it gets the class `dropping` while a
+ * drag is over it) or picked with the returned picker; each file is loaded
+ * in turn and handed to `onLoaded`, or its error to `onError`.
+ */
+export function installDropZone(
+  target: HTMLElement,
+  onLoaded: (loaded: LoadedFile) => void,
+  onError: (error: Error) => void,
+): DropZone {
+  const load = async (files: FileList | null | undefined) => {
+    for (const f of files ?? []) {
+      try {
+        onLoaded(await loadDroppedFile(f));
+      } catch (e) {
+        onError(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
+  };
+  const over = (e: DragEvent) => {
+    if (!e.dataTransfer?.types.includes('Files')) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    target.classList.add('dropping');
+  };
+  const leave = (e: DragEvent) => {
+    if (e.target === target) target.classList.remove('dropping');
+  };
+  const drop = (e: DragEvent) => {
+    e.preventDefault();
+    target.classList.remove('dropping');
+    void load(e.dataTransfer?.files);
+  };
+  target.addEventListener('dragover', over);
+  target.addEventListener('dragleave', leave);
+  target.addEventListener('drop', drop);
+  const picker = el('label', 'open a trace, scenario or sweep file ', 'file-picker');
+  const input = el('input');
+  input.type = 'file';
+  input.accept = '.jsonl,.ndjson,.json,.yaml,.yml,.csv';
+  input.multiple = true;
+  input.addEventListener('change', () => {
+    void load(input.files).then(() => {
+      input.value = '';
+    });
+  });
+  picker.append(input);
+  return {
+    picker,
+    input,
+    dispose() {
+      target.removeEventListener('dragover', over);
+      target.removeEventListener('dragleave', leave);
+      target.removeEventListener('drop', drop);
+    },
+  };
+}
+
+/** A short description of a loaded file, every text set as textContent. */
+export function loadedSummary(loaded: LoadedFile): HTMLElement {
+  const dl = el('dl', undefined, 'summary loaded-file');
+  const row = (label: string, value: string) => dl.append(el('dt', label), el('dd', value));
+  row('file', loaded.file);
+  if (loaded.kind === 'trace') {
+    const { trace } = loaded;
+    row('trace of', `${trace.manifest.scenario} at seed ${trace.manifest.seed}`);
+    const ids = trace.agentIds;
+    row(
+      'agents',
+      ids.slice(0, SUMMARY_IDS_MAX).join(', ') +
+        (ids.length > SUMMARY_IDS_MAX ? ` … and ${ids.length - SUMMARY_IDS_MAX} more` : ''),
+    );
+    row('records', String(trace.length));
+    row(
+      'stopped',
+      trace.stop === undefined ? 'no end line' : `${trace.stop.reason} at tick ${trace.stop.tick}`,
+    );
+    row('trace hash', trace.hash());
+  } else if (loaded.kind === 'scenario') {
+    const { scenario, source } = loaded.loaded;
+    row('scenario', scenario.name);
+    if (source.description !== undefined) row('description', source.description);
+    row('agents', String(scenario.agents.length));
+  } else {
+    const seed = loaded.columns.indexOf('seed');
+    const stop = loaded.columns.indexOf('stop');
+    row('sweep rows', String(loaded.rows.length));
+    row('varied', loaded.columns.slice(seed + 1, stop).join(', ') || 'nothing');
+  }
+  return dl;
+}
