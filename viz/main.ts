@@ -1,14 +1,23 @@
 /**
- * The visualizer's first page: runs a catalogue scenario in the browser with
- * the same loader and engine as the command line and shows its verdicts and
- * what happened: a space-time diagram, the agents' states and values, convergence
- * charts beside the verdicts (click one to see its records in the diagram), and
- * the records one by one. The scenario, variant and seed come from
- * the URL (`?scenario=two-generals&seed=2`), so a link reproduces a run.
+ * The visualizer's page: runs a catalogue scenario in a web worker with the
+ * same loader and engine as the command line, rebuilds the trace from the
+ * JSONL text it sends back, and shows its verdicts and what happened: a
+ * space-time diagram, the agents' states and values, convergence charts
+ * beside the verdicts (click one to see its records in the diagram), and the
+ * records one by one. A playback toolbar moves a cursor through the records;
+ * the diagram, the records and the summary follow it. The scenario, variant,
+ * overrides, seed and cursor come from the URL
+ * (`?scenario=two-generals&seed=2&at=40`), so a link reproduces a run at an event.
  * Text from scenarios and traces is only ever set as textContent.
  */
-import { judge, runScenario, ScenarioLoadError, type TraceRecord } from '../sim/index.ts';
-import { CATALOG, loadCatalog } from './catalog.ts';
+import { judge, type Trace, type TraceRecord } from '../sim/index.ts';
+import { traceFromJsonl } from '../sim/trace-read.ts';
+import { CATALOG } from './catalog.ts';
+import { type AgentAt, CursorIndex } from './cursor.ts';
+import { exportsBar } from './exports.ts';
+import { player } from './player.ts';
+import { type RunSummary, runInWorker } from './run-client.ts';
+import { el, jsonText, short } from './views/common.ts';
 import { convergenceView } from './views/convergence.ts';
 import { lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
@@ -16,26 +25,23 @@ import { lanesView } from './views/lanes.ts';
 /** The scenario shown when the URL names none. */
 export const DEFAULT_SCENARIO = 'two-generals';
 
-const RECORDS_SHOWN_MAX = 2000;
+/** Rows of the records table at a time: a window around the cursor. */
+const RECORDS_WINDOW = 400;
+/** Agents listed in the summary at the cursor. */
+const AGENTS_SHOWN_MAX = 40;
 
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  text?: string,
-  className?: string,
-): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className !== undefined) node.className = className;
-  return node;
+interface Picker {
+  readonly form: HTMLFormElement;
+  setVariants(variants: readonly string[]): void;
+  setSeed(seed: number): void;
 }
 
 function picker(
   current: string,
-  seed: number,
+  seed: number | undefined,
   variant: string | undefined,
-  variants: readonly string[],
   overrides: readonly string[],
-): HTMLElement {
+): Picker {
   const form = el('form', undefined, 'picker');
   const select = el('select');
   select.name = 'scenario';
@@ -49,17 +55,23 @@ function picker(
   seedInput.name = 'seed';
   seedInput.type = 'number';
   seedInput.min = '0';
-  seedInput.value = String(seed);
+  seedInput.value = seed === undefined ? '' : String(seed);
   const go = el('button', 'run');
   go.type = 'submit';
   const variantSelect = el('select');
   variantSelect.name = 'variant';
-  for (const v of ['', ...variants]) {
-    const option = el('option', v === '' ? '(default)' : v);
-    option.value = v;
-    option.selected = v === (variant ?? '');
-    variantSelect.append(option);
-  }
+  const setVariants = (variants: readonly string[]) => {
+    variantSelect.replaceChildren();
+    const list =
+      variant === undefined || variants.includes(variant) ? variants : [...variants, variant];
+    for (const v of ['', ...list]) {
+      const option = el('option', v === '' ? '(default)' : v);
+      option.value = v;
+      option.selected = v === (variant ?? '');
+      variantSelect.append(option);
+    }
+  };
+  setVariants([]);
   const sets = el('input');
   sets.name = 'sets';
   sets.placeholder = 'network.dropRatio=0.2; agents.count=8';
@@ -79,7 +91,8 @@ function picker(
   // Empty fields stay out of the URL, and overrides become one `set` each, as on the command line.
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const q = new URLSearchParams({ scenario: select.value, seed: seedInput.value });
+    const q = new URLSearchParams({ scenario: select.value });
+    if (seedInput.value !== '') q.set('seed', seedInput.value);
     if (variantSelect.value !== '') q.set('variant', variantSelect.value);
     for (const o of sets.value
       .split(';')
@@ -88,39 +101,208 @@ function picker(
       q.append('set', o);
     location.search = q.toString();
   });
-  return form;
+  return {
+    form,
+    setVariants,
+    setSeed(s) {
+      seedInput.value = String(s);
+    },
+  };
 }
 
-function render(root: HTMLElement): void {
+/** The summary: the run's outcome, and the cursor's position with every agent's state there. */
+function summaryView(trace: Trace, summary: RunSummary, variant: string | undefined) {
+  const element = el('div', undefined, 'run-summary');
+  const dl = el('dl', undefined, 'summary');
+  const row = (label: string, value: string) => {
+    const dd = el('dd', value);
+    dl.append(el('dt', label), dd);
+    return dd;
+  };
+  row('scenario', variant === undefined ? summary.scenario : `${summary.scenario} (${variant})`);
+  row('seed', String(summary.seed));
+  row('stopped', `${summary.stop.reason} at tick ${summary.stop.tick}`);
+  row('events', String(summary.events));
+  row(
+    'decisions',
+    summary.decisions.map((d) => `${d.agent} → ${jsonText(d.value)} @${d.tick}`).join(', ') ||
+      'none',
+  );
+  const hash = trace.hash();
+  row('trace hash', hash);
+  if (hash !== summary.hash)
+    row('warning', `the worker's trace hash was ${summary.hash}: the trace text was changed`);
+  const at = row('cursor', '');
+  element.append(dl);
+
+  const index = new CursorIndex(trace);
+  const table = el('table', undefined, 'agents-at');
+  const head = el('tr');
+  for (const h of ['agent', 'status', 'state', 'holds', 'decided']) head.append(el('th', h));
+  table.append(head);
+  const shown = Math.min(trace.agentIds.length, AGENTS_SHOWN_MAX);
+  const cells: HTMLTableCellElement[][] = [];
+  for (let i = 0; i < shown; i++) {
+    const tr = el('tr');
+    const rowCells = [0, 1, 2, 3, 4].map(() => el('td'));
+    tr.append(...rowCells);
+    table.append(tr);
+    cells.push(rowCells);
+  }
+  element.append(table);
+  if (shown < trace.agentIds.length)
+    element.append(
+      el('p', `The first ${shown} of ${trace.agentIds.length} agents are listed.`, 'note'),
+    );
+
+  const update = (seq: number) => {
+    if (seq < 0) {
+      at.textContent = 'no records';
+      return;
+    }
+    const r = trace.record(seq);
+    const arrow =
+      r.kind === 'deliver'
+        ? '←'
+        : r.kind === 'send' || r.kind === 'drop' || r.kind === 'duplicate'
+          ? '→'
+          : '·';
+    const who =
+      r.agent === undefined
+        ? ''
+        : ` ${r.agent}${r.peer === undefined ? '' : ` ${arrow} ${r.peer}`}`;
+    at.textContent = `tick ${r.tick} · seq ${seq} / ${trace.length - 1} · ${r.kind}${who}`;
+    const agents: AgentAt[] = index.at(seq);
+    cells.forEach((c, i) => {
+      const a = agents[i] as AgentAt;
+      const values = [
+        short(a.agent, 30),
+        a.status,
+        short(a.state, 40),
+        short(a.value === undefined ? '' : jsonText(a.value), 40),
+        short(a.decided === undefined ? '' : jsonText(a.decided), 40),
+      ];
+      values.forEach((v, k) => {
+        const td = c[k] as HTMLTableCellElement;
+        if (td.textContent !== v) td.textContent = v;
+      });
+      (c[1] as HTMLTableCellElement).className = `status-${a.status}`;
+    });
+  };
+  return { element, update };
+}
+
+/** The records table: a window of rows around the cursor, the cursor's row marked and scrolled to. */
+function recordsView(trace: Trace, onPick: (seq: number) => void) {
+  const element = el('div', undefined, 'records');
+  const note = el('p', '', 'note');
+  const box = el('div', undefined, 'records-box');
+  const table = el('table');
+  box.append(table);
+  element.append(note, box);
+  let from = -1;
+  let to = -1;
+  let current: HTMLTableRowElement | undefined;
+
+  const fill = (start: number) => {
+    from = start;
+    to = Math.min(trace.length, start + RECORDS_WINDOW);
+    table.replaceChildren();
+    const head = el('tr');
+    for (const h of ['seq', 'tick', 'kind', 'agent', 'peer', 'msg', 'cause', 'data'])
+      head.append(el('th', h));
+    table.append(head);
+    for (let i = from; i < to; i++) {
+      const r: TraceRecord = trace.record(i);
+      const tr = el(
+        'tr',
+        undefined,
+        r.kind === 'drop' ? 'drop' : r.kind === 'decide' ? 'decide' : undefined,
+      );
+      tr.dataset['seq'] = String(i);
+      const cells = [r.seq, r.tick, r.kind, r.agent, r.peer, r.msg, r.cause, jsonText(r.data)];
+      for (const c of cells) tr.append(el('td', c === undefined ? '' : short(String(c), 300)));
+      table.append(tr);
+    }
+    note.textContent =
+      to - from < trace.length
+        ? `Records ${from}–${to - 1} of ${trace.length} (the table follows the cursor; click a row to move it there).`
+        : `${trace.length} records; click a row to move the cursor there.`;
+  };
+
+  table.addEventListener('click', (e) => {
+    const tr = (e.target as Element).closest('tr');
+    const seq = tr?.dataset['seq'];
+    if (seq !== undefined) onPick(Number(seq));
+  });
+
+  const update = (seq: number) => {
+    if (seq < 0) return;
+    if (seq < from || seq >= to)
+      fill(Math.max(0, Math.min(trace.length - RECORDS_WINDOW, seq - RECORDS_WINDOW / 2)));
+    current?.classList.remove('current');
+    current = table.rows[seq - from + 1];
+    if (current === undefined) return;
+    current.classList.add('current');
+    // Scroll the box, not the page: the cursor's row in the middle.
+    const top = current.offsetTop - box.clientHeight / 2 + current.offsetHeight / 2;
+    box.scrollTop = Math.max(0, top);
+  };
+  return { element, update };
+}
+
+/** Keeps `at=SEQ` in the URL (shortly after the cursor rests, so history is not flooded). */
+function urlKeeper(): (seq: number) => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return (seq) => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      const q = new URLSearchParams(location.search);
+      q.set('at', String(seq));
+      history.replaceState(null, '', `${location.pathname}?${q.toString()}${location.hash}`);
+    }, 200);
+  };
+}
+
+async function render(root: HTMLElement): Promise<void> {
   const url = new URLSearchParams(location.search);
   const name = url.get('scenario') ?? DEFAULT_SCENARIO;
   const variant = url.get('variant') ?? undefined;
   const overrides = url.getAll('set');
-  const { scenario, source } = loadCatalog(name, variant, overrides);
   const seedParam = url.get('seed');
-  const seed = seedParam === null ? (source.seed ?? 1) : Number(seedParam);
-  root.append(picker(name, seed, variant, Object.keys(source.variants ?? {}), overrides));
-  if (source.description !== undefined) root.append(el('p', source.description, 'description'));
-  const result = runScenario(scenario, { seed });
-  const { trace } = result;
+  const seedAsked = seedParam === null || seedParam === '' ? undefined : Number(seedParam);
+  const atParam = url.get('at');
+  const at = atParam === null || atParam === '' ? undefined : Number(atParam);
+  const pick = picker(name, seedAsked, variant, overrides);
+  root.append(pick.form);
+  const status = el('p', `running ${name} …`, 'note running');
+  root.append(status);
 
-  const summary = el('dl', undefined, 'summary');
-  const row = (label: string, value: string) => {
-    summary.append(el('dt', label), el('dd', value));
-  };
-  row('scenario', variant === undefined ? scenario.name : `${scenario.name} (${variant})`);
-  row('seed', String(seed));
-  row('stopped', `${result.stop.reason} at tick ${result.stop.tick}`);
-  row('events', String(result.events));
-  row(
-    'decisions',
-    result.decisions.map((d) => `${d.agent} → ${JSON.stringify(d.value)} @${d.tick}`).join(', ') ||
-      'none',
-  );
-  row('trace hash', trace.hash());
-  root.append(summary);
+  const reply = await runInWorker({
+    scenarioName: name,
+    overrides,
+    ...(variant === undefined ? {} : { variant }),
+    ...(seedAsked === undefined ? {} : { seed: seedAsked }),
+  });
+  status.remove();
+  if (!reply.ok) {
+    root.append(
+      reply.load
+        ? el('pre', reply.error, 'error')
+        : el('p', `parley could not run this scenario: ${reply.error}`, 'error'),
+    );
+    return;
+  }
+  const { summary } = reply;
+  pick.setVariants(summary.variants);
+  pick.setSeed(summary.seed);
+  if (summary.description !== undefined) root.append(el('p', summary.description, 'description'));
+  const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
 
-  // The views, above the records: the diagram, the agents' lanes in step with its time, the charts and verdicts.
+  const summaryPart = summaryView(trace, summary, variant);
+  root.append(summaryPart.element);
+
+  // The views, below the playback toolbar: the diagram, the agents' lanes in step with its time, the charts and verdicts.
   const width = Math.max(640, Math.min(1400, root.clientWidth || 1000));
   const lamport = lamportView(trace, { width });
   const lanes = lanesView(trace, { width });
@@ -132,7 +314,20 @@ function render(root: HTMLElement): void {
     verdicts,
     onVerdict: (v) => lamport.highlight(v.records),
   });
+
+  const play = player(trace, at === undefined || !Number.isFinite(at) ? {} : { start: at });
+  const bar = el('div', undefined, 'toolbar');
+  bar.append(
+    play.element,
+    exportsBar(trace, {
+      jsonl: reply.jsonl,
+      canvas: lamport.canvas,
+      ...(variant === undefined ? {} : { variant }),
+    }),
+  );
+  const records = recordsView(trace, (seq) => play.seek(seq));
   root.append(
+    bar,
     el('h2', 'space-time diagram'),
     lamport.element,
     el('h2', 'agent states and values'),
@@ -140,45 +335,32 @@ function render(root: HTMLElement): void {
     el('h2', 'convergence and verdicts'),
     convergence.element,
     el('h2', 'records'),
+    records.element,
   );
 
-  const shown = Math.min(trace.length, RECORDS_SHOWN_MAX);
-  if (shown < trace.length) {
-    root.append(el('p', `Showing the first ${shown} of ${trace.length} records.`, 'note'));
-  }
-  const table = el('table');
-  const head = el('tr');
-  for (const h of ['seq', 'tick', 'kind', 'agent', 'peer', 'msg', 'cause', 'data'])
-    head.append(el('th', h));
-  table.append(head);
-  for (let i = 0; i < shown; i++) {
-    const r: TraceRecord = trace.record(i);
-    const tr = el(
-      'tr',
-      undefined,
-      r.kind === 'drop' ? 'drop' : r.kind === 'decide' ? 'decide' : undefined,
-    );
-    const cells = [
-      r.seq,
-      r.tick,
-      r.kind,
-      r.agent,
-      r.peer,
-      r.msg,
-      r.cause,
-      r.data === undefined ? '' : JSON.stringify(r.data),
-    ];
-    for (const c of cells) tr.append(el('td', c === undefined ? '' : String(c)));
-    table.append(tr);
-  }
-  root.append(table);
+  const keepUrl = urlKeeper();
+  const follow = (seq: number) => {
+    summaryPart.update(seq);
+    records.update(seq);
+    lamport.setCursor(seq < 0 ? null : trace.record(seq).tick);
+  };
+  play.onChange((seq) => {
+    follow(seq);
+    if (!play.playing()) keepUrl(seq);
+  });
+  play.onPlaying((on) => {
+    if (!on) keepUrl(play.position());
+  });
+  follow(play.position());
 }
 
 const root = document.getElementById('app') as HTMLElement;
-try {
-  render(root);
-} catch (err) {
-  if (err instanceof ScenarioLoadError) root.append(el('pre', err.message, 'error'));
-  else
-    root.append(el('p', `parley could not run this scenario: ${(err as Error).message}`, 'error'));
-}
+render(root).catch((err: unknown) => {
+  root.append(
+    el(
+      'p',
+      `parley could not show this run: ${err instanceof Error ? err.message : String(err)}`,
+      'error',
+    ),
+  );
+});

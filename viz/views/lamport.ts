@@ -51,6 +51,11 @@ export interface LamportView {
   timeDomain(): TimeDomain;
   /** Called with the time in view after every zoom or pan. */
   onTimeChange(listener: (domain: TimeDomain) => void): void;
+  /**
+   * Marks playback's position: a line at `tick`, the time after it veiled;
+   * pans to keep it in view. null removes it.
+   */
+  setCursor(tick: number | null): void;
 }
 
 /** Message copy flags. */
@@ -74,6 +79,8 @@ const COLOURS = {
   decide: '#1b7f3b',
   act: '#7b2d8b',
   highlight: '#e8590c',
+  cursor: '#1f6feb',
+  future: 'rgba(247, 247, 245, 0.72)',
 } as const;
 
 /** The send record of each message id, by id. */
@@ -328,6 +335,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
   const ctx = sizeCanvas(canvas, width, height);
 
   let highlight = new Set<number>();
+  let cursor: number | null = null;
   let last: LamportStats = { inView: 0, drawn: 0, notDrawn: 0, detailed: true };
   /** Indices of the copies drawn in the last frame, for hit tests. */
   let drawnIdx = new Int32Array(0);
@@ -553,6 +561,29 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     }
     ctx.restore();
 
+    // Playback's position: what comes after it is veiled.
+    if (cursor !== null) {
+      const cx = x(cursor);
+      if (cx <= width - RIGHT) {
+        const from = Math.max(LEFT, cx + 1);
+        ctx.fillStyle = COLOURS.future;
+        ctx.fillRect(from, 0, width - RIGHT + 2 - from, lanesBottom + 2);
+      }
+      if (cx >= LEFT && cx <= width - RIGHT) {
+        ctx.strokeStyle = COLOURS.cursor;
+        ctx.lineWidth = 1.5;
+        ctx.beginPath();
+        ctx.moveTo(cx, TOP - 6);
+        ctx.lineTo(cx, lanesBottom + 4);
+        ctx.stroke();
+        ctx.fillStyle = COLOURS.cursor;
+        ctx.font = '11px system-ui, sans-serif';
+        ctx.textBaseline = 'bottom';
+        ctx.textAlign = cx > width - RIGHT - 60 ? 'right' : 'left';
+        ctx.fillText(`tick ${cursor}`, cx + (ctx.textAlign === 'right' ? -4 : 4), TOP - 4);
+      }
+    }
+
     last = { inView, drawn, notDrawn: inView - drawn, detailed };
     const where = `ticks ${Math.max(0, Math.floor(d0))}–${Math.ceil(Math.min(d1, lastTick))} of ${lastTick}`;
     note.textContent =
@@ -726,6 +757,15 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     timeDomain: () => x.domain() as [number, number],
     onTimeChange(listener) {
       listeners.push(listener);
+    },
+    setCursor(tick) {
+      cursor = tick;
+      const [d0, d1] = x.domain() as [number, number];
+      if (tick !== null && (tick < d0 || tick > d1)) {
+        // Pan (keeping the zoom) so the cursor sits a fifth of the way in.
+        const span = d1 - d0;
+        select(canvas).call(zoomer.translateTo, x0(tick + 0.3 * span), height / 2);
+      } else draw();
     },
   };
   draw();

@@ -1,0 +1,228 @@
+/**
+ * Playback over a trace: a toolbar with play/pause, step back and forward one
+ * record, jump to start and end, a slider over the record index, and a speed
+ * (records per second: 10, 100, 1,000 or as fast as the page draws). The
+ * position is a record seq; listeners hear every change and show the run up
+ * to it. Keys (while focus is not in a form field): space plays or pauses,
+ * ← → step, Home and End jump, + and - change the speed.
+ */
+import type { Trace } from '../sim/index.ts';
+import { el } from './views/common.ts';
+
+/** Speeds in records per second; Infinity is `max`. */
+export const SPEEDS = [10, 100, 1000, Number.POSITIVE_INFINITY] as const;
+/** Records advanced per frame at `max`. */
+const MAX_PER_FRAME = 5000;
+
+export interface PlayerOptions {
+  /** The first position (clamped to the trace); default the last record. */
+  readonly start?: number;
+  /** Index into SPEEDS; default 1 (100 per second). */
+  readonly speed?: number;
+  /** Listen to keys on this target; default `document` (pass null for none). */
+  readonly keys?: EventTarget | null;
+}
+
+export interface Player {
+  readonly element: HTMLElement;
+  /** The current record seq (-1 for an empty trace). */
+  position(): number;
+  /** The last record's seq. */
+  end(): number;
+  playing(): boolean;
+  /** Moves to `seq` (clamped); stops nothing. */
+  seek(seq: number): void;
+  /** Moves `n` records forward (negative: back). */
+  step(n?: number): void;
+  play(): void;
+  pause(): void;
+  toggle(): void;
+  /** Records per second (Infinity for max). */
+  speed(): number;
+  setSpeed(index: number): void;
+  /** Called after every change of position with the new seq. */
+  onChange(listener: (seq: number) => void): void;
+  /** Called whenever playback starts or stops. */
+  onPlaying(listener: (playing: boolean) => void): void;
+  /** Handles a key as the toolbar does; true when it was one of its keys. */
+  key(e: KeyboardEvent): boolean;
+  /** Stops playback and key handling. */
+  dispose(): void;
+}
+
+const speedLabel = (s: number) =>
+  s === Number.POSITIVE_INFINITY ? 'max' : `${s.toLocaleString('en')}/s`;
+
+export function player(trace: Trace, options: PlayerOptions = {}): Player {
+  const last = trace.length - 1;
+  const clamp = (s: number) => Math.max(Math.min(last, 0), Math.min(last, Math.round(s)));
+  let pos = clamp(options.start ?? last);
+  let speedIndex = Math.max(0, Math.min(SPEEDS.length - 1, options.speed ?? 1));
+  let frame: number | undefined;
+  let lastTime: number | undefined;
+  let carry = 0;
+  const changeListeners: ((seq: number) => void)[] = [];
+  const playListeners: ((playing: boolean) => void)[] = [];
+
+  // ---- toolbar ----
+  const element = el('div', undefined, 'player');
+  element.setAttribute('role', 'toolbar');
+  element.setAttribute('aria-label', 'playback');
+  const button = (text: string, title: string, action: () => void) => {
+    const b = el('button', text);
+    b.type = 'button';
+    b.title = title;
+    b.setAttribute('aria-label', title);
+    b.addEventListener('click', action);
+    return b;
+  };
+  const toStart = button('|◀', 'first record (Home)', () => api.seek(0));
+  const back = button('◀', 'one record back (←)', () => api.step(-1));
+  const playButton = button('▶ play', 'play (space)', () => api.toggle());
+  playButton.className = 'play';
+  const forward = button('▶', 'one record forward (→)', () => api.step(1));
+  const toEnd = button('▶|', 'last record (End)', () => api.seek(last));
+  const slider = el('input');
+  slider.type = 'range';
+  slider.min = '0';
+  slider.max = String(Math.max(0, last));
+  slider.step = '1';
+  slider.setAttribute('aria-label', 'record');
+  slider.addEventListener('input', () => api.seek(Number(slider.value)));
+  const speedSelect = el('select');
+  speedSelect.setAttribute('aria-label', 'speed');
+  speedSelect.title = 'records per second (+ and -)';
+  SPEEDS.forEach((s, i) => {
+    const o = el('option', speedLabel(s));
+    o.value = String(i);
+    speedSelect.append(o);
+  });
+  speedSelect.addEventListener('change', () => api.setSpeed(Number(speedSelect.value)));
+  const where = el('span', '', 'where');
+  element.append(toStart, back, playButton, forward, toEnd, slider, speedSelect, where);
+
+  const show = () => {
+    slider.value = String(Math.max(0, pos));
+    speedSelect.value = String(speedIndex);
+    const tick = pos >= 0 ? trace.record(pos).tick : 0;
+    where.textContent = pos >= 0 ? `seq ${pos} / ${last} · tick ${tick}` : 'no records';
+    playButton.textContent = frame === undefined ? '▶ play' : '‖ pause';
+    playButton.title = frame === undefined ? 'play (space)' : 'pause (space)';
+    playButton.setAttribute('aria-label', playButton.title);
+    playButton.setAttribute('aria-pressed', String(frame !== undefined));
+  };
+
+  const moveTo = (seq: number) => {
+    const next = clamp(seq);
+    if (next === pos) return;
+    pos = next;
+    show();
+    for (const l of changeListeners) l(pos);
+  };
+
+  const tickFrame = (time: number) => {
+    const speed = SPEEDS[speedIndex] as number;
+    let n: number;
+    if (speed === Number.POSITIVE_INFINITY) n = MAX_PER_FRAME;
+    else {
+      // At most a quarter second of catch-up after a stall.
+      const dt = lastTime === undefined ? 0 : Math.min(250, time - lastTime);
+      carry += (dt * speed) / 1000;
+      n = Math.floor(carry);
+      carry -= n;
+    }
+    lastTime = time;
+    if (n > 0) moveTo(pos + n);
+    if (pos >= last) {
+      api.pause();
+      return;
+    }
+    frame = requestAnimationFrame(tickFrame);
+  };
+
+  const setPlaying = (on: boolean) => {
+    if (on === (frame !== undefined)) return;
+    if (on) {
+      if (pos >= last) moveTo(0);
+      lastTime = undefined;
+      carry = 0;
+      frame = requestAnimationFrame(tickFrame);
+    } else {
+      if (frame !== undefined) cancelAnimationFrame(frame);
+      frame = undefined;
+    }
+    show();
+    for (const l of playListeners) l(on);
+  };
+
+  const onKey = (e: Event) => {
+    if (api.key(e as KeyboardEvent)) e.preventDefault();
+  };
+
+  const api: Player = {
+    element,
+    position: () => pos,
+    end: () => last,
+    playing: () => frame !== undefined,
+    seek: (seq) => moveTo(seq),
+    step: (n = 1) => moveTo(pos + n),
+    play: () => setPlaying(true),
+    pause: () => setPlaying(false),
+    toggle: () => setPlaying(frame === undefined),
+    speed: () => SPEEDS[speedIndex] as number,
+    setSpeed(index) {
+      speedIndex = Math.max(0, Math.min(SPEEDS.length - 1, index));
+      show();
+    },
+    onChange: (l) => {
+      changeListeners.push(l);
+    },
+    onPlaying: (l) => {
+      playListeners.push(l);
+    },
+    key(e) {
+      if (e.ctrlKey || e.metaKey || e.altKey) return false;
+      const t = e.target;
+      // Form fields and buttons keep their own keys (the slider moves itself).
+      if (t instanceof Element && t.closest('input, select, textarea, button') !== null)
+        return false;
+      switch (e.key) {
+        case ' ':
+          api.toggle();
+          return true;
+        case 'ArrowRight':
+          api.pause();
+          api.step(1);
+          return true;
+        case 'ArrowLeft':
+          api.pause();
+          api.step(-1);
+          return true;
+        case 'Home':
+          api.seek(0);
+          return true;
+        case 'End':
+          api.seek(last);
+          return true;
+        case '+':
+        case '=':
+          api.setSpeed(speedIndex + 1);
+          return true;
+        case '-':
+        case '_':
+          api.setSpeed(speedIndex - 1);
+          return true;
+        default:
+          return false;
+      }
+    },
+    dispose() {
+      setPlaying(false);
+      keys?.removeEventListener('keydown', onKey);
+    },
+  };
+  const keys = options.keys === undefined ? document : options.keys;
+  keys?.addEventListener('keydown', onKey);
+  show();
+  return api;
+}
