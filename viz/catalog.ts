@@ -16,6 +16,19 @@ export const CATALOG: ReadonlyMap<string, string> = new Map(
     .sort(([a], [b]) => a.localeCompare(b)),
 );
 
+const lessons = import.meta.glob('../scenarios/catalog/*.md', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
+
+/** The lesson beside each catalogue scenario, by name (Markdown text). */
+export const LESSONS: ReadonlyMap<string, string> = new Map(
+  Object.entries(lessons).map(
+    ([path, text]) => [path.replace(/^.*\//, '').replace(/\.md$/, ''), text] as const,
+  ),
+);
+
 /** Loads catalogue scenario `name` (throws ScenarioLoadError or Error). */
 export function loadCatalog(
   name: string,

@@ -12,15 +12,18 @@
  */
 import { judge, type Trace, type TraceRecord } from '../sim/index.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
-import { CATALOG } from './catalog.ts';
+import { CATALOG, LESSONS } from './catalog.ts';
 import { type AgentAt, CursorIndex } from './cursor.ts';
 import { exportsBar } from './exports.ts';
+import { installDropZone, type LoadedFile } from './files.ts';
 import { player } from './player.ts';
 import { type RunSummary, runInWorker } from './run-client.ts';
 import { el, jsonText, short } from './views/common.ts';
 import { convergenceView } from './views/convergence.ts';
 import { lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
+import { sweepView } from './views/sweep.ts';
+import { topologyView } from './views/topology.ts';
 
 /** The scenario shown when the URL names none. */
 export const DEFAULT_SCENARIO = 'two-generals';
@@ -264,7 +267,70 @@ function urlKeeper(): (seq: number) => void {
   };
 }
 
-async function render(root: HTMLElement): Promise<void> {
+/** Shows a dropped or picked file in `content`, replacing what was there. */
+async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: string): Promise<void> {
+  content.replaceChildren(el('p', `loaded ${f.file}`, 'note'));
+  if (f.kind === 'trace') {
+    const trace = f.trace;
+    const decisions = [];
+    for (let i = 0; i < trace.length; i++) {
+      const r = trace.record(i);
+      if (r.kind === 'decide')
+        decisions.push({
+          agent: r.agent as string,
+          value: r.data ?? null,
+          tick: r.tick,
+          seq: r.seq,
+        });
+    }
+    const summary: RunSummary = {
+      scenario: trace.manifest.scenario,
+      seed: trace.manifest.seed,
+      stop: trace.stop ?? {
+        reason: 'quiescent',
+        tick: trace.length === 0 ? 0 : trace.record(trace.length - 1).tick,
+      },
+      events: trace.length,
+      decisions,
+      hash: trace.hash(),
+      records: trace.length,
+      variants: [],
+    };
+    showRun(content, trace, [...trace.lines()].join('\n') + '\n', summary, undefined, undefined);
+    return;
+  }
+  if (f.kind === 'scenario') {
+    const reply = await runInWorker({ scenarioText: f.text, file: f.file, overrides: [] });
+    if (!reply.ok) {
+      content.append(el('pre', reply.error, 'error'));
+      return;
+    }
+    showRun(
+      content,
+      traceFromJsonl(reply.jsonl, f.file),
+      reply.jsonl,
+      reply.summary,
+      undefined,
+      undefined,
+    );
+    return;
+  }
+  content.append(
+    el('h2', 'sweep results'),
+    el('p', `click a cell to run its first seed of ${scenarioName} with its values`, 'note'),
+    sweepView(f.columns, f.rows, {
+      onPick: ({ values, seed }) => {
+        const q = new URLSearchParams({ scenario: scenarioName, seed: String(seed) });
+        for (const [path, value] of Object.entries(values))
+          q.append('set', `${path}=${JSON.stringify(value)}`);
+        location.search = q.toString();
+      },
+    }).element,
+  );
+}
+
+async function render(page: HTMLElement): Promise<void> {
+  let root = page;
   const url = new URLSearchParams(location.search);
   const name = url.get('scenario') ?? DEFAULT_SCENARIO;
   const variant = url.get('variant') ?? undefined;
@@ -275,6 +341,21 @@ async function render(root: HTMLElement): Promise<void> {
   const at = atParam === null || atParam === '' ? undefined : Number(atParam);
   const pick = picker(name, seedAsked, variant, overrides);
   root.append(pick.form);
+  // Files dropped anywhere on the page (or picked): a trace is shown as it is,
+  // a scenario file is run, a sweep file is shown as a heatmap.
+  const content = el('div', undefined, 'content');
+  const drop = installDropZone(
+    document.body,
+    (f) => {
+      void showFile(content, f, name);
+    },
+    (e) => {
+      content.replaceChildren(el('pre', e.message, 'error'));
+    },
+  );
+  pick.form.append(drop.picker);
+  root.append(content);
+  root = content;
   const status = el('p', `running ${name} …`, 'note running');
   root.append(status);
 
@@ -299,6 +380,24 @@ async function render(root: HTMLElement): Promise<void> {
   if (summary.description !== undefined) root.append(el('p', summary.description, 'description'));
   const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
 
+  showRun(root, trace, reply.jsonl, summary, variant, at);
+  const lesson = LESSONS.get(name);
+  if (lesson !== undefined) {
+    const details = el('details', undefined, 'lesson');
+    details.append(el('summary', `the lesson: ${name}`), el('pre', lesson, 'lesson-text'));
+    root.insertBefore(details, root.firstChild);
+  }
+}
+
+/** The views of one run: summary, playback and exports, diagram, topology, lanes, charts, records. */
+function showRun(
+  root: HTMLElement,
+  trace: Trace,
+  jsonl: string,
+  summary: RunSummary,
+  variant: string | undefined,
+  at: number | undefined,
+): void {
   const summaryPart = summaryView(trace, summary, variant);
   root.append(summaryPart.element);
 
@@ -320,7 +419,7 @@ async function render(root: HTMLElement): Promise<void> {
   bar.append(
     play.element,
     exportsBar(trace, {
-      jsonl: reply.jsonl,
+      jsonl,
       canvas: lamport.canvas,
       ...(variant === undefined ? {} : { variant }),
     }),
@@ -330,6 +429,8 @@ async function render(root: HTMLElement): Promise<void> {
     bar,
     el('h2', 'space-time diagram'),
     lamport.element,
+    el('h2', 'topology and trust zones'),
+    topologyView(trace, { width }).element,
     el('h2', 'agent states and values'),
     lanes.element,
     el('h2', 'convergence and verdicts'),
