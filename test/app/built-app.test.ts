@@ -1,0 +1,106 @@
+/**
+ * The built app (`vite build`), served as static files and driven in Debian's
+ * Chromium as a user would: it plays a catalogue scenario to its end and
+ * shows the verdicts and trace hash that `parley run` prints for the same
+ * seed, and a shared URL (overrides and cursor included) reproduces the run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const outDir = mkdtempSync(join(tmpdir(), 'parley-dist-'));
+let server: PreviewServer;
+let browser: Browser;
+let base: string;
+
+function cli(...args: string[]): string {
+  return spawnSync(process.execPath, [join(root, 'bin', 'parley.js'), ...args], {
+    encoding: 'utf8',
+  }).stdout;
+}
+
+/** The page's summary as label → text, once the run is shown. */
+async function summaryOf(page: Page): Promise<Record<string, string>> {
+  await page.waitForSelector('dl.summary dd', { timeout: 60_000 });
+  return page.$$eval('dl.summary', (lists) => {
+    const out: Record<string, string> = {};
+    for (const dl of lists)
+      for (const dt of dl.querySelectorAll('dt'))
+        out[dt.textContent ?? ''] = dt.nextElementSibling?.textContent ?? '';
+    return out;
+  });
+}
+
+describe('the built app in Chromium', () => {
+  beforeAll(async () => {
+    await build({ root, logLevel: 'silent', build: { outDir, emptyOutDir: true } });
+    server = await preview({
+      root,
+      logLevel: 'silent',
+      build: { outDir },
+      preview: { host: '127.0.0.1', port: 0 },
+    });
+    base = (server.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox'],
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
+  });
+
+  it('plays a catalogue scenario to its end with the verdicts and hash of parley run', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`${base}/?scenario=two-phase-commit&seed=1&at=0`);
+    const before = await summaryOf(page);
+    expect(before['cursor']).toMatch(/seq 0 /);
+    // Play at full speed to the end.
+    await page.selectOption('.toolbar select', { index: 3 });
+    await page.keyboard.press('Space');
+    await page.waitForFunction(
+      () => /seq (\d+) \/ \1 /.test(document.querySelector('.toolbar')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    const after = await summaryOf(page);
+    const run = cli('run', 'two-phase-commit', '--seed', '1');
+    expect(run).toContain(`trace hash ${after['trace hash']}`);
+    const verdicts = await page.$$eval('.verdicts button, .verdicts li', (xs) =>
+      xs.map((x) => x.textContent ?? ''),
+    );
+    expect(verdicts.join(' ')).toContain('termination');
+    expect(run).toContain('✓ termination  fails (expected fails)');
+    expect(verdicts.some((v) => v.includes('termination') && v.includes('fails'))).toBe(true);
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('reproduces a shared link: variant, overrides, seed and cursor', async () => {
+    const page = await browser.newPage();
+    const q = 'scenario=lossy-handoff&variant=mitigated&set=network.dropRatio%3D0.4&seed=3&at=40';
+    await page.goto(`${base}/?${q}`);
+    const s = await summaryOf(page);
+    expect(
+      cli(
+        'run',
+        'lossy-handoff',
+        '--variant',
+        'mitigated',
+        '--set',
+        'network.dropRatio=0.4',
+        '--seed',
+        '3',
+      ),
+    ).toContain(`trace hash ${s['trace hash']}`);
+    expect(s['cursor']).toMatch(/seq 40 /);
+    expect(page.url()).toContain('at=40');
+  }, 120_000);
+});
