@@ -46,3 +46,7 @@ printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
   { name: '2 workers', value: sweep2, unit: 'runs/s' },
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
 ]);
+printRows(
+  'Visualizer in Chromium (relay workload, 20 agents; targets: first frame < 1000 ms at 100,000 events, scrubbing >= 30 fps)',
+  runCase('viz') as Row[],
+);
