@@ -12,7 +12,7 @@
  */
 import { judge, type Trace, type TraceRecord } from '../sim/index.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
-import { CATALOG, LESSONS } from './catalog.ts';
+import { CATALOG, LESSONS, loadCatalog } from './catalog.ts';
 import { type AgentAt, CursorIndex } from './cursor.ts';
 import { exportsBar } from './exports.ts';
 import { installDropZone, type LoadedFile } from './files.ts';
@@ -267,6 +267,62 @@ function urlKeeper(): (seq: number) => void {
   };
 }
 
+/**
+ * Controls for the scenario's main parameters: the paths its default sweep
+ * varies, each offered with the sweep's values (and the value now in force).
+ * Changing one re-runs the scenario with that override, the same seed and
+ * variant, deterministically; the URL keeps it.
+ */
+function knobsView(
+  name: string,
+  variant: string | undefined,
+  overrides: readonly string[],
+): HTMLElement | null {
+  const text = CATALOG.get(name);
+  if (text === undefined) return null;
+  let axes: [string, unknown[]][] = [];
+  try {
+    const sweep = (loadCatalog(name, variant, overrides).source.sweep?.params ?? {}) as Record<
+      string,
+      unknown[]
+    >;
+    axes = Object.entries(sweep);
+  } catch {
+    return null;
+  }
+  if (axes.length === 0) return null;
+  const current = new Map(
+    overrides.map((o) => [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] as const),
+  );
+  const box = el('div', undefined, 'knobs');
+  box.append(el('span', 'parameters', 'knobs-title'));
+  for (const [path, values] of axes) {
+    const label = el('label', `${path} `);
+    const select = el('select');
+    const none = el('option', '(as in the file)');
+    none.value = '';
+    select.append(none);
+    for (const v of values) {
+      const option = el('option', JSON.stringify(v));
+      option.value = JSON.stringify(v);
+      option.selected = current.get(path) === option.value;
+      select.append(option);
+    }
+    select.addEventListener('change', () => {
+      const q = new URLSearchParams(location.search);
+      const kept = q.getAll('set').filter((o) => !o.startsWith(`${path}=`));
+      q.delete('set');
+      for (const o of kept) q.append('set', o);
+      if (select.value !== '') q.append('set', `${path}=${select.value}`);
+      q.delete('at');
+      location.search = q.toString();
+    });
+    label.append(select);
+    box.append(label);
+  }
+  return box;
+}
+
 /** Shows a dropped or picked file in `content`, replacing what was there. */
 async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: string): Promise<void> {
   content.replaceChildren(el('p', `loaded ${f.file}`, 'note'));
@@ -378,6 +434,8 @@ async function render(page: HTMLElement): Promise<void> {
   pick.setVariants(summary.variants);
   pick.setSeed(summary.seed);
   if (summary.description !== undefined) root.append(el('p', summary.description, 'description'));
+  const knobs = knobsView(name, variant, overrides);
+  if (knobs !== null) root.append(knobs);
   const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
 
   showRun(root, trace, reply.jsonl, summary, variant, at);

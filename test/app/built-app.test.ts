@@ -103,4 +103,16 @@ describe('the built app in Chromium', () => {
     expect(s['cursor']).toMatch(/seq 40 /);
     expect(page.url()).toContain('at=40');
   }, 120_000);
+
+  it('re-runs the scenario with a main parameter changed from its controls, as parley run --set does', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${base}/?scenario=lossy-handoff&seed=2`);
+    await summaryOf(page);
+    const select = page.locator('.knobs label', { hasText: 'network.dropRatio' }).locator('select');
+    await Promise.all([page.waitForURL(/set=network\.dropRatio/), select.selectOption('0.3')]);
+    const s = await summaryOf(page);
+    expect(cli('run', 'lossy-handoff', '--seed', '2', '--set', 'network.dropRatio=0.3')).toContain(
+      `trace hash ${s['trace hash']}`,
+    );
+  }, 120_000);
 });
