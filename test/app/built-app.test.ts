@@ -5,7 +5,7 @@
  * seed, and a shared URL (overrides and cursor included) reproduces the run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
@@ -113,6 +113,44 @@ describe('the built app in Chromium', () => {
     const s = await summaryOf(page);
     expect(cli('run', 'lossy-handoff', '--seed', '2', '--set', 'network.dropRatio=0.3')).toContain(
       `trace hash ${s['trace hash']}`,
+    );
+  }, 120_000);
+
+  it('opens a trace file, a sweep file and a malformed file picked by the user', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-files-'));
+    const trace = join(dir, 'run.jsonl');
+    const printed = cli('run', 'majority-vote-partition', '--seed', '4', '--trace', trace);
+    const page = await browser.newPage();
+    await page.goto(`${base}/?scenario=two-generals`);
+    await summaryOf(page);
+    await page.setInputFiles('input[type=file]', trace);
+    await page.waitForFunction(() => document.body.textContent?.includes('loaded run.jsonl'));
+    const s = await summaryOf(page);
+    expect(printed).toContain(`trace hash ${s['trace hash']}`);
+    expect(s['scenario']).toContain('majority-vote-partition');
+
+    const sweep = join(dir, 'rows.csv');
+    spawnSync(process.execPath, [
+      join(root, 'bin', 'parley.js'),
+      'sweep',
+      'two-generals',
+      '--seeds',
+      '3',
+      '--workers',
+      '1',
+      '--out',
+      sweep,
+    ]);
+    await page.setInputFiles('input[type=file]', sweep);
+    await page.waitForSelector('text=sweep results');
+    expect(await page.locator('svg rect').count()).toBeGreaterThan(4);
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: x\nagents: [{id: a, protocol: paxos}]\nnetwork: { dropRatio: 7 }\n');
+    await page.setInputFiles('input[type=file]', bad);
+    await page.waitForSelector('pre.error');
+    expect(await page.locator('pre.error').textContent()).toContain(
+      'bad.yaml:3:23: network.dropRatio: must be at most 1, got the number 7',
     );
   }, 120_000);
 });
