@@ -469,7 +469,12 @@ function showRun(
   const convergence = convergenceView(trace, {
     width,
     verdicts,
-    onVerdict: (v) => lamport.highlight(v.records),
+    // Highlight the records that prove the verdict, and move the cursor to the first of them.
+    onVerdict: (v) => {
+      lamport.highlight(v.records);
+      const first = v.records[0];
+      if (first !== undefined) play.seek(first);
+    },
   });
 
   const play = player(trace, at === undefined || !Number.isFinite(at) ? {} : { start: at });

@@ -80,6 +80,12 @@ describe('the built app in Chromium', () => {
     expect(verdicts.join(' ')).toContain('termination');
     expect(run).toContain('✓ termination  fails (expected fails)');
     expect(verdicts.some((v) => v.includes('termination') && v.includes('fails'))).toBe(true);
+    // Clicking the verdict jumps to the first record that proves it: the coordinator's crash.
+    await page.locator('.verdicts button', { hasText: 'termination' }).click();
+    await page.waitForFunction(() =>
+      /kind crash|crash coord/.test(document.body.textContent ?? ''),
+    );
+    expect((await summaryOf(page))['cursor']).toMatch(/crash coord/);
     expect(errors).toEqual([]);
   }, 120_000);
 
@@ -152,5 +158,30 @@ describe('the built app in Chromium', () => {
     expect(await page.locator('pre.error').textContent()).toContain(
       'bad.yaml:3:23: network.dropRatio: must be at most 1, got the number 7',
     );
+  }, 120_000);
+
+  it('takes a screenshot of every view for a few scenarios (written to PARLEY_SHOTS or a temporary folder, for people to look at)', async () => {
+    const dir = process.env['PARLEY_SHOTS'] ?? mkdtempSync(join(tmpdir(), 'parley-shots-'));
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    for (const [scenario, seed] of [
+      ['two-phase-commit', 1],
+      ['taint-boundary', 2],
+      ['prompt-infection', 1],
+    ] as const) {
+      await page.goto(`${base}/?scenario=${scenario}&seed=${seed}`);
+      await summaryOf(page);
+      for (const [i, view] of [
+        'canvas',
+        'svg.topology, .topology svg',
+        '.convergence, .charts',
+      ].entries()) {
+        const target = page.locator(view).first();
+        if ((await target.count()) === 0) continue;
+        const file = join(dir, `${scenario}-${i}.png`);
+        const png = await target.screenshot({ path: file });
+        expect(png.subarray(1, 4).toString()).toBe('PNG');
+        expect(png.length).toBeGreaterThan(2000);
+      }
+    }
   }, 120_000);
 });
