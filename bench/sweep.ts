@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { sweep } from '../cli/sweep.ts';
 
 export const SWEEP_REFERENCE =
-  'gossip-loss (push-pull, 64 agents), 4 loss values x 60 seeds = 240 runs';
+  'gossip-loss (push-pull, 64 agents), 4 loss values x 150 seeds = 600 runs';
 
 /** Runs per second of the reference sweep with `workers` workers. */
 export async function sweepRate(workers: number): Promise<number> {
@@ -17,14 +17,14 @@ export async function sweepRate(workers: number): Promise<number> {
     const t0 = performance.now();
     await sweep('gossip-loss', {
       vary: ['network.dropRatio=0,0.1,0.2,0.3'],
-      seeds: 60,
+      seeds: 150,
       workers,
       out: join(dir, 'rows.csv'),
       variant: 'mitigated',
       set: [],
       quiet: true,
     });
-    return 240 / ((performance.now() - t0) / 1000);
+    return 600 / ((performance.now() - t0) / 1000);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
