@@ -12,10 +12,15 @@ import {
   type TraceRecord,
   viewOf,
 } from '../../sim/index.ts';
+import {
+  COORDINATOR,
+  type CommitOptions,
+  commitScenario,
+  decided,
+  LATENCY,
+  PARTICIPANTS,
+} from '../fixtures/commit.ts';
 
-const COORDINATOR = 'coord';
-const PARTICIPANTS = ['p1', 'p2', 'p3'] as const;
-const LATENCY: Latency = { kind: 'uniform', ticksMin: 1, ticksMax: 3 };
 /** The protocol's defaults, which the derivations below use. */
 const DECISION_TIMEOUT_TICKS = 30;
 const STAGGER_TICKS = 10;
@@ -24,46 +29,7 @@ function reproduce(name: string, seed: number): string {
   return `seed ${seed}; reproduce: runScenario(${name}, { seed: ${seed} }) in test/protocols/three-phase-commit.test.ts`;
 }
 
-interface Options {
-  params?: Readonly<Record<string, Json>>;
-  /** Extra parameters per participant. */
-  participant?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
-  dropRatio?: number;
-  duplicateRatio?: number;
-  latency?: Latency;
-  faults?: readonly FaultSpec[];
-  ticksMax?: number;
-}
-
-function tpc(o: Options = {}): Scenario {
-  return {
-    name: 'three-phase-commit',
-    agents: [COORDINATOR, ...PARTICIPANTS].map((id) => ({
-      id,
-      protocol: threePhaseCommit,
-      params: { ...o.params, ...o.participant?.[id] },
-    })),
-    network: {
-      defaults: {
-        dropRatio: o.dropRatio ?? 0,
-        duplicateRatio: o.duplicateRatio ?? 0,
-        latency: o.latency ?? LATENCY,
-      },
-    },
-    faults: o.faults ?? [],
-    limits: { ticksMax: o.ticksMax ?? 1000, untilAllDecided: true },
-    checks: [
-      { property: 'termination', expect: 'holds' },
-      { property: 'agreement', expect: 'holds' },
-    ],
-  };
-}
-
-/** Decisions by agent. */
-function decided(scenario: Scenario, seed: number): Record<string, Json> {
-  const { decisions } = runScenario(scenario, { seed, record: false });
-  return Object.fromEntries(decisions.map((d) => [d.agent, d.value]));
-}
+const tpc = (o: CommitOptions = {}): Scenario => commitScenario(threePhaseCommit, o, 1000);
 
 /** [agent, ballot] of every backup's `note({ leader: ballot })`. */
 function leaders(records: Iterable<TraceRecord>): [string, number][] {

@@ -11,55 +11,20 @@ import {
   type Scenario,
   viewOf,
 } from '../../sim/index.ts';
-
-const COORDINATOR = 'coord';
-const PARTICIPANTS = ['p1', 'p2', 'p3'] as const;
-const LATENCY: Latency = { kind: 'uniform', ticksMin: 1, ticksMax: 3 };
+import {
+  COORDINATOR,
+  type CommitOptions,
+  commitScenario,
+  decided,
+  LATENCY,
+  PARTICIPANTS,
+} from '../fixtures/commit.ts';
 
 function reproduce(name: string, seed: number): string {
   return `seed ${seed}; reproduce: runScenario(${name}, { seed: ${seed} }) in test/protocols/two-phase-commit.test.ts`;
 }
 
-interface Options {
-  params?: Readonly<Record<string, Json>>;
-  /** Extra parameters per participant. */
-  participant?: Readonly<Record<string, Readonly<Record<string, Json>>>>;
-  dropRatio?: number;
-  duplicateRatio?: number;
-  latency?: Latency;
-  faults?: readonly FaultSpec[];
-  ticksMax?: number;
-}
-
-function tpc(o: Options = {}): Scenario {
-  return {
-    name: 'two-phase-commit',
-    agents: [COORDINATOR, ...PARTICIPANTS].map((id) => ({
-      id,
-      protocol: twoPhaseCommit,
-      params: { ...o.params, ...o.participant?.[id] },
-    })),
-    network: {
-      defaults: {
-        dropRatio: o.dropRatio ?? 0,
-        duplicateRatio: o.duplicateRatio ?? 0,
-        latency: o.latency ?? LATENCY,
-      },
-    },
-    faults: o.faults ?? [],
-    limits: { ticksMax: o.ticksMax ?? 500, untilAllDecided: true },
-    checks: [
-      { property: 'termination', expect: 'holds' },
-      { property: 'agreement', expect: 'holds' },
-    ],
-  };
-}
-
-/** Decisions by agent. */
-function decided(scenario: Scenario, seed: number): Record<string, Json> {
-  const { decisions } = runScenario(scenario, { seed, record: false });
-  return Object.fromEntries(decisions.map((d) => [d.agent, d.value]));
-}
+const tpc = (o: CommitOptions = {}): Scenario => commitScenario(twoPhaseCommit, o, 500);
 
 /**
  * The safety test's scenario for one seed: 20 % loss, 10 % duplication,
