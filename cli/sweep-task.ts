@@ -1,7 +1,7 @@
 /** One sweep run, as a worker (or the main thread) does it. Node only through its callers; the work is pure. */
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
-import { judge, loadScenario, runScenario, type Scenario } from '../sim/index.ts';
-import { type Cell, type GridRun, rowOf } from '../sim/sweep/index.ts';
+import { loadScenario, type Scenario } from '../sim/index.ts';
+import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
 
 export interface SweepTask {
   readonly text: string;
@@ -29,6 +29,5 @@ export function runTask(task: SweepTask): Cell[] {
     if (cache.size > 10_000) cache.clear();
     cache.set(key, scenario);
   }
-  const result = runScenario(scenario, { seed: task.run.seed });
-  return rowOf(task.run, result, judge(result.trace));
+  return runRow(scenario, task.run);
 }

@@ -352,7 +352,7 @@ async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: strin
       records: trace.length,
       variants: [],
     };
-    showRun(content, trace, [...trace.lines()].join('\n') + '\n', summary, undefined, undefined);
+    showRun(content, trace, `${[...trace.lines()].join('\n')}\n`, summary, undefined, undefined);
     return;
   }
   if (f.kind === 'scenario') {

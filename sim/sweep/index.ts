@@ -13,4 +13,5 @@ export {
   SWEEP_RUNS_MAX,
 } from './grid.ts';
 export { type Cell, columnsOf, csvLine, jsonLine, METRIC_COLUMNS, rowOf } from './rows.ts';
+export { gridRows, runRow } from './run.ts';
 export { quantile, summarize, wilson } from './summary.ts';

@@ -1,16 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import { type CheckSpec, judge, loadScenario, runScenario } from '../../sim/index.ts';
+import { type CheckSpec, loadScenario, runScenario } from '../../sim/index.ts';
 import {
   type Cell,
   columnsOf,
   csvLine,
   type Grid,
+  gridRows,
   jsonLine,
-  overridesOf,
-  rowOf,
-  runAt,
-  runsOf,
 } from '../../sim/sweep/index.ts';
 import { CATALOG, loadCatalog } from '../../viz/catalog.ts';
 import {
@@ -44,13 +41,7 @@ function sweepOf(grid: Grid): { columns: string[]; rows: Cell[][] } {
   const load = (overrides: readonly string[]) =>
     loadScenario(text, { protocols: PROTOCOLS, schedulers: SCHEDULERS, overrides });
   const checks = load([]).source.checks as CheckSpec[];
-  const rows: Cell[][] = [];
-  for (let r = 0; r < runsOf(grid); r++) {
-    const run = runAt(grid, r);
-    const result = runScenario(load(overridesOf(grid, run)).scenario, { seed: run.seed });
-    rows.push(rowOf(run, result, judge(result.trace)));
-  }
-  return { columns: columnsOf(grid, checks), rows };
+  return { columns: columnsOf(grid, checks), rows: gridRows(grid, (o) => load(o).scenario) };
 }
 
 const GRID: Grid = {

@@ -4,9 +4,7 @@ import {
   check,
   deriveStream,
   type FaultSpec,
-  type Json,
   judge,
-  type Latency,
   runScenario,
   type Scenario,
   viewOf,
@@ -16,7 +14,6 @@ import {
   type CommitOptions,
   commitScenario,
   decided,
-  LATENCY,
   PARTICIPANTS,
 } from '../fixtures/commit.ts';
 

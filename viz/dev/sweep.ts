@@ -5,23 +5,8 @@
  * cell shows what the page would re-run.
  */
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import {
-  type CheckSpec,
-  DEFAULT_CHECKS,
-  judge,
-  loadScenario,
-  runScenario,
-  type Scenario,
-} from '../../sim/index.ts';
-import {
-  type Cell,
-  columnsOf,
-  type Grid,
-  overridesOf,
-  runAt,
-  runsOf,
-} from '../../sim/sweep/index.ts';
-import { rowOf } from '../../sim/sweep/rows.ts';
+import { type CheckSpec, DEFAULT_CHECKS, loadScenario } from '../../sim/index.ts';
+import { columnsOf, type Grid, gridRows } from '../../sim/sweep/index.ts';
 import { CATALOG } from '../catalog.ts';
 import { el } from '../views/common.ts';
 import { sweepView } from '../views/sweep.ts';
@@ -46,18 +31,7 @@ const load = (overrides: readonly string[]) =>
   });
 const base = load([]);
 const columns = columnsOf(grid, (base.source.checks ?? DEFAULT_CHECKS) as readonly CheckSpec[]);
-const scenarios = new Map<number, Scenario>();
-const rows: Cell[][] = [];
-for (let r = 0; r < runsOf(grid); r++) {
-  const run = runAt(grid, r);
-  let scenario = scenarios.get(run.point);
-  if (scenario === undefined) {
-    scenario = load(overridesOf(grid, run)).scenario;
-    scenarios.set(run.point, scenario);
-  }
-  const result = runScenario(scenario, { seed: run.seed });
-  rows.push(rowOf(run, result, judge(result.trace)));
-}
+const rows = gridRows(grid, (o) => load(o).scenario);
 const picked = el('p', 'Click a cell to pick its first seed.', 'note picked');
 const view = sweepView(columns, rows, {
   width: 900,
