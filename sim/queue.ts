@@ -1,21 +1,42 @@
 /**
- * The event heap: a binary min-heap ordered by (tick, seq). `seq` is assigned
- * by the queue on push and only grows, so two events at the same tick come out
- * in the order they were pushed, whatever the engine.
+ * The event queue, ordered by (tick, seq). `seq` is assigned by the queue on
+ * push and only grows, so two events at the same tick come out in the order
+ * they were pushed, whatever the engine.
+ *
+ * Most events of a run are due within a few ticks, so the queue is a calendar:
+ * a ring of RING_TICKS buckets, one per tick of the window [base, base +
+ * RING_TICKS), each a FIFO, which is (tick, seq) order within the bucket
+ * because seq only grows. Events due outside the window go to a binary heap.
+ * Pop takes the smaller of the ring's first event and the heap's top by
+ * (tick, seq), so the order is exact wherever an event was put; the window
+ * moves up to the tick of each event popped, which no queued event precedes.
  */
 
-/** What the heap needs of an event: its tick; the queue assigns `seq`. */
+/** What the queue needs of an event: its tick; the queue assigns `seq`. */
 export interface Queued {
   tick: number;
   seq: number;
 }
 
+/** Ticks the ring covers: a power of two, more than most latencies and timers. */
+const RING_TICKS = 1024;
+const RING_MASK = RING_TICKS - 1;
+
 export class EventQueue<T extends Queued> {
-  private readonly heap: T[] = [];
   private seqNext = 0;
+  /** Events due outside the ring's window, as a binary min-heap. */
+  private readonly heap: T[] = [];
+  /** One FIFO per tick of the window: bucket `tick & RING_MASK`, read from `heads`. */
+  private readonly buckets: T[][] = Array.from({ length: RING_TICKS }, () => []);
+  private readonly heads = new Int32Array(RING_TICKS);
+  /** Lowest tick the ring can hold; no queued event is due before it. */
+  private base = 0;
+  private ringCount = 0;
+  /** Tick of the ring's first event, or -1 when not known. */
+  private ringFirst = -1;
 
   get size(): number {
-    return this.heap.length;
+    return this.ringCount + this.heap.length;
   }
 
   /** The seq the next pushed event will get. */
@@ -27,6 +48,12 @@ export class EventQueue<T extends Queued> {
   push(event: T): number {
     const seq = this.seqNext++;
     event.seq = seq;
+    const tick = event.tick;
+    if (tick >= this.base && tick - this.base < RING_TICKS) {
+      (this.buckets[tick & RING_MASK] as T[]).push(event);
+      if (this.ringCount++ === 0 || tick < this.ringFirst) this.ringFirst = tick;
+      return seq;
+    }
     const heap = this.heap;
     let i = heap.length;
     heap.push(event);
@@ -34,7 +61,7 @@ export class EventQueue<T extends Queued> {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent] as T;
-      if (p.tick < event.tick || (p.tick === event.tick && p.seq < seq)) break;
+      if (p.tick < tick || (p.tick === tick && p.seq < seq)) break;
       heap[i] = p;
       i = parent;
     }
@@ -42,41 +69,88 @@ export class EventQueue<T extends Queued> {
     return seq;
   }
 
+  /** The first event of the ring, or undefined when it is empty. */
+  private ringPeek(): T | undefined {
+    if (this.ringCount === 0) return undefined;
+    let tick = this.ringFirst;
+    for (;;) {
+      const b = tick & RING_MASK;
+      const bucket = this.buckets[b] as T[];
+      const head = this.heads[b] as number;
+      if (head < bucket.length) {
+        this.ringFirst = tick;
+        return bucket[head];
+      }
+      tick++;
+    }
+  }
+
   /** The earliest event without removing it, or undefined when empty. */
   peek(): T | undefined {
-    return this.heap[0];
+    const ring = this.ringPeek();
+    const top = this.heap[0];
+    if (ring === undefined) return top;
+    if (top === undefined) return ring;
+    return top.tick < ring.tick || (top.tick === ring.tick && top.seq < ring.seq) ? top : ring;
   }
 
   /** Removes and returns the earliest event, or undefined when empty. */
   pop(): T | undefined {
+    const ring = this.ringPeek();
+    const top = this.heap[0];
+    let out: T;
+    if (
+      ring === undefined ||
+      (top !== undefined &&
+        (top.tick < ring.tick || (top.tick === ring.tick && top.seq < ring.seq)))
+    ) {
+      if (top === undefined) return undefined;
+      this.heapPop();
+      out = top;
+    } else {
+      const b = ring.tick & RING_MASK;
+      const bucket = this.buckets[b] as T[];
+      const head = (this.heads[b] as number) + 1;
+      if (head === bucket.length) {
+        bucket.length = 0;
+        this.heads[b] = 0;
+      } else {
+        bucket[head - 1] = undefined as unknown as T;
+        this.heads[b] = head;
+      }
+      this.ringCount--;
+      out = ring;
+    }
+    // Nothing queued is due before `out`, so the window can start at its tick.
+    if (out.tick > this.base) this.base = out.tick;
+    return out;
+  }
+
+  private heapPop(): void {
     const heap = this.heap;
     const n = heap.length;
-    if (n === 0) return undefined;
-    const top = heap[0] as T;
     const last = heap.pop() as T;
-    if (n > 1) {
-      const size = n - 1;
-      let i = 0;
-      // Sift down.
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        let c = l;
-        let child = heap[l] as T;
-        if (r < size) {
-          const rc = heap[r] as T;
-          if (rc.tick < child.tick || (rc.tick === child.tick && rc.seq < child.seq)) {
-            c = r;
-            child = rc;
-          }
+    if (n === 1) return;
+    const size = n - 1;
+    let i = 0;
+    // Sift down.
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      let c = l;
+      let child = heap[l] as T;
+      if (r < size) {
+        const rc = heap[r] as T;
+        if (rc.tick < child.tick || (rc.tick === child.tick && rc.seq < child.seq)) {
+          c = r;
+          child = rc;
         }
-        if (last.tick < child.tick || (last.tick === child.tick && last.seq < child.seq)) break;
-        heap[i] = child;
-        i = c;
       }
-      heap[i] = last;
+      if (last.tick < child.tick || (last.tick === child.tick && last.seq < child.seq)) break;
+      heap[i] = child;
+      i = c;
     }
-    return top;
+    heap[i] = last;
   }
 }

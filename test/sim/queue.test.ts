@@ -8,7 +8,7 @@ interface E {
   label: string;
 }
 
-describe('the event heap', () => {
+describe('the event queue', () => {
   it('gives more than ten events at the same tick back in the order they were pushed', () => {
     const q = new EventQueue<E>();
     const labels = Array.from({ length: 25 }, (_, i) => `e${i}`);
@@ -48,5 +48,55 @@ describe('the event heap', () => {
     q.pop();
     expect(q.push({ tick: 0, seq: 0, label: 'c' })).toBe(2);
     expect(q.peek()?.label).toBe('c');
+  });
+
+  it('keeps (tick, seq) order when pops and pushes interleave and ticks reach past the calendar ring', () => {
+    // A reference: the same operations on a list sorted by (tick, seq).
+    const q = new EventQueue<E>();
+    const s = deriveStream(9, 'calendar-test');
+    const reference: E[] = [];
+    const out: string[] = [];
+    const expected: string[] = [];
+    let now = 0;
+    for (let i = 0; i < 20_000; i++) {
+      if (s.next() < 0.55) {
+        // Mostly near ticks, some far past the 1,024-tick ring, a few at the current tick.
+        const u = s.next();
+        const delay =
+          u < 0.1 ? 0 : u < 0.8 ? s.int(1, 8) : u < 0.95 ? s.int(900, 1100) : s.int(1, 50_000);
+        const e = { tick: now + delay, seq: 0, label: String(i) };
+        q.push(e);
+        reference.push(e);
+      } else {
+        const e = q.pop();
+        reference.sort((a, b) => a.tick - b.tick || a.seq - b.seq);
+        const r = reference.shift();
+        expect(e?.label).toBe(r?.label);
+        if (e !== undefined) {
+          out.push(e.label);
+          expected.push(r?.label ?? '');
+          now = e.tick;
+        }
+      }
+      expect(q.size).toBe(reference.length);
+    }
+    expect(out.length).toBeGreaterThan(8_000);
+    expect(out).toEqual(expected);
+  });
+
+  it('peeks the event pop returns, including one due before the ring', () => {
+    const q = new EventQueue<E>();
+    q.push({ tick: 5000, seq: 0, label: 'far' });
+    q.push({ tick: 3, seq: 0, label: 'near' });
+    expect(q.pop()?.label).toBe('near');
+    // The ring now starts at tick 3; an event due earlier still comes out first.
+    q.push({ tick: 1, seq: 0, label: 'earlier' });
+    q.push({ tick: 3, seq: 0, label: 'same tick' });
+    expect(q.peek()?.label).toBe('earlier');
+    expect(q.pop()?.label).toBe('earlier');
+    expect(q.pop()?.label).toBe('same tick');
+    expect(q.pop()?.label).toBe('far');
+    expect(q.pop()).toBeUndefined();
+    expect(q.size).toBe(0);
   });
 });
