@@ -1,24 +1,27 @@
 /**
  * Runs one benchmark case in this process and prints its figure as JSON:
  * `case.ts KIND AGENTS`, `case.ts memory`, `case.ts rng`, `case.ts sweep WORKERS`, `case.ts viz` or `case.ts protocol NAME`.
+ * Each case loads only its own modules, so the browser and server code of
+ * one does not sit in the heap of another.
  */
-import { type EngineCase, measureCase, memoryRows } from './engine.ts';
-import { measureProtocol } from './protocols/case.ts';
-import { rngRows } from './rng.ts';
-import { sweepRate } from './sweep.ts';
-import { vizRows } from './viz.ts';
+import { tuneV8 } from '../cli/v8.ts';
 
-const [kind, agents] = process.argv.slice(2);
+// Measured as the command line runs.
+tuneV8();
+const [kind, arg] = process.argv.slice(2);
+let out: unknown;
 if (kind === 'memory') {
-  process.stdout.write(JSON.stringify(memoryRows()));
+  out = (await import('./engine.ts')).memoryRows();
 } else if (kind === 'viz') {
-  process.stdout.write(JSON.stringify(await vizRows()));
+  out = await (await import('./viz.ts')).vizRows();
 } else if (kind === 'sweep') {
-  process.stdout.write(JSON.stringify(await sweepRate(Number(agents))));
+  out = await (await import('./sweep.ts')).sweepRate(Number(arg));
 } else if (kind === 'protocol') {
-  process.stdout.write(JSON.stringify(await measureProtocol(String(agents))));
+  out = await (await import('./protocols/case.ts')).measureProtocol(String(arg));
 } else if (kind === 'rng') {
-  process.stdout.write(JSON.stringify(rngRows()));
+  out = (await import('./rng.ts')).rngRows();
 } else {
-  process.stdout.write(JSON.stringify(measureCase(kind as EngineCase, Number(agents))));
+  const { measureCase } = await import('./engine.ts');
+  out = measureCase(kind as Parameters<typeof measureCase>[0], Number(arg));
 }
+process.stdout.write(JSON.stringify(out));

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { engineRows } from './engine.ts';
+import { engineRows, ROUNDS } from './engine.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
 import { SWEEP_REFERENCE } from './sweep.ts';
@@ -31,7 +31,7 @@ console.log(
 );
 printRows('Random streams (5,000,000 draws, median of 5)', runCase('rng') as Row[]);
 printRows(
-  'Engine throughput (relay workload, one token per agent, 300,000 events, median of 5, fresh process per case)',
+  `Engine throughput (relay workload, one token per agent, 300,000 events, median of 5 after 4 untimed, fresh process per case, median of ${ROUNDS} rounds)`,
   engineRows((kind, agents) => runCase(kind, String(agents)) as number),
 );
 printRows('Memory (20,000 agents started, no messages)', runCase('memory') as Row[]);

@@ -3,4 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
+const { tuneV8 } = await import('../cli/v8.ts');
+tuneV8();
 await import('../cli/main.ts');
