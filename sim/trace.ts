@@ -119,37 +119,81 @@ export interface Manifest {
 
 export const TRACE_FORMAT = 1;
 
-/** UTF-16 code units of the first page of payload text: short runs are the common case. */
-const PAGE_UNITS_FIRST = 1 << 11;
-/** Pages double up to this many code units (2 MB). */
-const PAGE_UNITS = 1 << 20;
-/** Code units decoded per String.fromCharCode call (below engines' argument limits). */
-const DECODE_UNITS = 8192;
+/** Records per chunk of columns, once the first chunk has grown to it. */
+const CHUNK_BITS = 16;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+/** Records the first chunk has room for at first: many runs are short, and a sweep starts thousands. */
+const CHUNK_FIRST = 64;
+/** Payloads joined into one page of text. */
+const PAGE_PAYLOADS = 512;
 
 const NONE = -1;
 
+/** One chunk of the record columns. */
+class Columns {
+  readonly tick: Int32Array;
+  readonly kind: Uint8Array;
+  readonly agent: Int32Array;
+  readonly peer: Int32Array;
+  readonly msg: Int32Array;
+  readonly cause: Int32Array;
+  readonly at: Int32Array;
+  /** The payload: page, and its code units [start, end) in the page; page NONE for none. */
+  readonly page: Int32Array;
+  readonly start: Int32Array;
+  readonly end: Int32Array;
+
+  constructor(readonly size: number) {
+    this.tick = new Int32Array(size);
+    this.kind = new Uint8Array(size);
+    this.agent = new Int32Array(size);
+    this.peer = new Int32Array(size);
+    this.msg = new Int32Array(size);
+    this.cause = new Int32Array(size);
+    this.at = new Int32Array(size);
+    this.page = new Int32Array(size);
+    this.start = new Int32Array(size);
+    this.end = new Int32Array(size);
+  }
+
+  /** A copy with room for `size` records. */
+  grown(size: number): Columns {
+    const c = new Columns(size);
+    c.tick.set(this.tick);
+    c.kind.set(this.kind);
+    c.agent.set(this.agent);
+    c.peer.set(this.peer);
+    c.msg.set(this.msg);
+    c.cause.set(this.cause);
+    c.at.set(this.at);
+    c.page.set(this.page);
+    c.start.set(this.start);
+    c.end.set(this.end);
+    return c;
+  }
+}
+
 export class Trace {
-  // Small at first: many runs are short, and a sweep starts thousands of them.
-  private capacity = 64;
   private n = 0;
-  private tickCol = new Int32Array(this.capacity);
-  private kindCol = new Uint8Array(this.capacity);
-  private agentCol = new Int32Array(this.capacity);
-  private peerCol = new Int32Array(this.capacity);
-  private msgCol = new Int32Array(this.capacity);
-  private causeCol = new Int32Array(this.capacity);
-  private atCol = new Int32Array(this.capacity);
   /**
-   * Payloads as JSON text copied into pages of UTF-16 code units: no object
-   * per payload for the GC to trace or copy (storing strings cost a third of
-   * a traced run). A record's payload is page `dataPageCol`, [start, end).
+   * Columns in chunks of 2^CHUNK_BITS records: record `seq` is at
+   * `seq & CHUNK_MASK` in chunk `seq >>> CHUNK_BITS`. Only the first chunk
+   * grows (doubling, from CHUNK_FIRST); later chunks are made full size, so a
+   * long run copies nothing and leaves no outgrown columns for the GC.
    */
-  private dataPageCol = new Int32Array(this.capacity);
-  private dataStartCol = new Int32Array(this.capacity);
-  private dataEndCol = new Int32Array(this.capacity);
-  private readonly pages: Uint16Array[] = [];
-  private page: Uint16Array | null = null;
-  private pageUsed = 0;
+  private readonly chunks: Columns[] = [new Columns(CHUNK_FIRST)];
+  private cur: Columns = this.chunks[0] as Columns;
+  /** seq of the current chunk's first record. */
+  private curBase = 0;
+  /**
+   * Payloads as JSON text, joined PAGE_PAYLOADS at a time into one string per
+   * page: a few objects for the GC to keep instead of one per payload (a
+   * string per payload cost a third of a traced run), and no code unit
+   * copied by script. `pending` is the page being filled.
+   */
+  private readonly pages: string[] = [];
+  private pending: string[] = [];
+  private pendingUnits = 0;
   /** JSON of each agent id, ready to splice into lines. */
   private readonly agentJson: string[];
   private hashCache: string | undefined;
@@ -183,84 +227,79 @@ export class Trace {
     data: unknown,
   ): number {
     const i = this.n;
-    if (i === this.capacity) this.grow();
-    this.tickCol[i] = tick;
-    this.kindCol[i] = kind;
-    this.agentCol[i] = agent;
-    this.peerCol[i] = peer;
-    this.msgCol[i] = msg;
-    this.causeCol[i] = cause;
-    this.atCol[i] = at;
+    let o = i - this.curBase;
+    if (o === this.cur.size) o = this.room(i);
+    const c = this.cur;
+    c.tick[o] = tick;
+    c.kind[o] = kind;
+    c.agent[o] = agent;
+    c.peer[o] = peer;
+    c.msg[o] = msg;
+    c.cause[o] = cause;
+    c.at[o] = at;
     if (data === undefined) {
-      this.dataPageCol[i] = NONE;
+      c.page[o] = NONE;
     } else {
       // Stored as JSON now: the record keeps what the payload was when it was recorded.
       const json = JSON.stringify(data);
-      const length = json.length;
-      let page = this.page;
-      if (page === null || this.pageUsed + length > page.length) {
-        const size = page === null ? PAGE_UNITS_FIRST : Math.min(PAGE_UNITS, page.length * 2);
-        page = new Uint16Array(Math.max(size, length));
-        this.pages.push(page);
-        this.page = page;
-        this.pageUsed = 0;
-      }
-      const start = this.pageUsed;
-      for (let k = 0; k < length; k++) page[start + k] = json.charCodeAt(k);
-      this.pageUsed = start + length;
-      this.dataPageCol[i] = this.pages.length - 1;
-      this.dataStartCol[i] = start;
-      this.dataEndCol[i] = start + length;
+      c.page[o] = this.pages.length;
+      c.start[o] = this.pendingUnits;
+      this.pendingUnits += json.length;
+      c.end[o] = this.pendingUnits;
+      this.pending.push(json);
+      if (this.pending.length === PAGE_PAYLOADS) this.seal();
     }
     this.n = i + 1;
     this.hashCache = undefined;
     return i;
   }
 
-  /** The JSON text of record `seq`'s payload, or undefined. */
-  private dataJson(seq: number): string | undefined {
-    const p = this.dataPageCol[seq] as number;
-    if (p === NONE) return undefined;
-    const page = this.pages[p] as Uint16Array;
-    const end = this.dataEndCol[seq] as number;
-    let text = '';
-    for (let k = this.dataStartCol[seq] as number; k < end; k += DECODE_UNITS) {
-      text += String.fromCharCode.apply(
-        null,
-        page.subarray(k, Math.min(end, k + DECODE_UNITS)) as unknown as number[],
-      );
+  /** Room for record `i` when the current chunk is full: the first chunk doubles, later ones are new. Returns its offset. */
+  private room(i: number): number {
+    const size = this.cur.size;
+    if (size <= CHUNK_MASK) {
+      this.cur = this.cur.grown(size * 2);
+      this.chunks[0] = this.cur;
+      return i;
     }
-    return text;
+    this.cur = new Columns(CHUNK_MASK + 1);
+    this.chunks.push(this.cur);
+    this.curBase = i;
+    return 0;
   }
 
-  private grow(): void {
-    const c = this.capacity * 2;
-    const g = <T extends Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
-      const next = make(c);
-      next.set(old);
-      return next;
-    };
-    this.tickCol = g(this.tickCol, (k) => new Int32Array(k));
-    this.kindCol = g(this.kindCol, (k) => new Uint8Array(k));
-    this.agentCol = g(this.agentCol, (k) => new Int32Array(k));
-    this.peerCol = g(this.peerCol, (k) => new Int32Array(k));
-    this.msgCol = g(this.msgCol, (k) => new Int32Array(k));
-    this.causeCol = g(this.causeCol, (k) => new Int32Array(k));
-    this.atCol = g(this.atCol, (k) => new Int32Array(k));
-    this.dataPageCol = g(this.dataPageCol, (k) => new Int32Array(k));
-    this.dataStartCol = g(this.dataStartCol, (k) => new Int32Array(k));
-    this.dataEndCol = g(this.dataEndCol, (k) => new Int32Array(k));
-    this.capacity = c;
+  /** Closes the page being filled. */
+  private seal(): void {
+    this.pages.push(this.pending.join(''));
+    this.pending = [];
+    this.pendingUnits = 0;
+  }
+
+  /** The chunk holding record `seq`. */
+  private chunk(seq: number): Columns {
+    return this.chunks[seq >>> CHUNK_BITS] as Columns;
+  }
+
+  /** The JSON text of record `seq`'s payload, or undefined. */
+  private dataJson(seq: number): string | undefined {
+    const c = this.chunk(seq);
+    const o = seq & CHUNK_MASK;
+    const p = c.page[o] as number;
+    if (p === NONE) return undefined;
+    if (p === this.pages.length) this.seal();
+    return (this.pages[p] as string).slice(c.start[o], c.end[o]);
   }
 
   /** The kind code of record `seq` (see `Kind`), without building the record. */
   kindAt(seq: number): number {
-    return this.kindCol[seq] as number;
+    return this.chunk(seq).kind[seq & CHUNK_MASK] as number;
   }
 
   /** Record `seq` as an object. */
   record(seq: number): TraceRecord {
     if (seq < 0 || seq >= this.n) throw new RangeError(`no record ${seq} in a trace of ${this.n}`);
+    const c = this.chunk(seq);
+    const o = seq & CHUNK_MASK;
     const r: {
       seq: number;
       tick: number;
@@ -273,18 +312,18 @@ export class Trace {
       data?: Json;
     } = {
       seq,
-      tick: this.tickCol[seq] as number,
-      kind: KIND_NAMES[this.kindCol[seq] as number] as KindName,
+      tick: c.tick[o] as number,
+      kind: KIND_NAMES[c.kind[o] as number] as KindName,
     };
-    const agent = this.agentCol[seq] as number;
+    const agent = c.agent[o] as number;
     if (agent !== NONE) r.agent = this.agentIds[agent] as string;
-    const peer = this.peerCol[seq] as number;
+    const peer = c.peer[o] as number;
     if (peer !== NONE) r.peer = this.agentIds[peer] as string;
-    const msg = this.msgCol[seq] as number;
+    const msg = c.msg[o] as number;
     if (msg !== NONE) r.msg = msg;
-    const cause = this.causeCol[seq] as number;
+    const cause = c.cause[o] as number;
     if (cause !== NONE) r.cause = cause;
-    const at = this.atCol[seq] as number;
+    const at = c.at[o] as number;
     if (at !== NONE) r.at = at;
     const d = this.dataJson(seq);
     if (d !== undefined) r.data = JSON.parse(d) as Json;
@@ -303,16 +342,18 @@ export class Trace {
 
   /** Record `seq` as one JSONL line (no newline): the JSON of `record(seq)`, built without parsing the payload. */
   recordLine(seq: number): string {
-    let line = `{"seq":${seq},"tick":${this.tickCol[seq] as number},"kind":"${KIND_NAMES[this.kindCol[seq] as number] as string}"`;
-    const agent = this.agentCol[seq] as number;
+    const c = this.chunk(seq);
+    const o = seq & CHUNK_MASK;
+    let line = `{"seq":${seq},"tick":${c.tick[o] as number},"kind":"${KIND_NAMES[c.kind[o] as number] as string}"`;
+    const agent = c.agent[o] as number;
     if (agent !== NONE) line += `,"agent":${this.agentJson[agent] as string}`;
-    const peer = this.peerCol[seq] as number;
+    const peer = c.peer[o] as number;
     if (peer !== NONE) line += `,"peer":${this.agentJson[peer] as string}`;
-    const msg = this.msgCol[seq] as number;
+    const msg = c.msg[o] as number;
     if (msg !== NONE) line += `,"msg":${msg}`;
-    const cause = this.causeCol[seq] as number;
+    const cause = c.cause[o] as number;
     if (cause !== NONE) line += `,"cause":${cause}`;
-    const at = this.atCol[seq] as number;
+    const at = c.at[o] as number;
     if (at !== NONE) line += `,"at":${at}`;
     const d = this.dataJson(seq);
     if (d !== undefined) line += `,"data":${d}`;
