@@ -18,6 +18,12 @@ export interface Queued {
   seq: number;
 }
 
+/** The events due at one tick of the ring's window, read from `head` on. */
+interface Bucket<T> {
+  readonly items: T[];
+  head: number;
+}
+
 /** Ticks the ring covers: a power of two, more than most latencies and timers. */
 const RING_TICKS = 1024;
 const RING_MASK = RING_TICKS - 1;
@@ -26,9 +32,12 @@ export class EventQueue<T extends Queued> {
   private seqNext = 0;
   /** Events due outside the ring's window, as a binary min-heap. */
   private readonly heap: T[] = [];
-  /** One FIFO per tick of the window: bucket `tick & RING_MASK`, read from `heads`. */
-  private readonly buckets: T[][] = Array.from({ length: RING_TICKS }, () => []);
-  private readonly heads = new Int32Array(RING_TICKS);
+  /**
+   * One FIFO per tick of the window: bucket `tick & RING_MASK`. Made on
+   * first use: a short run touches few of them, and a sweep starts thousands
+   * of runs.
+   */
+  private readonly buckets: (Bucket<T> | undefined)[] = new Array(RING_TICKS);
   /** Lowest tick the ring can hold; no queued event is due before it. */
   private base = 0;
   private ringCount = 0;
@@ -50,7 +59,10 @@ export class EventQueue<T extends Queued> {
     event.seq = seq;
     const tick = event.tick;
     if (tick >= this.base && tick - this.base < RING_TICKS) {
-      (this.buckets[tick & RING_MASK] as T[]).push(event);
+      const b = tick & RING_MASK;
+      const bucket = this.buckets[b];
+      if (bucket === undefined) this.buckets[b] = { items: [event], head: 0 };
+      else bucket.items.push(event);
       if (this.ringCount++ === 0 || tick < this.ringFirst) this.ringFirst = tick;
       return seq;
     }
@@ -75,11 +87,10 @@ export class EventQueue<T extends Queued> {
     let tick = this.ringFirst;
     for (;;) {
       const b = tick & RING_MASK;
-      const bucket = this.buckets[b] as T[];
-      const head = this.heads[b] as number;
-      if (head < bucket.length) {
+      const bucket = this.buckets[b];
+      if (bucket !== undefined && bucket.head < bucket.items.length) {
         this.ringFirst = tick;
-        return bucket[head];
+        return bucket.items[bucket.head];
       }
       tick++;
     }
@@ -108,15 +119,15 @@ export class EventQueue<T extends Queued> {
       this.heapPop();
       out = top;
     } else {
-      const b = ring.tick & RING_MASK;
-      const bucket = this.buckets[b] as T[];
-      const head = (this.heads[b] as number) + 1;
-      if (head === bucket.length) {
-        bucket.length = 0;
-        this.heads[b] = 0;
+      const bucket = this.buckets[ring.tick & RING_MASK] as Bucket<T>;
+      const items = bucket.items;
+      const head = bucket.head + 1;
+      if (head === items.length) {
+        items.length = 0;
+        bucket.head = 0;
       } else {
-        bucket[head - 1] = undefined as unknown as T;
-        this.heads[b] = head;
+        items[head - 1] = undefined as unknown as T;
+        bucket.head = head;
       }
       this.ringCount--;
       out = ring;
