@@ -41,7 +41,7 @@ export class EventQueue<T extends Queued> {
   /** Lowest tick the ring can hold; no queued event is due before it. */
   private base = 0;
   private ringCount = 0;
-  /** Tick of the ring's first event, or -1 when not known. */
+  /** While the ring holds events: a tick at or before its first event's, where the search for it starts. */
   private ringFirst = -1;
 
   get size(): number {
