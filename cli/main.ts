@@ -1,5 +1,5 @@
 /** Entry of the `parley` command line. Node only. */
-import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
+import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
 import { shivizLines, traceSvg } from '../sim/export/index.ts';
 import {
@@ -37,6 +37,13 @@ function seedOption(value: string): number {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 function program(): Command {
+  // The options every command that loads a scenario takes, defined once.
+  const variantOption = () => new Option('--variant <name>', 'apply a variant named in the file');
+  const setOption = () =>
+    new Option('--set <path=value>', 'override a value by its dotted path (repeatable)')
+      .argParser(collect)
+      .default([] as string[]);
+
   const p = new Command('parley')
     .description('a deterministic multi-agent coordination simulator')
     .version(PARLEY_VERSION, '-V, --version')
@@ -57,13 +64,8 @@ function program(): Command {
   p.command('show')
     .description("a scenario's lesson and its resolved parameters")
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
-    .option('--variant <name>', 'apply a variant named in the file')
-    .option(
-      '--set <path=value>',
-      'override a value by its dotted path (repeatable)',
-      collect,
-      [] as string[],
-    )
+    .addOption(variantOption())
+    .addOption(setOption())
     .action((name, o) => {
       const { source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const lesson = lessonOf(name);
@@ -82,13 +84,8 @@ function program(): Command {
     .description('run a scenario once and judge it')
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
     .option('--seed <n>', "root seed; default the scenario's documented seed, else 1", seedOption)
-    .option('--variant <name>', 'apply a variant named in the file')
-    .option(
-      '--set <path=value>',
-      'override a value by its dotted path (repeatable)',
-      collect,
-      [] as string[],
-    )
+    .addOption(variantOption())
+    .addOption(setOption())
     .option('--trace <file>', 'write the trace as JSONL')
     .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
@@ -192,13 +189,8 @@ function program(): Command {
     .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')
     .option('--resume', 'continue an interrupted sweep in --out')
-    .option('--variant <name>', 'apply a variant named in the file')
-    .option(
-      '--set <path=value>',
-      'override a value by its dotted path (repeatable)',
-      collect,
-      [] as string[],
-    )
+    .addOption(variantOption())
+    .addOption(setOption())
     .option(
       '--stop-after <n>',
       'stop after n rows, as an interruption would (for testing resume)',
@@ -263,13 +255,8 @@ function program(): Command {
       '--property <name>',
       'the property to keep violated; default the first check that fails',
     )
-    .option('--variant <name>', 'apply a variant named in the file')
-    .option(
-      '--set <path=value>',
-      'override a value by its dotted path (repeatable)',
-      collect,
-      [] as string[],
-    )
+    .addOption(variantOption())
+    .addOption(setOption())
     .option('--out <file>', 'the shrunk scenario; default NAME-shrunk.yaml')
     .addHelpText(
       'after',
