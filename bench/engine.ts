@@ -8,7 +8,7 @@
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { relay } from '../scenarios/protocols/relay.ts';
 import { SharedScope } from '../sim/agent.ts';
-import { bindAgentStream } from '../sim/effects.ts';
+import { bindAgentStream, delivered } from '../sim/effects.ts';
 import {
   createSimulation,
   deriveStream,
@@ -141,9 +141,7 @@ function queueStepRate(agents: number): number {
   const shared = new SharedScope({
     effect: (e) => {
       if (e.type !== 'parley.send') return;
-      const event: Record<string, unknown> = {};
-      for (const k in e.message) event[k] = e.message[k];
-      event['from'] = ids[current];
+      const event = delivered(e.message, ids[current] as string);
       const s = net[current] as Stream;
       s.next();
       s.next();

@@ -9,7 +9,7 @@
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './agent.ts';
 import { Cost } from './cost.ts';
-import { bindAgentStream, type Effect, type Message } from './effects.ts';
+import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import { EventQueue } from './queue.ts';
 import { checkSeed, deriveStream, type Stream } from './rng.ts';
@@ -638,10 +638,7 @@ class Engine implements Simulation {
       this.rec(Kind.drop, source, target, msg, sendSeq, NONE, reason);
       return;
     }
-    // A plain copy loop: object spread measured 0.9 µs per message here, this 0.05 µs.
-    const event: Record<string, unknown> = {};
-    for (const k in message) event[k] = message[k];
-    event['from'] = from ?? a.id;
+    const event = delivered(message, from ?? a.id);
     let prov: Provenance | null = null;
     const trust = this.trust;
     if (trust !== null) {
