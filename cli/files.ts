@@ -25,3 +25,18 @@ export function writeWhole(path: string, lines: Iterable<string>): void {
     throw err;
   }
 }
+
+/**
+ * A file name stem made from text that came from a file's contents (a
+ * scenario's name): one path segment of letters, digits, '.', '_' and '-',
+ * so that no scenario can choose where parley writes (`../../x` gives
+ * `x`). Only paths typed on the command line are used as paths.
+ */
+export function safeStem(text: string): string {
+  const stem = text
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 100);
+  return stem === '' ? 'scenario' : stem;
+}

@@ -48,6 +48,22 @@ export interface AgentRuntime {
   omissionStream: Stream | null;
 }
 
+/**
+ * Most effects one step of one agent may take (each `emit`, delayed event and
+ * message copy sent counts one). A step beyond it is cut short and the agent
+ * crashes with the reason: a protocol that loops inside one step would
+ * otherwise hold the run, and the memory of every effect it queued, forever.
+ */
+export const STEP_EFFECTS_MAX = 100_000;
+
+/** Thrown inside a step that goes past STEP_EFFECTS_MAX; the engine turns it into a crash record. */
+export class StepLimitError extends Error {
+  constructor(readonly effects: number) {
+    super(`took more than ${STEP_EFFECTS_MAX} effects in one step`);
+    this.name = 'StepLimitError';
+  }
+}
+
 /** What the scope calls back into. */
 export interface ScopeHandlers {
   effect(effect: Effect): void;
@@ -115,6 +131,7 @@ export class SharedScope {
       sessionId: 'agent',
       logger: () => {},
       defer: (fn: () => void) => {
+        if (this.deferred.length >= STEP_EFFECTS_MAX) throw new StepLimitError(STEP_EFFECTS_MAX);
         this.deferred.push(fn);
       },
       system,

@@ -2,6 +2,8 @@
 export {
   type AgentRuntime,
   type AgentStatus,
+  STEP_EFFECTS_MAX,
+  StepLimitError,
   stateKeyOf,
 } from './agent.ts';
 export {

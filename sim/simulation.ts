@@ -7,7 +7,14 @@
  * same trace in Node, a browser page and a worker.
  */
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
-import { type AgentRuntime, SharedScope, stateKeyOf, type TimerEntry } from './agent.ts';
+import {
+  type AgentRuntime,
+  SharedScope,
+  STEP_EFFECTS_MAX,
+  StepLimitError,
+  stateKeyOf,
+  type TimerEntry,
+} from './agent.ts';
 import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
@@ -87,9 +94,14 @@ export interface Simulation {
 
 /** Thrown when the engine's own invariants break: a bug, in parley or in a protocol. */
 export class InvariantError extends Error {
-  constructor(message: string, scenario: string, seed: number) {
+  constructor(
+    /** What broke, in one sentence. */
+    readonly detail: string,
+    readonly scenario: string,
+    readonly seed: number,
+  ) {
     super(
-      `parley: ${message}\n  scenario: ${scenario}, seed: ${seed}\n  reproduce: npx parley run ${scenario} --seed ${seed}`,
+      `parley: ${detail}\n  scenario: ${scenario}, seed: ${seed}\n  reproduce: npx parley run ${scenario} --seed ${seed}`,
     );
     this.name = 'InvariantError';
   }
@@ -128,6 +140,13 @@ interface SimEvent {
 }
 
 const NONE = -1;
+
+/**
+ * Where events due after TICK_MAX wait: past every run's last tick, so they
+ * never happen, yet they keep the queue from looking empty (a run with a
+ * timer set for tick 9e15 is not quiescent, it runs out of time).
+ */
+const BEYOND_TICK = TICK_MAX + 1;
 
 /** Processed events kept for reuse: enough for a busy run, bounded so a large start does not pin memory. */
 const FREE_EVENTS_MAX = 4096;
@@ -217,6 +236,8 @@ class Engine implements Simulation {
   /** The agent being stepped and the record that caused the step. */
   private current: AgentRuntime | null = null;
   private cause = NONE;
+  /** Message copies the agent stepping now has sent in this step. */
+  private stepSends = 0;
   /** Trust model (null when the scenario has none), and the provenance of the input being stepped. */
   private readonly trust: Trust | null;
   private trigger: Provenance = Trust.EMPTY;
@@ -304,6 +325,7 @@ class Engine implements Simulation {
     payload: unknown,
     link: LinkState | null,
   ): SimEvent {
+    if (tick > TICK_MAX) tick = BEYOND_TICK;
     // Reuse processed events: long-lived garbage in the heap cost a quarter of the run in GC.
     const ev = this.free.pop();
     if (ev === undefined) {
@@ -474,6 +496,9 @@ class Engine implements Simulation {
         input,
       ) as AnyMachineSnapshot;
       this.settle(a, snapshot, cause, true);
+    } catch (err) {
+      if (err instanceof StepLimitError) this.crashForLimit(a, err);
+      else throw err;
     } finally {
       this.leave();
     }
@@ -482,6 +507,7 @@ class Engine implements Simulation {
   private enter(a: AgentRuntime, cause: number): void {
     this.current = a;
     this.cause = cause;
+    this.stepSends = 0;
     bindAgentStream(a.stream);
   }
 
@@ -503,11 +529,15 @@ class Engine implements Simulation {
         ) as AnyMachineSnapshot;
       } catch (err) {
         this.shared.discard();
+        if (err instanceof StepLimitError) return this.crashForLimit(a, err);
         this.fail(
           `agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`,
         );
       }
       this.settle(a, snapshot, cause, false);
+    } catch (err) {
+      if (err instanceof StepLimitError) this.crashForLimit(a, err);
+      else throw err;
     } finally {
       this.leave();
     }
@@ -523,6 +553,7 @@ class Engine implements Simulation {
     if (snapshot.status === 'error') {
       this.shared.discard();
       const err = snapshot.error as Error | undefined;
+      if (err instanceof StepLimitError) throw err;
       this.fail(`agent ${a.id} (${a.protocol.name}) failed: ${err?.message ?? String(err)}`);
     }
     const previous = a.snapshot;
@@ -546,8 +577,10 @@ class Engine implements Simulation {
     switch (e.type) {
       case 'parley.send': {
         const target = this.agentIndex.get(e.to);
-        if (target === undefined)
-          this.fail(`agent ${a.id} sent ${e.message.type} to unknown agent "${e.to}"`);
+        if (target === undefined) {
+          this.error(a, { error: 'unknown-agent', to: String(e.to), type: e.message.type });
+          break;
+        }
         this.send(a, target, e.message);
         break;
       }
@@ -593,8 +626,11 @@ class Engine implements Simulation {
         if (a.input.honest)
           this.fail(`agent ${a.id} is honest and cannot forge a sender; mark it honest: false`);
         const target = this.agentIndex.get(e.to);
-        if (target === undefined || !this.agentIndex.has(e.as))
-          this.fail(`agent ${a.id} forged ${e.message.type} to or as an unknown agent`);
+        if (target === undefined || !this.agentIndex.has(e.as)) {
+          const unknown = target === undefined ? e.to : e.as;
+          this.error(a, { error: 'unknown-agent', to: String(unknown), type: e.message.type });
+          break;
+        }
         this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, { forge: e.as });
         this.send(a, target, e.message, e.as);
         break;
@@ -614,6 +650,7 @@ class Engine implements Simulation {
       const { instruction: _, ...rest } = message;
       message = rest as Message;
     }
+    if (++this.stepSends > STEP_EFFECTS_MAX) throw new StepLimitError(STEP_EFFECTS_MAX);
     const msg = this.messagesSent++;
     const sendSeq = this.rec(Kind.send, source, target, msg, this.cause, NONE, message);
     const spec = this.network.spec(source, target);
@@ -786,8 +823,10 @@ class Engine implements Simulation {
   private read(a: AgentRuntime, source: string): void {
     const trust = this.trust;
     const index = trust?.source(source);
-    if (trust === null || index === undefined)
-      this.fail(`agent ${a.id} read unknown source "${source}"; declare it in trust.sources`);
+    if (trust === null || index === undefined) {
+      this.error(a, { error: 'unknown-source', source: String(source) });
+      return;
+    }
     const seq = this.rec(Kind.read, a.index, NONE, NONE, this.cause, NONE, { source });
     const latency = trust.sourceSpec(index).latencyTicks ?? 1;
     this.push(this.tick + latency, EV_CONTENT, a.index, NONE, index, seq, null, null);
@@ -908,7 +947,16 @@ class Engine implements Simulation {
     }
     const delay = a.clockRate === 1 ? ticks : Math.ceil(ticks / a.clockRate);
     const due = this.tick + delay;
-    const setSeq = this.rec(Kind.timerSet, a.index, NONE, NONE, this.cause, due, name);
+    // A timer due after the last tick any run can reach never fires: its record says no tick.
+    const setSeq = this.rec(
+      Kind.timerSet,
+      a.index,
+      NONE,
+      NONE,
+      this.cause,
+      due > TICK_MAX ? NONE : due,
+      name,
+    );
     const entry: TimerEntry = { name, event, setSeq };
     if (a.timers === null) a.timers = new Map();
     a.timers.set(name, entry);
@@ -936,21 +984,46 @@ class Engine implements Simulation {
     return this.agents[this.agentIndex.get(id) as number] as AgentRuntime;
   }
 
+  /** Marks `a` down, as a crash does: volatile state and timers gone, persistent keys kept. */
+  private takeDown(a: AgentRuntime): void {
+    if (a.status === 'up') {
+      const keys = a.protocol.persistent;
+      a.restored =
+        keys !== undefined && keys.length > 0 ? pick(a.snapshot?.context, keys) : undefined;
+      if (!a.decided) this.undecidedUp--;
+    }
+    a.status = 'down';
+    a.snapshot = null;
+    a.stateKey = '';
+    a.timers = null;
+  }
+
+  /**
+   * An agent whose step went past STEP_EFFECTS_MAX: the rest of the step is
+   * not done and the agent crashes, recorded with the reason (a fault of the
+   * simulated world, not of parley); a restart fault can bring it back.
+   */
+  private crashForLimit(a: AgentRuntime, err: StepLimitError): void {
+    this.shared.discard();
+    if (a.status === 'down') return;
+    this.takeDown(a);
+    this.rec(Kind.crash, a.index, NONE, NONE, this.cause, NONE, {
+      reason: 'step-effects',
+      effectsMax: err.effects,
+    });
+  }
+
+  /** Records what agent `a` asked for and the simulated world could not do; nothing else happens. */
+  private error(a: AgentRuntime, data: Record<string, Json>): void {
+    this.rec(Kind.error, a.index, NONE, NONE, this.cause, NONE, data);
+  }
+
   private faultStart(f: FaultSpec, i: number): void {
     switch (f.kind) {
       case 'crash': {
         const a = this.agentOf(f.agent);
         if (a.status === 'down') return;
-        if (a.status === 'up') {
-          const keys = a.protocol.persistent;
-          a.restored =
-            keys !== undefined && keys.length > 0 ? pick(a.snapshot?.context, keys) : undefined;
-          if (!a.decided) this.undecidedUp--;
-        }
-        a.status = 'down';
-        a.snapshot = null;
-        a.stateKey = '';
-        a.timers = null;
+        this.takeDown(a);
         this.faultRecord.set(i, this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined));
         break;
       }

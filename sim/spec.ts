@@ -268,3 +268,7 @@ export const LIMITS_DEFAULTS: Limits = {
 export const AGENTS_MAX = 100_000;
 /** Largest tick: ticks are stored as 32-bit integers in the trace. */
 export const TICK_MAX = 2 ** 31 - 1;
+
+/** Clock rates of a skew fault, local ticks per tick: a clock 1,000 times slow or fast is far past any real one. */
+export const SKEW_RATE_MIN = 0.001;
+export const SKEW_RATE_MAX = 1000;

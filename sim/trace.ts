@@ -35,6 +35,9 @@ export const KIND_NAMES = [
   'content',
   'act',
   'spend',
+  // An agent asked for what the simulated world cannot do (send to an agent
+  // that does not exist, read an unknown source): not done, recorded, the run goes on.
+  'error',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];
@@ -66,6 +69,7 @@ export const Kind = {
   content: 22,
   act: 23,
   spend: 24,
+  error: 25,
 } as const;
 
 /** Why a message copy was lost (the `data` of a drop record). */

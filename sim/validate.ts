@@ -10,6 +10,8 @@ import {
   type Latency,
   type LinkSpec,
   type Scenario,
+  SKEW_RATE_MAX,
+  SKEW_RATE_MIN,
   TICK_MAX,
 } from './spec.ts';
 
@@ -85,8 +87,17 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       if (a.rateLimit !== undefined) {
         if (!(typeof a.rateLimit.amountMax === 'number' && a.rateLimit.amountMax >= 0))
           bad(`agents.${i}.rateLimit.amountMax`, 'must be a number of at least 0');
-        if (!(isInt(a.rateLimit.perTicks) && a.rateLimit.perTicks >= 1))
-          bad(`agents.${i}.rateLimit.perTicks`, 'must be a whole number of ticks of at least 1');
+        if (
+          !(
+            isInt(a.rateLimit.perTicks) &&
+            a.rateLimit.perTicks >= 1 &&
+            a.rateLimit.perTicks <= TICK_MAX
+          )
+        )
+          bad(
+            `agents.${i}.rateLimit.perTicks`,
+            `must be a whole number of ticks from 1 to ${TICK_MAX}`,
+          );
       }
     });
   }
@@ -109,8 +120,11 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       case 'exponential':
         ticks(`${path}.ticksMin`, l.ticksMin, false);
         ticks(`${path}.ticksCap`, l.ticksCap, false);
-        if (!(typeof l.ticksMean === 'number' && l.ticksMean >= 0 && Number.isFinite(l.ticksMean)))
-          bad(`${path}.ticksMean`, `must be a non-negative number, got ${String(l.ticksMean)}`);
+        if (!(typeof l.ticksMean === 'number' && l.ticksMean >= 0 && l.ticksMean <= TICK_MAX))
+          bad(
+            `${path}.ticksMean`,
+            `must be a number of ticks from 0 to ${TICK_MAX}, got ${String(l.ticksMean)}`,
+          );
         break;
       case 'pareto':
         ticks(`${path}.ticksCap`, l.ticksCap, false);
@@ -202,10 +216,10 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       case 'skew':
         agent(`${p}.agent`, f.agent);
         span(f.tickStart, f.tickEnd);
-        if (!(typeof f.rate === 'number' && f.rate > 0 && Number.isFinite(f.rate)))
+        if (!(typeof f.rate === 'number' && f.rate >= SKEW_RATE_MIN && f.rate <= SKEW_RATE_MAX))
           bad(
             `${p}.rate`,
-            `must be a positive number of local ticks per tick, got ${String(f.rate)}`,
+            `must be from ${SKEW_RATE_MIN} to ${SKEW_RATE_MAX} local ticks per tick, got ${String(f.rate)}`,
           );
         break;
       default:

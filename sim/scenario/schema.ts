@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { CHECKER_NAMES } from '../checkers/names.ts';
-import { AGENTS_MAX, TICK_MAX } from '../spec.ts';
+import { AGENTS_MAX, SKEW_RATE_MAX, SKEW_RATE_MIN, TICK_MAX } from '../spec.ts';
 
 const ratio = z.number().min(0).max(1);
 const ticks = z.number().int().min(0).max(TICK_MAX);
@@ -20,7 +20,11 @@ const latency = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('exponential'),
     ticksMin: ticks.optional(),
-    ticksMean: positive,
+    ticksMean: positive
+      .max(TICK_MAX)
+      .describe(
+        'mean extra ticks over ticksMin; at most TICK_MAX (2^31 - 1), the last tick a run can reach',
+      ),
     ticksCap: ticks.optional(),
   }),
   z.strictObject({
@@ -91,12 +95,23 @@ const fault = z.discriminatedUnion('kind', [
     receiveRatio: ratio.optional(),
     ...span,
   }),
-  z.strictObject({ kind: z.literal('skew'), agent: name, rate: z.number().positive(), ...span }),
+  z.strictObject({
+    kind: z.literal('skew'),
+    agent: name,
+    rate: z
+      .number()
+      .min(SKEW_RATE_MIN)
+      .max(SKEW_RATE_MAX)
+      .describe(
+        `local ticks per real tick, ${SKEW_RATE_MIN} to ${SKEW_RATE_MAX}: a slower clock stretches every timer it sets by 1 / rate`,
+      ),
+    ...span,
+  }),
 ]);
 
 const rateLimit = z.strictObject({
   amountMax: positive,
-  perTicks: z.number().int().min(1),
+  perTicks: z.number().int().min(1).max(TICK_MAX),
 });
 
 /** What an agent entry and a group of agents share. */

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { emit, setup } from 'xstate';
+import { emit, enqueueActions, setup } from 'xstate';
 import { ackRetransmit } from '../../scenarios/protocols/ack-retransmit.ts';
 import {
   createSimulation,
+  decide,
   InvariantError,
+  note,
   runScenario,
   type Scenario,
   ScenarioError,
+  STEP_EFFECTS_MAX,
   send,
+  setTimer,
+  spend,
 } from '../../sim/index.ts';
 import { probe } from '../fixtures/probe.ts';
 import { lossyAck } from '../fixtures/scenarios.ts';
@@ -93,15 +98,96 @@ describe('invalid input and broken protocols', () => {
   });
 
   it('names the scenario, the seed and the command to reproduce when a protocol breaks an invariant', () => {
-    const machine = setup({}).createMachine({ entry: emit(send('nobody', { type: 'hello' })) });
+    const machine = setup({}).createMachine({ entry: emit(spend(-1)) });
     const scenario: Scenario = {
       name: 'stray',
       agents: [{ id: 'a', protocol: { name: 'stray', machine } }],
     };
     expect(() => runScenario(scenario, { seed: 9 })).toThrow(InvariantError);
     expect(() => runScenario(scenario, { seed: 9 })).toThrow(
-      /sent hello to unknown agent "nobody"[\s\S]*seed: 9[\s\S]*npx parley run stray --seed 9/,
+      /agent a spent -1[\s\S]*seed: 9[\s\S]*npx parley run stray --seed 9/,
     );
+  });
+
+  it('records a message to an unknown agent as an error of the sender, and goes on', () => {
+    const machine = setup({}).createMachine({
+      entry: [emit(send('nobody', { type: 'hello' })), emit(decide('done'))],
+    });
+    const scenario: Scenario = {
+      name: 'stray',
+      agents: [{ id: 'a', protocol: { name: 'stray', machine } }],
+    };
+    const run = runScenario(scenario, { seed: 9 });
+    const lines = [...run.trace.lines()].slice(1, -1).map((l) => JSON.parse(l));
+    expect(lines.filter((r) => r.kind === 'error')).toEqual([
+      {
+        seq: 2,
+        tick: 0,
+        kind: 'error',
+        agent: 'a',
+        cause: 0,
+        data: { error: 'unknown-agent', to: 'nobody', type: 'hello' },
+      },
+    ]);
+    expect(lines.filter((r) => r.kind === 'send')).toEqual([]);
+    expect(run.decisions.map((d) => d.value)).toEqual(['done']);
+  });
+
+  it('crashes an agent whose one step takes more than STEP_EFFECTS_MAX effects, and goes on', () => {
+    // One broadcast to 100,001 others would be one effect but 100,001 sends; a loop of emits
+    // is the other way past the limit. Both end the same: the step is cut short and recorded.
+    const looping = setup({}).createMachine({
+      entry: enqueueActions(({ enqueue }) => {
+        for (let i = 0; i <= STEP_EFFECTS_MAX; i++) enqueue(emit(note({ i })));
+      }),
+    });
+    const quiet = setup({}).createMachine({ entry: emit(decide('calm')) });
+    const scenario: Scenario = {
+      name: 'looper',
+      agents: [
+        { id: 'loop', protocol: { name: 'looping', machine: looping } },
+        { id: 'calm', protocol: { name: 'quiet', machine: quiet } },
+      ],
+    };
+    const run = runScenario(scenario, { seed: 1 });
+    const records = [...run.trace.lines()].slice(1, -1).map((l) => JSON.parse(l));
+    expect(records.filter((r) => r.kind === 'crash')).toEqual([
+      {
+        seq: 1,
+        tick: 0,
+        kind: 'crash',
+        agent: 'loop',
+        cause: 0,
+        data: { reason: 'step-effects', effectsMax: STEP_EFFECTS_MAX },
+      },
+    ]);
+    expect(records.filter((r) => r.kind === 'note')).toEqual([]);
+    expect(run.agents.map((a) => a.status)).toEqual(['down', 'up']);
+    expect(run.decisions.map((d) => d.agent)).toEqual(['calm']);
+  });
+
+  it('lets a timer due after the last tick never fire, and says no tick for it', () => {
+    const machine = setup({}).createMachine({
+      entry: emit(setTimer('late', 9e15)),
+      on: { late: { actions: emit(decide('too late')) } },
+    });
+    const scenario: Scenario = {
+      name: 'late',
+      agents: [{ id: 'a', protocol: { name: 'late', machine } }],
+      limits: { ticksMax: 100 },
+    };
+    const run = runScenario(scenario, { seed: 1 });
+    const records = [...run.trace.lines()].slice(1, -1).map((l) => JSON.parse(l));
+    expect(records.find((r) => r.kind === 'timer.set')).toEqual({
+      seq: 2,
+      tick: 0,
+      kind: 'timer.set',
+      agent: 'a',
+      cause: 0,
+      data: 'late',
+    });
+    expect(run.decisions).toEqual([]);
+    expect(run.stop).toEqual({ reason: 'ticksMax', tick: 0 });
   });
 
   it('refuses xstate features that would bypass the simulated network', () => {
