@@ -173,32 +173,42 @@ function program(): Command {
 
   p.command('sweep')
     .description(
-      'run a grid of parameters times many seeds on all cores; tidy rows to CSV or JSONL',
+      'run a grid of parameters times many seeds on all cores; tidy rows to CSV, JSONL or Parquet',
     )
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
     .option(
       '--vary <path=values>',
-      'an axis: path=v1,v2,… or path=start:stop:step (repeatable); default the scenario sweep',
+      'an axis: path=v1,v2,… (a YAML list without its brackets: quote a value with a comma) or path=start:stop:step (repeatable); default the scenario sweep',
       collect,
       [] as string[],
     )
-    .option('--seeds <n>', 'seeds per grid point; default the scenario sweep, else 10', (v) =>
-      Number(v),
-    )
-    .option('--workers <n>', 'worker threads; default the number of cores', (v) => Number(v))
+    .option('--seeds <n>', 'seeds per grid point; default the scenario sweep, else 10')
+    .option('--workers <n>', 'worker threads; default the number of cores')
     .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')
-    .option('--resume', 'continue an interrupted sweep in --out')
+    .option('--resume', 'continue an interrupted sweep in --out, or finish it')
+    .option(
+      '--spreadsheet-safe',
+      'prefix a quote to CSV cells starting with = + - @ tab or CR (not to numbers such as -0.5), so a spreadsheet does not run them as formulas; the data is then no longer exact',
+    )
     .addOption(variantOption())
     .addOption(setOption())
-    .option(
-      '--stop-after <n>',
-      'stop after n rows, as an interruption would (for testing resume)',
-      (v) => Number(v),
-    )
+    .option('--stop-after <n>', 'stop after n rows, as an interruption would (for testing resume)')
     .addHelpText(
       'after',
-      '\nExamples:\n  npx parley sweep two-generals\n  npx parley sweep lossy-handoff --vary network.dropRatio=0:0.4:0.1 --seeds 200 --out handoff.csv\n  npx parley sweep gossip-loss --shard 1/4 --out part1.csv',
+      `
+Files: the rows (--out), FILE.manifest.json (what was run; once finished, the
+row count and SHA-256 of the rows), and NAME.summary.csv (each check's rate per
+grid point). CSV, JSONL and Parquet hold the values exactly as they are, for
+pandas, R and DuckDB; a cell such as =HYPERLINK(…) from a scenario's text is
+written as it is. Opening a CSV in a spreadsheet? Add --spreadsheet-safe.
+Ctrl-C stops after the runs in progress (twice: at once); --resume continues.
+
+Examples:
+  npx parley sweep two-generals
+  npx parley sweep lossy-handoff --vary network.dropRatio=0:0.4:0.1 --seeds 200 --out handoff.csv
+  npx parley sweep two-generals --vary 'params.plan="attack, at dawn",retreat' --seeds 20
+  npx parley sweep gossip-loss --shard 1/4 --out part1.csv`,
     )
     .action(async (name, o) => {
       const { interrupted } = await sweep(name, o);
@@ -207,17 +217,27 @@ function program(): Command {
 
   p.command('merge')
     .description(
-      'join the shards of a sweep into one file, checking that no run is missing or doubled',
+      'join the shards of a sweep into one file and its summary, checking each shard against its manifest and that no run is missing or doubled',
     )
-    .argument('<files...>', 'the shard files (each with its .manifest.json beside it)')
-    .requiredOption('--out <file>', 'the merged file')
+    .argument(
+      '<files...>',
+      'the shard files (each with its .manifest.json beside it); summaries and manifests a glob also matches are skipped',
+    )
+    .requiredOption(
+      '--out <file>',
+      "the merged file, in the shards' format (.csv, .jsonl or .parquet)",
+    )
+    .option(
+      '--spreadsheet-safe',
+      'prefix a quote to CSV cells starting with = + - @ tab or CR (not to numbers), for spreadsheets',
+    )
     .addHelpText(
       'after',
-      '\nExample:\n  npx parley merge part1.csv part2.csv part3.csv --out all.csv',
+      '\nExamples:\n  npx parley merge part1.csv part2.csv part3.csv --out all.csv\n  npx parley merge part*.csv --out all.csv      # part1.summary.csv and the manifests are skipped',
     )
-    .action((files, o) => {
-      const n = merge(files, o.out);
-      process.stdout.write(`${n} runs merged into ${o.out}\n`);
+    .action(async (files, o) => {
+      const r = await merge(files, o.out, { spreadsheetSafe: o.spreadsheetSafe === true });
+      process.stdout.write(`${r.rows} runs merged into ${o.out}; summary in ${r.summaryPath}\n`);
     });
 
   p.command('export')

@@ -1,61 +1,116 @@
 /**
  * `parley sweep`: the grid times the seeds on a worker pool, rows written in
  * run order as they finish (so any worker count gives the same file),
- * resumable, shardable. Node only.
+ * resumable, shardable. A finished sweep records its row count and SHA-256
+ * in its manifest; `parley merge` and `--resume` check them. Node only.
  */
 import {
   closeSync,
   existsSync,
   openSync,
-  readFileSync,
-  renameSync,
   rmSync,
+  statSync,
   truncateSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { parquetWriteBuffer } from 'hyparquet-writer';
 import { Piscina } from 'piscina';
-import { type CheckSpec, DEFAULT_CHECKS, PARLEY_VERSION, sha256Hex } from '../sim/index.ts';
+import {
+  type CheckSpec,
+  DEFAULT_CHECKS,
+  type Json,
+  PARLEY_VERSION,
+  sha256Hex,
+} from '../sim/index.ts';
 import {
   type Axis,
+  axisOf,
   type Cell,
+  cellsOfCsvLine,
+  cellsOfJsonLine,
+  checkColumnsOf,
   columnsOf,
   csvLine,
+  csvLineSafe,
   type Grid,
-  inShard,
   jsonLine,
   overridesOf,
   parseAxis,
+  pointsOf,
   runAt,
+  runOfLine,
   runsOf,
   type Shard,
+  SWEEP_RUNS_LARGE,
   SWEEP_RUNS_MAX,
-  summarize,
+  shardRunAt,
+  shardRunsOf,
+  summaryBuilder,
 } from '../sim/sweep/index.ts';
 import { loadNamed, scenarioText } from './catalog.ts';
 import { UsageError } from './errors.ts';
+import { writeWhole } from './files.ts';
+import {
+  LineReader,
+  manifestKey,
+  parquetRows,
+  readManifest,
+  type SweepCompletion,
+  type SweepFormat,
+  type SweepManifest,
+  sha256OfFile,
+  writeParquet,
+} from './sweep-files.ts';
 import { runTask, type SweepTask } from './sweep-task.ts';
 
 /** Young generation of each worker thread, in MB (V8's default is about 48). */
 const YOUNG_GENERATION_MB = 384;
 /** Sweeps this short run on the main thread when one worker is asked for: a worker's start-up would cost more. */
 const INLINE_RUNS_MAX = 64;
+/** Most worker threads. */
+const WORKERS_MAX = 1024;
+/**
+ * How long one batch of runs should take on a worker, in ms: long enough
+ * that a message per batch costs little, short enough that a Ctrl-C stops
+ * the sweep within about two batches.
+ */
+const BATCH_MS = 100;
+/** Most runs in one batch. */
+const BATCH_RUNS_MAX = 64;
 
 export interface SweepOptions {
   readonly vary: readonly string[];
-  readonly seeds?: number | undefined;
-  readonly workers?: number | undefined;
+  /** Whole numbers; the command line passes the text, checked here. */
+  readonly seeds?: number | string | undefined;
+  readonly workers?: number | string | undefined;
   readonly out?: string | undefined;
   readonly shard?: string | undefined;
   readonly resume?: boolean | undefined;
   readonly variant?: string | undefined;
   readonly set: readonly string[];
+  /** Neutralise CSV cells a spreadsheet would run as formulas (rows and summary). */
+  readonly spreadsheetSafe?: boolean | undefined;
   /** No progress and no summary table on the terminal (benchmarks). */
   readonly quiet?: boolean | undefined;
   /** For tests: stop after this many rows were written (simulates an interruption). */
-  readonly stopAfter?: number | undefined;
+  readonly stopAfter?: number | string | undefined;
+}
+
+/** A whole-number flag from `min` to `max`, or a UsageError naming it. */
+function wholeFlag(
+  flag: string,
+  value: number | string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `${flag} ${value}: ${max === Number.MAX_SAFE_INTEGER ? `a whole number of at least ${min}` : `a whole number from ${min} to ${max}`}`,
+    );
+  return n;
 }
 
 function parseShard(text: string | undefined): Shard | undefined {
@@ -63,53 +118,64 @@ function parseShard(text: string | undefined): Shard | undefined {
   const m = /^(\d+)\/(\d+)$/.exec(text);
   const index = Number(m?.[1]);
   const count = Number(m?.[2]);
-  if (m === null || count < 1 || index < 1 || index > count)
+  if (m === null || count < 1 || index < 1 || index > count || !Number.isSafeInteger(count))
     throw new UsageError(`--shard ${text}: expected I/N with 1 <= I <= N, e.g. --shard 2/3`);
   return { index, count };
 }
 
-function formatOf(out: string): 'csv' | 'jsonl' | 'parquet' {
+/** The format of a sweep file, from its extension; a UsageError naming `flag` otherwise. */
+export function formatOf(out: string, flag = '--out'): SweepFormat {
   if (out.endsWith('.csv')) return 'csv';
   if (out.endsWith('.jsonl')) return 'jsonl';
   if (out.endsWith('.parquet')) return 'parquet';
   throw new UsageError(
-    `--out ${out}: the format comes from the extension: .csv, .jsonl or .parquet`,
+    `${flag} ${out}: the format comes from the extension: .csv, .jsonl or .parquet`,
   );
 }
 
-/** Writes rows as a Parquet file, each column typed by its values (numbers as DOUBLE, whole numbers as INT64). */
-function writeParquet(path: string, columns: readonly string[], rows: readonly Cell[][]): void {
-  const columnData = columns.map((name, i) => {
-    const values = rows.map((r) => r[i] ?? null);
-    const present = values.filter((v) => v !== null);
-    let type: 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING' = 'STRING';
-    if (present.length > 0 && present.every((v) => typeof v === 'boolean')) type = 'BOOLEAN';
-    else if (present.length > 0 && present.every((v) => Number.isSafeInteger(v))) type = 'INT64';
-    else if (present.length > 0 && present.every((v) => typeof v === 'number')) type = 'DOUBLE';
-    const data =
-      type === 'INT64'
-        ? values.map((v) => (v === null ? null : BigInt(v as number)))
-        : type === 'STRING'
-          ? values.map((v) => (v === null ? null : typeof v === 'string' ? v : JSON.stringify(v)))
-          : values;
-    return { name, data, type };
-  });
-  const buffer = parquetWriteBuffer({ columnData });
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, new Uint8Array(buffer));
-  renameSync(tmp, path);
+/** Where the summary of sweep file `out` goes. */
+export function summaryPathOf(out: string): string {
+  return out.replace(/\.(csv|jsonl|parquet)$/, '.summary.csv');
 }
 
-/** Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise. */
-function progress(total: number): { tick(done: number): void; end(done: number): void } {
+/** The axes of the sweep: `--vary` flags, else the scenario file's `sweep.params`, their values used as they are. */
+function axesOf(
+  vary: readonly string[],
+  params: Record<string, Json[]> | undefined,
+  file: string,
+): Axis[] {
+  if (vary.length > 0)
+    return vary.map((v) => {
+      const axis = parseAxis(v);
+      if (typeof axis === 'string') throw new UsageError(`--vary ${v}: ${axis}`);
+      return axis;
+    });
+  return Object.entries(params ?? {}).map(([path, values]) => {
+    const axis = axisOf(path, values);
+    if (typeof axis === 'string') throw new UsageError(`${file}: sweep.params: ${axis}`);
+    return axis;
+  });
+}
+
+/** Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise. The rate counts this session's runs only. */
+function progress(
+  total: number,
+  before: number,
+): { tick(done: number): void; end(done: number): void } {
   const t0 = Date.now();
-  let last = 0;
+  // The first line after one interval: a rate measured over the pool's start-up alone says nothing.
+  let last = t0;
   const tty = process.stderr.isTTY === true;
   const line = (done: number) => {
     const s = (Date.now() - t0) / 1000;
-    const rate = done / Math.max(s, 1e-3);
+    const ran = done - before;
+    const rate = ran / Math.max(s, 1e-3);
     const eta = rate > 0 ? (total - done) / rate : Infinity;
-    return `sweep: ${done}/${total} runs (${((100 * done) / Math.max(total, 1)).toFixed(0)}%), ${rate.toFixed(1)} runs/s, ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}`;
+    const pace =
+      ran === 0
+        ? 'no new runs'
+        : `${rate.toFixed(1)} runs/s${done < total ? `, ETA ${Number.isFinite(eta) ? `${eta.toFixed(0)} s` : '?'}` : ` (${ran} runs in ${s.toFixed(1)} s)`}`;
+    return `sweep: ${done}/${total} runs (${((100 * done) / Math.max(total, 1)).toFixed(0)}%), ${pace}`;
   };
   return {
     tick(done) {
@@ -124,29 +190,172 @@ function progress(total: number): { tick(done: number): void; end(done: number):
   };
 }
 
+/** What the steps of one sweep share. */
+interface SweepFiles {
+  readonly out: string;
+  readonly format: SweepFormat;
+  /** The rows as they are written: `out` itself, or a JSONL journal beside a Parquet file. */
+  readonly rowsPath: string;
+  readonly rowFormat: 'csv' | 'jsonl';
+  readonly manifestPath: string;
+  readonly summaryPath: string;
+  readonly manifest: SweepManifest;
+  readonly columns: readonly string[];
+  readonly header: string;
+  readonly shard: Shard | undefined;
+  /** Runs of this shard. */
+  readonly count: number;
+  readonly safe: boolean;
+  readonly axisCount: number;
+}
+
+/**
+ * Reads the rows already written for a resume: checks each is the run
+ * expected at its place, drops a torn last line (a kill mid-write) and
+ * returns how many rows are whole.
+ */
+function rowsWritten(f: SweepFiles): number {
+  const reader = new LineReader(f.rowsPath);
+  let k = 0;
+  try {
+    if (f.rowFormat === 'csv') {
+      const header = reader.next();
+      if (header !== undefined && header !== f.header)
+        throw new UsageError(
+          `${f.rowsPath}:1: the header is not this sweep's columns; it cannot be resumed`,
+        );
+    }
+    for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      const want = shardRunAt(k, f.shard);
+      const run = runOfLine(f.rowFormat, line);
+      if (run !== want || k >= f.count)
+        throw new UsageError(
+          `${f.rowsPath}:${reader.lineNumber}: expected the row of run ${want}, found ${run === undefined ? 'a line that is not a row' : `run ${run}`}; the file was changed and cannot be resumed`,
+        );
+      k++;
+    }
+  } finally {
+    reader.close();
+  }
+  if (reader.tailBytes > 0) {
+    truncateSync(f.rowsPath, reader.wholeBytes);
+    process.stderr.write(
+      `sweep: dropped the torn last line of ${f.rowsPath} (${reader.tailBytes} bytes, cut when the sweep was stopped); it runs again\n`,
+    );
+  }
+  return k;
+}
+
+/** Streams the rows file once: each row's cells to `onCells`; returns the row count and the file's SHA-256. */
+function scanRows(
+  f: SweepFiles,
+  onCells: (cells: Cell[]) => void,
+): { rows: number; sha256: string; tailBytes: number } {
+  const reader = new LineReader(f.rowsPath);
+  let rows = 0;
+  try {
+    if (f.rowFormat === 'csv') reader.next();
+    for (let line = reader.next(); line !== undefined; line = reader.next()) {
+      onCells(f.rowFormat === 'csv' ? cellsOfCsvLine(line) : cellsOfJsonLine(f.columns, line));
+      rows++;
+    }
+  } finally {
+    reader.close();
+  }
+  return { rows, sha256: reader.hash.digest('hex'), tailBytes: reader.tailBytes };
+}
+
+/** The journal's rows, for the Parquet writer. */
+function* journalRows(f: SweepFiles): Generator<Cell[]> {
+  const reader = new LineReader(f.rowsPath);
+  try {
+    for (let line = reader.next(); line !== undefined; line = reader.next())
+      yield cellsOfJsonLine(f.columns, line);
+  } finally {
+    reader.close();
+  }
+}
+
+type Summary = { columns: string[]; rows: Cell[][] };
+
+function writeSummary(f: SweepFiles, s: Summary): void {
+  const line = f.safe ? csvLineSafe : csvLine;
+  writeWhole(f.summaryPath, [line(s.columns), ...s.rows.map((r) => line(r))]);
+}
+
+/**
+ * Finishes a sweep whose rows are all written: the Parquet file from the
+ * journal, the completion record (rows and SHA-256) in the manifest, then
+ * the summary, each in one streamed pass. Ordered so that a kill at any
+ * point leaves a sweep that `--resume` finishes.
+ */
+async function finish(f: SweepFiles): Promise<Summary> {
+  const summary = summaryBuilder(f.columns, f.axisCount, checkColumnsOf(f.columns));
+  let complete: SweepCompletion;
+  if (f.format === 'parquet') {
+    const rows = await writeParquet(
+      f.out,
+      f.columns,
+      () => journalRows(f),
+      (cells) => summary.add(cells),
+    );
+    complete = { rows, sha256: sha256OfFile(f.out) };
+  } else {
+    const s = scanRows(f, (cells) => summary.add(cells));
+    complete = { rows: s.rows, sha256: s.sha256 };
+  }
+  if (complete.rows !== f.count)
+    throw new Error(`${f.rowsPath} holds ${complete.rows} rows where ${f.count} were written`);
+  writeWhole(f.manifestPath, [JSON.stringify({ ...f.manifest, complete }, null, 2)]);
+  if (f.format === 'parquet') rmSync(f.rowsPath, { force: true });
+  const result = summary.result();
+  writeSummary(f, result);
+  return result;
+}
+
+/** A resume of a finished sweep: checks the file against its manifest and writes the summary again. */
+async function alreadyComplete(f: SweepFiles, complete: SweepCompletion): Promise<Summary> {
+  const summary = summaryBuilder(f.columns, f.axisCount, checkColumnsOf(f.columns));
+  const mismatch = () =>
+    new UsageError(
+      `${f.out} does not match its manifest (${complete.rows} rows, sha256 ${complete.sha256.slice(0, 12)}…): it changed after the sweep finished; move it away and run the sweep again`,
+    );
+  if (!existsSync(f.out))
+    throw new UsageError(`${f.manifestPath} records a finished sweep but ${f.out} is missing`);
+  if (f.format === 'parquet') {
+    if (sha256OfFile(f.out) !== complete.sha256) throw mismatch();
+    for await (const cells of parquetRows(f.out, f.columns)) summary.add(cells);
+    rmSync(f.rowsPath, { force: true });
+  } else {
+    const s = scanRows(f, (cells) => summary.add(cells));
+    if (s.rows !== complete.rows || s.sha256 !== complete.sha256) throw mismatch();
+  }
+  const result = summary.result();
+  writeSummary(f, result);
+  return result;
+}
+
 export async function sweep(name: string, o: SweepOptions): Promise<{ interrupted: boolean }> {
+  // Every flag is checked before anything is written.
+  const workersAsked = wholeFlag('--workers', o.workers, 1, WORKERS_MAX);
+  const seedsAsked = wholeFlag('--seeds', o.seeds, 1);
+  const stopAfter = wholeFlag('--stop-after', o.stopAfter, 1);
+  const shard = parseShard(o.shard);
+  if (o.out !== undefined) formatOf(o.out);
   const { text, file } = scenarioText(name);
   const base = loadNamed(name, { variant: o.variant, overrides: o.set });
-  const shard = parseShard(o.shard);
-  const axes: Axis[] = [];
-  const vary =
-    o.vary.length > 0
-      ? o.vary
-      : Object.entries(base.source.sweep?.params ?? {}).map(
-          ([path, values]) => `${path}=${values.map((v) => JSON.stringify(v)).join(',')}`,
-        );
-  for (const v of vary) {
-    const axis = parseAxis(v);
-    if (typeof axis === 'string') throw new UsageError(`--vary ${v}: ${axis}`);
-    axes.push(axis);
-  }
-  const seeds = o.seeds ?? base.source.sweep?.seeds ?? 10;
-  if (!(Number.isSafeInteger(seeds) && seeds >= 1))
-    throw new UsageError(`--seeds ${seeds}: a whole number of at least 1`);
+  const axes = axesOf(
+    o.vary,
+    base.source.sweep?.params as Record<string, Json[]> | undefined,
+    file,
+  );
+  const seeds = seedsAsked ?? base.source.sweep?.seeds ?? 10;
   const grid: Grid = { axes, seeds };
   const total = runsOf(grid);
   if (total > SWEEP_RUNS_MAX)
-    throw new UsageError(`the sweep has ${total} runs; at most ${SWEEP_RUNS_MAX}`);
+    throw new UsageError(
+      `the sweep has ${total} runs (${pointsOf(grid)} grid points × ${seeds} seeds); at most ${SWEEP_RUNS_MAX}`,
+    );
   // Each axis value must make a valid scenario: checked here, once, naming the flag.
   for (const axis of axes)
     for (const value of axis.values)
@@ -161,13 +370,8 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     o.out ??
     `${base.scenario.name}-sweep${shard === undefined ? '' : `-${shard.index}of${shard.count}`}.csv`;
   const format = formatOf(out);
-  // Parquet is written whole at the end; until then rows go to a JSONL journal beside it.
-  const rowsPath = format === 'parquet' ? `${out}.partial.jsonl` : out;
-  const rowFormat = format === 'parquet' ? 'jsonl' : format;
-  if (format === 'parquet' && existsSync(out))
-    throw new UsageError(`${out} exists: choose another --out`);
-  const manifestPath = `${out}.manifest.json`;
-  const manifest = {
+  const safe = o.spreadsheetSafe === true;
+  const manifest: SweepManifest = {
     parley: PARLEY_VERSION,
     scenario: base.scenario.name,
     scenarioHash: sha256Hex(text),
@@ -178,54 +382,119 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     shard: shard ?? null,
     columns,
     format,
+    spreadsheetSafe: safe,
   };
-  const manifestText = `${JSON.stringify(manifest, null, 2)}\n`;
+  const f: SweepFiles = {
+    out,
+    format,
+    // Parquet is written whole at the end; until then rows go to a JSONL journal beside it.
+    rowsPath: format === 'parquet' ? `${out}.partial.jsonl` : out,
+    rowFormat: format === 'parquet' ? 'jsonl' : format,
+    manifestPath: `${out}.manifest.json`,
+    summaryPath: summaryPathOf(out),
+    manifest,
+    columns,
+    header: (safe ? csvLineSafe : csvLine)(columns),
+    shard,
+    count: shardRunsOf(total, shard),
+    safe,
+    axisCount: axes.length,
+  };
+  const report = (s: Summary, line: string) => {
+    if (!o.quiet) process.stdout.write(`${printTable(s.columns, s.rows)}\n${line}\n`);
+  };
 
-  // The runs of this shard, in run order, and how many are already written.
-  const mine: number[] = [];
-  for (let r = 0; r < total; r++) if (inShard(r, shard)) mine.push(r);
+  // What an earlier sweep left here: refused without --resume, checked with it.
+  const present = [f.rowsPath, out, f.manifestPath].filter(
+    (p, i, all) => all.indexOf(p) === i && existsSync(p),
+  );
   let done = 0;
-  if (existsSync(out)) {
+  const fresh = present.length === 0;
+  if (!fresh) {
     if (!o.resume)
-      throw new UsageError(`${out} exists: add --resume to continue it, or choose another --out`);
-    if (!existsSync(manifestPath) || readFileSync(manifestPath, 'utf8') !== manifestText)
       throw new UsageError(
-        `${out} was written by a different sweep (see ${manifestPath}); it cannot be resumed with these options`,
+        `${present[0]} exists: add --resume to continue or finish that sweep, or choose another --out`,
       );
-    const content = readFileSync(rowsPath, 'utf8');
-    // Keep whole lines only: a run killed mid-write leaves at most one partial line.
-    const whole = content.lastIndexOf('\n') + 1;
-    if (whole < content.length) truncateSync(rowsPath, Buffer.byteLength(content.slice(0, whole)));
-    const lines = content
-      .slice(0, whole)
-      .split('\n')
-      .filter((l) => l !== '');
-    done = rowFormat === 'csv' ? Math.max(0, lines.length - 1) : lines.length;
-  } else {
-    const tmp = `${manifestPath}.tmp`;
-    const fd = openSync(tmp, 'w');
-    writeSync(fd, manifestText);
-    closeSync(fd);
-    renameSync(tmp, manifestPath);
+    if (!existsSync(f.manifestPath))
+      throw new UsageError(
+        `${present[0]} exists without its manifest ${f.manifestPath}, so it cannot be resumed; choose another --out`,
+      );
+    const found = readManifest(f.manifestPath);
+    if (manifestKey(found) !== manifestKey(manifest))
+      throw new UsageError(
+        `${out} was written by a different sweep (see ${f.manifestPath}); it cannot be resumed with these options`,
+      );
+    if (found.complete !== undefined) {
+      const s = await alreadyComplete(f, found.complete);
+      report(
+        s,
+        `${out} is already complete (${found.complete.rows} runs); summary in ${f.summaryPath}`,
+      );
+      return { interrupted: false };
+    }
+    done = existsSync(f.rowsPath) ? rowsWritten(f) : 0;
   }
 
-  const fd = openSync(rowsPath, 'a');
-  if (done === 0 && rowFormat === 'csv' && readFileSync(rowsPath, 'utf8').length === 0)
-    writeSync(fd, `${csvLine(columns)}\n`);
-  const rows: Cell[][] = [];
-  const encode = (cells: Cell[]) =>
-    rowFormat === 'csv' ? csvLine(cells) : jsonLine(columns, cells);
+  const points = pointsOf(grid);
+  const size = `${total} runs (${points} grid point${points === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
+  if (!o.quiet)
+    process.stderr.write(
+      `sweep: ${shard === undefined ? size : `shard ${shard.index}/${shard.count}: ${f.count} of ${size}`}${done > 0 ? `; ${done} already in ${f.rowsPath}, ${f.count - done} to go` : ''}\n`,
+    );
+  if (total > SWEEP_RUNS_LARGE)
+    process.stderr.write(
+      `sweep: a large sweep: ${size}, more than ${SWEEP_RUNS_LARGE}; Ctrl-C stops it after the runs in progress and --resume continues it\n`,
+    );
 
-  const todo = mine.slice(done);
-  const bar = o.quiet ? { tick() {}, end() {} } : progress(mine.length);
-  let interrupted = false;
+  if (fresh) writeWhole(f.manifestPath, [JSON.stringify(manifest, null, 2)]);
+  const fd = openSync(f.rowsPath, 'a');
+  if (f.rowFormat === 'csv' && statSync(f.rowsPath).size === 0) writeSync(fd, `${f.header}\n`);
+  const encode = (cells: Cell[]) =>
+    f.rowFormat === 'csv' ? (safe ? csvLineSafe : csvLine)(cells) : jsonLine(columns, cells);
+
+  const bar = o.quiet ? { tick() {}, end() {} } : progress(f.count, done);
+  const args = process.argv.slice(4);
+  const kept = args.filter(
+    (a, i) => a !== '--resume' && a !== '--stop-after' && args[i - 1] !== '--stop-after',
+  );
+  const resumeHint = `npx parley sweep ${name} ${kept.join(' ')} --resume`.replace(/\s+/g, ' ');
+  const interruptedLine = (n: number) =>
+    `sweep: interrupted after ${n} of ${f.count} runs; ${f.rowsPath} holds them.\nresume with: ${resumeHint}\n`;
+
+  // Rows are written in run order: a finished row waits here for every earlier one (keyed by its place in the shard).
+  const pending = new Map<number, Cell[]>();
+  let next = done;
+  let written = done;
+  let stopping = false;
+  const flush = () => {
+    let chunk = '';
+    while (pending.has(next) && (stopAfter === undefined || written < stopAfter)) {
+      chunk += `${encode(pending.get(next) as Cell[])}\n`;
+      pending.delete(next);
+      next++;
+      written++;
+    }
+    if (stopAfter !== undefined && written >= stopAfter) stopping = true;
+    if (chunk !== '') writeSync(fd, chunk);
+    bar.tick(written);
+  };
+  let sigints = 0;
   const onSigint = () => {
-    interrupted = true;
+    sigints++;
+    if (sigints === 1) {
+      stopping = true;
+      process.stderr.write(
+        '\nsweep: stopping after the runs in progress (Ctrl-C again to stop now)\n',
+      );
+      return;
+    }
+    // Every row so far is written whole (writes are synchronous), so the file resumes.
+    process.stderr.write(interruptedLine(written));
+    process.exit(130);
   };
   process.on('SIGINT', onSigint);
-  const workers = Math.max(1, Math.min(o.workers ?? availableParallelism(), todo.length || 1));
-  const task = (r: number): SweepTask => {
-    const run = runAt(grid, r);
+  const task = (k: number): SweepTask => {
+    const run = runAt(grid, shardRunAt(k, shard));
     return {
       text,
       file,
@@ -234,42 +503,22 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       run,
     };
   };
-  // Completed rows wait here until every earlier run of the shard is written.
-  const pending = new Map<number, Cell[]>();
-  let next = 0;
-  let written = done;
-  const flush = () => {
-    let chunk = '';
-    while (pending.has(todo[next] as number)) {
-      const cells = pending.get(todo[next] as number) as Cell[];
-      pending.delete(todo[next] as number);
-      chunk += `${encode(cells)}\n`;
-      rows.push(cells);
-      next++;
-      written++;
-      if (o.stopAfter !== undefined && written >= o.stopAfter) {
-        interrupted = true;
-        break;
-      }
-    }
-    if (chunk !== '') writeSync(fd, chunk);
-    bar.tick(written);
-  };
+  const todo = f.count - done;
+  const workers = Math.max(1, Math.min(workersAsked ?? availableParallelism(), todo || 1));
 
   try {
-    if (
-      workers === 1 &&
-      process.env['PARLEY_SWEEP_INLINE'] !== '0' &&
-      todo.length < INLINE_RUNS_MAX
-    ) {
-      for (const r of todo) {
-        if (interrupted) break;
-        pending.set(r, runTask(task(r)));
+    if (workers === 1 && process.env['PARLEY_SWEEP_INLINE'] !== '0' && todo < INLINE_RUNS_MAX) {
+      let yielded = Date.now();
+      for (let k = done; k < f.count && !stopping; k++) {
+        pending.set(k, runTask(task(k)));
         flush();
         // Let a Ctrl-C reach us between runs.
-        if (next % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (Date.now() - yielded > 50) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yielded = Date.now();
+        }
       }
-    } else {
+    } else if (todo > 0 && !stopping) {
       const pool = new Piscina({
         filename: new URL('./sweep-worker.mjs', import.meta.url).href,
         minThreads: workers,
@@ -280,23 +529,32 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
       try {
-        let issued = 0;
+        let issued = done;
+        // Batches start at one run and grow to BATCH_MS of work (measured on the worker), never past an even share.
+        const batchMax = Math.max(1, Math.min(BATCH_RUNS_MAX, Math.ceil(todo / (workers * 32))));
+        let batch = 1;
         const inflight = new Set<Promise<void>>();
-        const window = workers * 4;
-        // Runs go to workers in batches, so a short run does not pay a message round trip of its own.
-        const batch = Math.max(1, Math.min(64, Math.ceil(todo.length / (workers * 32))));
-        while (issued < todo.length && !interrupted) {
-          while (inflight.size < window && issued < todo.length) {
-            const runs = todo.slice(issued, issued + batch);
-            issued += runs.length;
-            const p: Promise<void> = pool.run(runs.map(task)).then((rows: Cell[][]) => {
-              inflight.delete(p);
-              if (interrupted) return;
-              runs.forEach((r, i) => {
-                pending.set(r, rows[i] as Cell[]);
+        const window = workers * 2;
+        while (issued < f.count && !stopping) {
+          while (inflight.size < window && issued < f.count && !stopping) {
+            const ks: number[] = [];
+            for (const end = Math.min(f.count, issued + batch); issued < end; issued++)
+              ks.push(issued);
+            const p: Promise<void> = pool
+              .run(ks.map(task))
+              .then(({ rows, ms }: { rows: Cell[][]; ms: number }) => {
+                inflight.delete(p);
+                // Rows finished after a Ctrl-C are kept too.
+                ks.forEach((k, i) => {
+                  pending.set(k, rows[i] as Cell[]);
+                });
+                const perRun = ms / ks.length;
+                batch = Math.max(
+                  1,
+                  Math.min(batchMax, Math.floor(BATCH_MS / Math.max(perRun, 0.001))),
+                );
+                flush();
               });
-              flush();
-            });
             inflight.add(p);
           }
           await Promise.race(inflight);
@@ -306,99 +564,41 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
         await pool.destroy();
       }
     }
+  } catch (err) {
+    // A sweep that failed before its first row leaves nothing that looks like a sweep.
+    if (fresh && written === 0) {
+      closeSync(fd);
+      rmSync(f.rowsPath, { force: true });
+      rmSync(f.manifestPath, { force: true });
+    }
+    throw err;
   } finally {
-    closeSync(fd);
+    try {
+      closeSync(fd);
+    } catch {}
     process.off('SIGINT', onSigint);
   }
   bar.end(written);
 
-  const args = process.argv.slice(4);
-  const kept = args.filter(
-    (a, i) => a !== '--resume' && a !== '--stop-after' && args[i - 1] !== '--stop-after',
-  );
-  const resumeHint = `npx parley sweep ${name} ${kept.join(' ')} --resume`.replace(/\s+/g, ' ');
-  if (interrupted) {
-    process.stderr.write(
-      `sweep: interrupted after ${written} of ${mine.length} runs; ${rowsPath} holds them.\nresume with: ${resumeHint}\n`,
-    );
+  // A sweep whose every run is written is finished, whatever stopped the loop.
+  if (written < f.count) {
+    process.stderr.write(interruptedLine(written));
     return { interrupted: true };
   }
-  // The summary reads the whole file, so a resumed sweep summarizes every run.
-  const all = readRows(rowsPath, rowFormat, columns);
-  if (format === 'parquet') {
-    writeParquet(out, columns, all);
-    rmSync(rowsPath);
-  }
-  const checkColumns = columns.filter((c, i) => i > 0 && columns[i + 1] === `${c}.met`);
-  const summary = summarize(columns, all, axes.length, checkColumns);
-  const summaryText = [csvLine(summary.columns), ...summary.rows.map(csvLine)].join('\n');
-  const summaryPath = out.replace(/\.(csv|jsonl|parquet)$/, '.summary.csv');
-  const sfd = openSync(`${summaryPath}.tmp`, 'w');
-  writeSync(sfd, `${summaryText}\n`);
-  closeSync(sfd);
-  renameSync(`${summaryPath}.tmp`, summaryPath);
-  if (!o.quiet)
-    process.stdout.write(
-      `${printTable(summary.columns, summary.rows)}\n${written} runs in ${out}; summary in ${summaryPath}\n`,
-    );
+  const s = await finish(f);
+  report(s, `${written} runs in ${out}; summary in ${f.summaryPath}`);
   return { interrupted: false };
 }
 
-/** Rows back from a sweep file (numbers as numbers), for the summary. */
-export function readRows(
-  out: string,
-  format: 'csv' | 'jsonl',
-  columns: readonly string[],
-): Cell[][] {
-  const lines = readFileSync(out, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '');
-  if (format === 'jsonl') {
-    return lines.map((l) => {
-      const o = JSON.parse(l) as Record<string, Cell>;
-      return columns.map((c) => o[c]);
-    });
-  }
-  return lines
-    .slice(1)
-    .map((l) =>
-      parseCsvLine(l).map((f) =>
-        f === '' ? undefined : /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(f) ? Number(f) : f,
-      ),
-    );
-}
-
-/** One CSV line into its fields (RFC 4180 quoting). */
-export function parseCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  while (i <= line.length) {
-    if (line[i] === '"') {
-      let s = '';
-      i++;
-      while (i < line.length) {
-        if (line[i] === '"' && line[i + 1] === '"') {
-          s += '"';
-          i += 2;
-        } else if (line[i] === '"') {
-          i++;
-          break;
-        } else s += line[i++];
-      }
-      out.push(s);
-      i++;
-    } else {
-      const j = line.indexOf(',', i);
-      const end = j < 0 ? line.length : j;
-      out.push(line.slice(i, end));
-      i = end + 1;
-    }
-  }
-  return out;
-}
-
 function printTable(columns: readonly string[], rows: readonly Cell[][]): string {
-  const text = [columns, ...rows.map((r) => r.map((c) => (c === undefined ? '' : String(c))))];
+  const text = [
+    columns,
+    ...rows.map((r) =>
+      r.map((c) =>
+        c === undefined || c === null ? '' : typeof c === 'object' ? JSON.stringify(c) : String(c),
+      ),
+    ),
+  ];
   const widths = columns.map((_, i) => Math.max(...text.map((r) => String(r[i] ?? '').length)));
   return text
     .map((r) =>

@@ -69,16 +69,49 @@ export function inShard(run: number, shard: Shard | undefined): boolean {
   return shard === undefined || run % shard.count === shard.index - 1;
 }
 
+/** How many of `total` runs fall in `shard` (all of them with no shard). Pure. */
+export function shardRunsOf(total: number, shard: Shard | undefined): number {
+  if (shard === undefined) return total;
+  return Math.max(0, Math.ceil((total - (shard.index - 1)) / shard.count));
+}
+
+/** The run id of the `k`-th run (0-based) of `shard`, in run order. Pure. */
+export function shardRunAt(k: number, shard: Shard | undefined): number {
+  return shard === undefined ? k : shard.index - 1 + k * shard.count;
+}
+
+/** Sweeps with more runs than this are announced on the terminal before they start. */
+export const SWEEP_RUNS_LARGE = 100_000;
+
+/** Most values on one axis. */
+export const AXIS_VALUES_MAX = 100_000;
+
+const PATH = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/**
+ * The axis of `path` over `values`, used as they are (from a scenario file's
+ * `sweep.params`, where a value may be an object or a string with commas).
+ * Returns the axis or a message. Pure.
+ */
+export function axisOf(path: string, values: readonly Json[]): Axis | string {
+  if (!PATH.test(path)) return `"${path}" is not a dotted path like network.dropRatio`;
+  if (values.length === 0) return `no values for ${path}`;
+  if (values.length > AXIS_VALUES_MAX)
+    return `${path} has ${values.length} values; at most ${AXIS_VALUES_MAX}`;
+  return { path, values };
+}
+
 /**
  * Parses `path=v1,v2,…` or `path=start:stop:step` (stop included when the
- * steps land on it). Returns the axis or a message.
+ * steps land on it). The values are read as a YAML flow sequence, so a comma
+ * splits them only at the top level: `"a,b"`, `[1,2]` and `{a: 1, b: 2}` are
+ * one value each. Returns the axis or a message. Pure.
  */
 export function parseAxis(text: string): Axis | string {
   const eq = text.indexOf('=');
   if (eq <= 0) return `expected path=v1,v2,… or path=start:stop:step, got "${text}"`;
   const path = text.slice(0, eq).trim();
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(path))
-    return `"${path}" is not a dotted path like network.dropRatio`;
+  if (!PATH.test(path)) return `"${path}" is not a dotted path like network.dropRatio`;
   const spec = text.slice(eq + 1).trim();
   const range = /^(-?[\d.]+):(-?[\d.]+):(-?[\d.]+)$/.exec(spec);
   if (range !== null) {
@@ -86,7 +119,8 @@ export function parseAxis(text: string): Axis | string {
     if (![start, stop, step].every(Number.isFinite) || step <= 0 || stop < start)
       return `the range ${spec} must be start:stop:step with step > 0 and stop >= start`;
     const count = Math.floor((stop - start) / step + 1e-9) + 1;
-    if (count > 100_000) return `the range ${spec} has ${count} values; at most 100000`;
+    if (count > AXIS_VALUES_MAX)
+      return `the range ${spec} has ${count} values; at most ${AXIS_VALUES_MAX}`;
     // Rounded to the step's decimals, so 0:0.3:0.1 gives 0.1, 0.2, 0.3 and not 0.30000000000000004.
     const decimals = Math.max(...[start, step].map((x) => (String(x).split('.')[1] ?? '').length));
     return {
@@ -94,13 +128,17 @@ export function parseAxis(text: string): Axis | string {
       values: Array.from({ length: count }, (_, i) => Number((start + i * step).toFixed(decimals))),
     };
   }
-  if (spec === '') return `no values for ${path}`;
-  const values = spec.split(',').map((v) => {
-    try {
-      return parseYaml(v) as Json;
-    } catch {
-      return v;
-    }
-  });
-  return { path, values };
+  let values: unknown;
+  try {
+    values = parseYaml(`[${spec}]`);
+  } catch (err) {
+    // The message's column counts the '[' we added.
+    const message = ((err as Error).message.split('\n')[0] ?? '').replace(
+      /at line 1, column (\d+):?$/,
+      (_, c: string) => `(column ${Number(c) - 1} of the values)`,
+    );
+    return `cannot read "${spec}" as a list of values: ${message}; quote a value that holds a comma, a bracket or " #"`;
+  }
+  if (!Array.isArray(values)) return `cannot read "${spec}" as a list of values`;
+  return axisOf(path, values as Json[]);
 }

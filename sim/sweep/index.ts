@@ -1,6 +1,8 @@
 /** Sweeps: grids, rows and summaries (pure; the worker pool lives in cli/). */
 export {
+  AXIS_VALUES_MAX,
   type Axis,
+  axisOf,
   type Grid,
   type GridRun,
   inShard,
@@ -10,8 +12,31 @@ export {
   runAt,
   runsOf,
   type Shard,
+  SWEEP_RUNS_LARGE,
   SWEEP_RUNS_MAX,
+  shardRunAt,
+  shardRunsOf,
 } from './grid.ts';
-export { type Cell, columnsOf, csvLine, jsonLine, METRIC_COLUMNS, rowOf } from './rows.ts';
+export {
+  type Cell,
+  cellsOfCsvLine,
+  cellsOfJsonLine,
+  columnsOf,
+  csvLine,
+  csvLineSafe,
+  jsonLine,
+  METRIC_COLUMNS,
+  parseCsvLine,
+  rowOf,
+  runOfLine,
+  spreadsheetSafe,
+} from './rows.ts';
 export { gridRows, runRow } from './run.ts';
-export { quantile, summarize, wilson } from './summary.ts';
+export {
+  checkColumnsOf,
+  quantile,
+  type SummaryBuilder,
+  summarize,
+  summaryBuilder,
+  wilson,
+} from './summary.ts';

@@ -76,15 +76,88 @@ export function rowOf(r: GridRun, result: RunResult, judged: Judgement): Cell[] 
   return cells;
 }
 
+/** A plain number as text (`-0.5`, `1e-7`): a spreadsheet reads it as a number, never as a formula. */
+const PLAIN_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * The text of a CSV cell made safe for a spreadsheet: a cell that starts
+ * with `=`, `+`, `-`, `@`, a tab or a carriage return (a formula to Excel,
+ * LibreOffice and Google Sheets) gets a leading single quote, except a
+ * plain number such as -0.5, which stays a number (OWASP's CSV injection
+ * advice). Pure.
+ */
+export function spreadsheetSafe(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) && !PLAIN_NUMBER.test(text) ? `'${text}` : text;
+}
+
 /** A CSV field (RFC 4180): empty for no value, quoted when it must be. */
-function csvField(c: Cell): string {
+function csvField(c: Cell, safe: boolean): string {
   if (c === undefined || c === null) return '';
-  const s = typeof c === 'object' ? JSON.stringify(c) : String(c);
+  const raw = typeof c === 'object' ? JSON.stringify(c) : String(c);
+  const s = safe ? spreadsheetSafe(raw) : raw;
   return /[",\n\r]|^\s|\s$/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
+/** One CSV line of `cells`, without its newline, every value exact. Pure. */
 export function csvLine(cells: readonly Cell[]): string {
-  return cells.map(csvField).join(',');
+  return cells.map((c) => csvField(c, false)).join(',');
+}
+
+/** One CSV line of `cells` with each text cell made spreadsheet-safe (`spreadsheetSafe`). Pure. */
+export function csvLineSafe(cells: readonly Cell[]): string {
+  return cells.map((c) => csvField(c, true)).join(',');
+}
+
+/** One CSV line into its fields (RFC 4180 quoting), as text. Pure. */
+export function parseCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i <= line.length) {
+    if (line[i] === '"') {
+      let s = '';
+      i++;
+      while (i < line.length) {
+        if (line[i] === '"' && line[i + 1] === '"') {
+          s += '"';
+          i += 2;
+        } else if (line[i] === '"') {
+          i++;
+          break;
+        } else s += line[i++];
+      }
+      out.push(s);
+      i++;
+    } else {
+      const j = line.indexOf(',', i);
+      const end = j < 0 ? line.length : j;
+      out.push(line.slice(i, end));
+      i = end + 1;
+    }
+  }
+  return out;
+}
+
+/** The cells of a CSV row line: empty fields as no value, numbers as numbers, the rest as text. Pure. */
+export function cellsOfCsvLine(line: string): Cell[] {
+  return parseCsvLine(line).map((f) =>
+    f === '' ? undefined : /^-?\d+(\.\d+)?(e[-+]?\d+)?$/i.test(f) ? Number(f) : f,
+  );
+}
+
+/** The cells of a JSONL row line, aligned with `columns`. Throws on a line that is not JSON. Pure. */
+export function cellsOfJsonLine(columns: readonly string[], line: string): Cell[] {
+  const o = JSON.parse(line) as Record<string, Cell>;
+  return columns.map((c) => o[c]);
+}
+
+/**
+ * The run id at the start of a row line (`12,…` in CSV, `{"run":12,…` in
+ * JSONL, as this file writes them), or undefined when the line does not
+ * start like a row. Pure.
+ */
+export function runOfLine(format: 'csv' | 'jsonl', line: string): number | undefined {
+  const m = (format === 'csv' ? /^(\d+)(,|$)/ : /^\{"run":(\d+)[,}]/).exec(line);
+  return m === null ? undefined : Number(m[1]);
 }
 
 /** A JSONL row: the columns as keys, absent cells left out. */

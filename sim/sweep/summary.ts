@@ -26,6 +26,86 @@ export function quantile(sorted: readonly number[], q: number): number {
 
 const round = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(4)) : x);
 
+/** The check columns of a sweep's columns: those followed by their `.met` column. Pure. */
+export function checkColumnsOf(columns: readonly string[]): string[] {
+  return columns.filter((c, i) => i > 0 && columns[i + 1] === `${c}.met`);
+}
+
+/** The tallies of one grid point: its axis values, runs, `holds` per check, ticks and events. */
+interface PointTally {
+  readonly values: Cell[];
+  runs: number;
+  readonly holds: number[];
+  readonly ticks: number[];
+  readonly events: number[];
+}
+
+export interface SummaryBuilder {
+  /** Adds one row (aligned with the sweep's columns). */
+  add(row: readonly Cell[]): void;
+  /** The summary of the rows added so far, grid points in the order they first appeared. */
+  result(): { columns: string[]; rows: Cell[][] };
+}
+
+/**
+ * A summary built one row at a time, so a rows file of any size is
+ * summarised in one streamed pass: it keeps per grid point the counts and
+ * the tick and event of each run (for exact quantiles), never the rows. Pure.
+ */
+export function summaryBuilder(
+  columns: readonly string[],
+  axisCount: number,
+  checkColumns: readonly string[],
+): SummaryBuilder {
+  const points = new Map<string, PointTally>();
+  const checkAt = checkColumns.map((c) => columns.indexOf(c));
+  const tickAt = columns.indexOf('tick');
+  const eventsAt = columns.indexOf('events');
+  return {
+    add(r) {
+      const values = r.slice(2, 2 + axisCount) as Cell[];
+      const key = JSON.stringify(values);
+      let p = points.get(key);
+      if (p === undefined) {
+        p = { values, runs: 0, holds: checkAt.map(() => 0), ticks: [], events: [] };
+        points.set(key, p);
+      }
+      p.runs++;
+      checkAt.forEach((at, i) => {
+        if (r[at] === 'holds') (p.holds[i] as number)++;
+      });
+      p.ticks.push(r[tickAt] as number);
+      p.events.push(r[eventsAt] as number);
+    },
+    result() {
+      const out: Cell[][] = [];
+      for (const p of points.values()) {
+        const row: Cell[] = [...p.values, p.runs];
+        for (const k of p.holds) {
+          const { low, high } = wilson(k, p.runs);
+          row.push(round(k / p.runs), round(low), round(high));
+        }
+        for (const xs of [p.ticks, p.events]) {
+          const sorted = [...xs].sort((a, b) => a - b);
+          row.push(
+            round(quantile(sorted, 0.1)),
+            round(quantile(sorted, 0.5)),
+            round(quantile(sorted, 0.9)),
+          );
+        }
+        out.push(row);
+      }
+      const names = [
+        ...columns.slice(2, 2 + axisCount),
+        'runs',
+        ...checkColumns.flatMap((c) => [`${c}.holds`, `${c}.holds.low95`, `${c}.holds.high95`]),
+        ...['tick', 'events'].flatMap((c) => [`${c}.p10`, `${c}.p50`, `${c}.p90`]),
+      ];
+      return { columns: names, rows: out };
+    },
+  };
+}
+
 /**
  * One summary row per grid point: the axis values, runs, and for each check
  * column the rate of `holds` with its interval; ticks and events quantiles.
@@ -36,38 +116,7 @@ export function summarize(
   axisCount: number,
   checkColumns: readonly string[],
 ): { columns: string[]; rows: Cell[][] } {
-  const axisAt = (i: number) => 2 + i;
-  const groups = new Map<string, Cell[][]>();
-  for (const r of rows) {
-    const key = JSON.stringify(r.slice(2, 2 + axisCount));
-    const g = groups.get(key) ?? [];
-    g.push(r as Cell[]);
-    groups.set(key, g);
-  }
-  const col = (name: string) => columns.indexOf(name);
-  const out: Cell[][] = [];
-  for (const g of groups.values()) {
-    const first = g[0] as Cell[];
-    const row: Cell[] = [
-      ...Array.from({ length: axisCount }, (_, i) => first[axisAt(i)]),
-      g.length,
-    ];
-    for (const c of checkColumns) {
-      const k = g.filter((r) => r[col(c)] === 'holds').length;
-      const { low, high } = wilson(k, g.length);
-      row.push(round(k / g.length), round(low), round(high));
-    }
-    for (const c of ['tick', 'events']) {
-      const xs = g.map((r) => r[col(c)] as number).sort((a, b) => a - b);
-      row.push(round(quantile(xs, 0.1)), round(quantile(xs, 0.5)), round(quantile(xs, 0.9)));
-    }
-    out.push(row);
-  }
-  const names = [
-    ...columns.slice(2, 2 + axisCount),
-    'runs',
-    ...checkColumns.flatMap((c) => [`${c}.holds`, `${c}.holds.low95`, `${c}.holds.high95`]),
-    ...['tick', 'events'].flatMap((c) => [`${c}.p10`, `${c}.p50`, `${c}.p90`]),
-  ];
-  return { columns: names, rows: out };
+  const builder = summaryBuilder(columns, axisCount, checkColumns);
+  for (const r of rows) builder.add(r);
+  return builder.result();
 }

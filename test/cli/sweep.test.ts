@@ -69,10 +69,11 @@ describe('parley sweep', () => {
     const merged = join(dir, 'merged.csv');
     expect(parley('merge', ...parts, '--out', merged)).toMatchObject({
       code: 0,
-      out: `48 runs merged into ${merged}\n`,
+      out: `48 runs merged into ${merged}; summary in ${join(dir, 'merged.summary.csv')}\n`,
     });
     expect(read(merged)).toBe(read(one));
     expect(read(`${merged}.manifest.json`)).toBe(read(`${one}.manifest.json`));
+    expect(read(join(dir, 'merged.summary.csv'))).toBe(read(join(dir, 'one.summary.csv')));
     // A missing shard is found.
     expect(
       parley('merge', parts[0] as string, parts[2] as string, '--out', join(dir, 'x.csv')),
@@ -135,6 +136,9 @@ describe('parley sweep', () => {
       const code = await exited;
       if (signal === 'SIGINT') {
         expect(code).toBe(130);
+        expect(err).toContain(
+          'sweep: stopping after the runs in progress (Ctrl-C again to stop now)\n',
+        );
         expect(err).toMatch(/sweep: interrupted after \d+ of 480 runs/);
         expect(err).toContain(`resume with: npx parley sweep lossy-handoff --seeds 60`);
       }
