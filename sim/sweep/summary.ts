@@ -36,9 +36,38 @@ interface PointTally {
   readonly values: Cell[];
   runs: number;
   readonly holds: number[];
-  readonly ticks: number[];
-  readonly events: number[];
+  /** How many runs stopped at each tick, and had each event count: exact quantiles in memory bounded by the distinct values, not the runs. */
+  readonly ticks: Map<number, number>;
+  readonly events: Map<number, number>;
 }
+
+/** The q-quantile (type 7, as `quantile`) of the values counted in `counts`. */
+function countedQuantile(counts: ReadonlyMap<number, number>, q: number): number {
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  let n = 0;
+  for (const c of counts.values()) n += c;
+  if (n === 0) return Number.NaN;
+  const h = (n - 1) * q;
+  const lo = Math.floor(h);
+  const hi = Math.ceil(h);
+  // The values at sorted positions lo and hi.
+  let seen = 0;
+  let atLo: number | undefined;
+  let atHi = Number.NaN;
+  for (const v of values) {
+    seen += counts.get(v) as number;
+    if (atLo === undefined && seen > lo) atLo = v;
+    if (seen > hi) {
+      atHi = v;
+      break;
+    }
+  }
+  return (atLo as number) + (h - lo) * (atHi - (atLo as number));
+}
+
+const count = (counts: Map<number, number>, v: number) => {
+  counts.set(v, (counts.get(v) ?? 0) + 1);
+};
 
 export interface SummaryBuilder {
   /** Adds one row (aligned with the sweep's columns). */
@@ -49,8 +78,9 @@ export interface SummaryBuilder {
 
 /**
  * A summary built one row at a time, so a rows file of any size is
- * summarised in one streamed pass: it keeps per grid point the counts and
- * the tick and event of each run (for exact quantiles), never the rows. Pure.
+ * summarised in one streamed pass: it keeps per grid point the counts of
+ * `holds` and of each tick and event value (for exact quantiles), never the
+ * rows. Pure.
  */
 export function summaryBuilder(
   columns: readonly string[],
@@ -67,15 +97,21 @@ export function summaryBuilder(
       const key = JSON.stringify(values);
       let p = points.get(key);
       if (p === undefined) {
-        p = { values, runs: 0, holds: checkAt.map(() => 0), ticks: [], events: [] };
+        p = {
+          values,
+          runs: 0,
+          holds: checkAt.map(() => 0),
+          ticks: new Map(),
+          events: new Map(),
+        };
         points.set(key, p);
       }
       p.runs++;
       checkAt.forEach((at, i) => {
         if (r[at] === 'holds') (p.holds[i] as number)++;
       });
-      p.ticks.push(r[tickAt] as number);
-      p.events.push(r[eventsAt] as number);
+      count(p.ticks, r[tickAt] as number);
+      count(p.events, r[eventsAt] as number);
     },
     result() {
       const out: Cell[][] = [];
@@ -85,14 +121,12 @@ export function summaryBuilder(
           const { low, high } = wilson(k, p.runs);
           row.push(round(k / p.runs), round(low), round(high));
         }
-        for (const xs of [p.ticks, p.events]) {
-          const sorted = [...xs].sort((a, b) => a - b);
+        for (const xs of [p.ticks, p.events])
           row.push(
-            round(quantile(sorted, 0.1)),
-            round(quantile(sorted, 0.5)),
-            round(quantile(sorted, 0.9)),
+            round(countedQuantile(xs, 0.1)),
+            round(countedQuantile(xs, 0.5)),
+            round(countedQuantile(xs, 0.9)),
           );
-        }
         out.push(row);
       }
       const names = [

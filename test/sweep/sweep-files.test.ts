@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LineReader, readManifest } from '../../cli/sweep-files.ts';
 import {
@@ -10,6 +11,7 @@ import {
   csvLineSafe,
   parseAxis,
   parseCsvLine,
+  quantile,
   runOfLine,
   shardRunAt,
   shardRunsOf,
@@ -182,6 +184,42 @@ describe('the streamed summary', () => {
       ['a', 3, 0.6667, 0.2077, 0.9385, 14, 30, 46, 4.8, 8, 11.2],
       ['b', 2, 0.5, 0.0945, 0.9055, 22, 30, 38, 6.4, 8, 9.6],
     ]);
+  });
+});
+
+describe('the streamed summary, counted', () => {
+  it('gives the quantiles of the sorted values from counts of repeated ticks and events', () => {
+    const columns = [
+      'run',
+      'seed',
+      'stop',
+      'tick',
+      'events',
+      'decided',
+      'termination',
+      'termination.met',
+    ];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: -3, max: 3 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (runs) => {
+          const b = summaryBuilder(columns, 0, ['termination']);
+          runs.forEach(([tick, events], i) => {
+            b.add([i, 1, 'quiet', tick, events, 1, i % 3 === 0 ? 'holds' : 'fails', true]);
+          });
+          const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+          const ticks = sorted(runs.map((r) => r[0]));
+          const events = sorted(runs.map((r) => r[1]));
+          const round = (x: number) => Number(x.toFixed(4));
+          const q = (xs: number[]) => [0.1, 0.5, 0.9].map((p) => round(quantile(xs, p)));
+          expect(b.result().rows[0]?.slice(-6)).toEqual([...q(ticks), ...q(events)]);
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
   });
 });
 
