@@ -1,8 +1,10 @@
 /**
  * SHA-256 (FIPS 180-4) in plain JavaScript, streaming, synchronous: the same
  * digest in Node, a browser page and a worker, with no Web Crypto promise in
- * the engine. A trace's hash is the SHA-256 of its JSONL lines, so anyone can
- * check it with `sha256sum`.
+ * the engine. A trace's hash is the SHA-256 of its JSONL file up to the end
+ * line's `,"hash":"` (the manifest, every record and the end line's count,
+ * stop and tick), so anyone can check it with
+ * `head -c -76 trace.jsonl | sha256sum`.
  */
 
 const K = new Uint32Array([
@@ -27,6 +29,16 @@ export class Sha256 {
   private blockLength = 0;
   private bytesTotal = 0;
   private scratch = new Uint8Array(1024);
+
+  /** A hasher in the same state, fed independently from here on. */
+  clone(): Sha256 {
+    const c = new Sha256();
+    c.h.set(this.h);
+    c.block.set(this.block);
+    c.blockLength = this.blockLength;
+    c.bytesTotal = this.bytesTotal;
+    return c;
+  }
 
   /** Feeds bytes. */
   update(bytes: Uint8Array): this {

@@ -3,7 +3,12 @@
  * the single source of truth for checkers, the visualizer and golden tests.
  * Records live in typed-array columns (about 25 bytes each plus any payload)
  * and are written as JSONL: a manifest line, one line per record, and an end
- * line whose hash is the SHA-256 of every line before it.
+ * line `{"type":"end","records":N,"stop":R,"tick":T,"hash":H}` where H is the
+ * SHA-256 of the file up to the end line's `,"hash":"` (every line before it,
+ * each with its "\n", then `{"type":"end","records":N,"stop":R,"tick":T`), so
+ * an edited count, stop or tick breaks the hash as an edited record does.
+ * The end line always finishes with `,"hash":"`, 64 hex digits, `"}` and
+ * "\n": 76 bytes, hence the check by hand `head -c -76 trace.jsonl | sha256sum`.
  */
 import { Sha256 } from './hash.ts';
 import type { Json } from './spec.ts';
@@ -121,7 +126,14 @@ export interface Manifest {
   readonly spec: Json;
 }
 
-export const TRACE_FORMAT = 1;
+/**
+ * The JSONL trace format. 2: the hash covers the end line's count, stop and
+ * tick (format 1 hashed only the lines before the end line).
+ */
+export const TRACE_FORMAT = 2;
+
+/** Bytes after the end line's hashed prefix: `,"hash":"`, 64 hex digits, `"}` and "\n". */
+export const END_HASH_BYTES = 76;
 
 /** Records per chunk of columns, once the first chunk has grown to it. */
 const CHUNK_BITS = 16;
@@ -201,8 +213,10 @@ export class Trace {
   /** JSON of each agent id, ready to splice into lines. */
   private readonly agentJson: string[];
   private hashCache: string | undefined;
-  /** Set by the engine when the run stops. */
-  stop: { reason: StopReason; tick: number } | undefined;
+  /** SHA-256 state after the manifest line and the first `hashedRecords` record lines. */
+  private hasher: Sha256 | undefined;
+  private hashedRecords = 0;
+  private stopValue: { reason: StopReason; tick: number } | undefined;
 
   constructor(
     readonly manifest: Manifest,
@@ -214,6 +228,27 @@ export class Trace {
 
   get length(): number {
     return this.n;
+  }
+
+  /** Why and when the run stopped; set by the engine (or a reader) when the run stops. */
+  get stop(): { reason: StopReason; tick: number } | undefined {
+    return this.stopValue;
+  }
+
+  set stop(value: { reason: StopReason; tick: number } | undefined) {
+    this.stopValue = value;
+    // The hash covers the end line's stop and tick.
+    this.hashCache = undefined;
+  }
+
+  /**
+   * Names one more agent (a reader meeting an id the manifest does not list)
+   * and returns its index for `append`.
+   */
+  addAgentId(id: string): number {
+    (this.agentIds as string[]).push(id);
+    this.agentJson.push(JSON.stringify(id));
+    return this.agentIds.length - 1;
   }
 
   /**
@@ -364,34 +399,42 @@ export class Trace {
     return `${line}}`;
   }
 
-  /** SHA-256 (hex) of the manifest line and every record line, each ending in "\n". */
+  /**
+   * The trace hash, 64 hex digits: SHA-256 of the JSONL file up to the end
+   * line's `,"hash":"` — the manifest line and every record line, each with
+   * its "\n", then `endPrefix()`. Records already hashed are not hashed
+   * again when more are appended. Pure.
+   */
   hash(): string {
     if (this.hashCache !== undefined) return this.hashCache;
-    const h = new Sha256();
-    h.updateString(`${this.headerLine()}\n`);
+    if (this.hasher === undefined) {
+      this.hasher = new Sha256();
+      this.hasher.updateString(`${this.headerLine()}\n`);
+    }
     // Batch lines so the encoder runs on larger strings.
     let batch = '';
-    for (let i = 0; i < this.n; i++) {
+    for (let i = this.hashedRecords; i < this.n; i++) {
       batch += `${this.recordLine(i)}\n`;
       if (batch.length > 65536) {
-        h.updateString(batch);
+        this.hasher.updateString(batch);
         batch = '';
       }
     }
-    if (batch.length > 0) h.updateString(batch);
-    this.hashCache = h.digestHex();
+    if (batch.length > 0) this.hasher.updateString(batch);
+    this.hashedRecords = this.n;
+    this.hashCache = this.hasher.clone().updateString(this.endPrefix()).digestHex();
     return this.hashCache;
   }
 
-  /** The end line: record count, why and when the run stopped, and the hash. */
+  /** The end line up to its hash: `{"type":"end","records":N,"stop":R,"tick":T` (R and T null before the run stops). */
+  endPrefix(): string {
+    const stop = this.stop;
+    return `{"type":"end","records":${this.n},"stop":${stop === undefined ? 'null' : JSON.stringify(stop.reason)},"tick":${stop === undefined ? 'null' : stop.tick}`;
+  }
+
+  /** The end line: record count, why and when the run stopped, and the hash of everything before `,"hash":"`. */
   endLine(): string {
-    return JSON.stringify({
-      type: 'end',
-      records: this.n,
-      stop: this.stop?.reason ?? null,
-      tick: this.stop?.tick ?? null,
-      hash: this.hash(),
-    });
+    return `${this.endPrefix()},"hash":"${this.hash()}"}`;
   }
 
   /** Every line of the JSONL file, each without its newline. */

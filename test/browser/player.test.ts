@@ -9,7 +9,7 @@ import { runInWorker } from '../../viz/run-client.ts';
 import { lamportView } from '../../viz/views/lamport.ts';
 
 /** `npx parley run majority-vote-partition --seed 1` prints this hash. */
-const MAJORITY_VOTE_HASH = 'ed0aac0791a5fa860fc97b38c92b73498a6ae33c3cda74ef988e564654aef787';
+const MAJORITY_VOTE_HASH = '4c6f78db8d44770f81490e1ebfc76b41b25fda4672ea923f2e7447785a01a30d';
 
 function run(name: string): { trace: Trace; seed: number } {
   const { scenario, source } = loadCatalog(name);

@@ -184,6 +184,6 @@ describe('averaging', () => {
     const a = runScenario(scenario, { seed: 3 });
     const b = runScenario(scenario, { seed: 3 });
     expect(a.trace.toJSONL()).toBe(b.trace.toJSONL());
-    expect(a.trace.hash()).toBe('e9e2204c686022a88bc7f5a2c198c37589a6f2eb9926f77a1007186a35937661');
+    expect(a.trace.hash()).toBe('1dd330eabc171b32d2951e5cd53fb8621cc0be1b2a9dcc69028b47f0c6425fbf');
   });
 });

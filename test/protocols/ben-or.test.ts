@@ -134,7 +134,7 @@ describe('Ben-Or randomized consensus (n = 5, f = 2, crash faults)', () => {
     const b = runScenario(scenario, { seed: 1 });
     expect(a.trace.toJSONL()).toBe(b.trace.toJSONL());
     expect(a.decisions.map((d) => d.value)).toEqual([1, 1, 1, 1]);
-    expect(a.trace.hash()).toBe('eb9089466b2ca8efa057c76bf205d02dd907385d0b772fe84992e365285f7fd3');
+    expect(a.trace.hash()).toBe('08e194251ac991e1d31c6ce377fea4fb7f638e5e446d6ff1f9b2d3f4fcd46658');
   });
 });
 

@@ -187,6 +187,6 @@ describe('byzantine generals, OM(m)', () => {
       'g1 attack',
       'g3 attack',
     ]);
-    expect(a.trace.hash()).toBe('d7dd8d6540fd5fa096aba133f5c7a0d7aace486eeff3eff6e5648283f05d56a8');
+    expect(a.trace.hash()).toBe('39023e17dad36e0c2e1930d94002c884b358a2f027e54eee9ebe5cce09c3f126');
   });
 });

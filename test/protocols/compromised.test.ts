@@ -139,6 +139,6 @@ describe('a compromised agent against a naive vote', () => {
     };
     const first = runScenario(scenario, { seed: 3 }).trace;
     expect(runScenario(scenario, { seed: 3 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('35219ae0b569c4b119937eeeb8bb9d48e558ede641126d02f77a37f875146823');
+    expect(first.hash()).toBe('12aac57f2d60427a38856b3324336df8db11785d443f54e3703dc8b04b320143');
   });
 });

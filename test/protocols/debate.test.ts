@@ -150,7 +150,7 @@ describe('debate or vote', () => {
       'holds',
     ]);
     expect(first.trace.hash()).toBe(
-      '2202575d95ed3b0344d6b3acfe4a15a3daaae15ad3df16a4bc85c8362816b96c',
+      'f2e59f004bd661a72ab4622cadbee898c34bce547cd1d11640a313e6b1df00a5',
     );
   });
 });

@@ -226,10 +226,10 @@ describe('FLP golden traces', () => {
         runScenario(s, { seed: 3 }).trace.toJSONL(),
       );
     expect(runScenario(blocked, { seed: 3 }).trace.hash()).toBe(
-      '2d569baa6186c964e85a3ec5709a863543a3bbfa80f07f0b0dd5a17ef464e7da',
+      '6d48e2a01875bcf47622d83f72ec45b83c6f1acd1d204c2371ef694c3f1171c6',
     );
     expect(runScenario(coin, { seed: 3 }).trace.hash()).toBe(
-      '3c5a54a570b54f84bf0d4c6d92fbb1f741b3b84ddf29616798dd2ec80eaeea6f',
+      'a84a43bec93e24a3efa6f2a3cbaec64e76cf02ead258d6d38ee685b7cfe75429',
     );
   });
 });

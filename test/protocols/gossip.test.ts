@@ -293,6 +293,6 @@ describe('gossip', () => {
     const a = runScenario(scenario, { seed: 7 });
     const b = runScenario(scenario, { seed: 7 });
     expect(a.trace.toJSONL()).toBe(b.trace.toJSONL());
-    expect(a.trace.hash()).toBe('f00815f018f868db071db9d4fd86ef80e626c2fe78e0c6ef1533d12162386edd');
+    expect(a.trace.hash()).toBe('bbf35a3d05e87ca493d0ccf994027e62bfc750024e65c30bd9bfc7b297033029');
   });
 });

@@ -75,6 +75,6 @@ describe('lossy hand-off', () => {
     const s = scenario(0.2);
     const first = runScenario(s, { seed: 9 }).trace;
     expect(runScenario(s, { seed: 9 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('2a803ee25c9425f2f789a71a5031033c60ff73281edd593d1c56986ad053ff96');
+    expect(first.hash()).toBe('7cb4b1afa89d4a9fe1972cd622b0727885f1d0b4becb5a262a34c9228a4d4513');
   });
 });

@@ -390,6 +390,6 @@ describe('llm-assistant: determinism', () => {
     const scenario = taintBoundary({ relays: 1, mitigations: { tagging: true } });
     const first = runScenario(scenario, { seed: 2 }).trace;
     expect(runScenario(scenario, { seed: 2 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('02e38a9451688060d1051939f11cb9a83d7c8d8332da3ac2efc24503b35b822d');
+    expect(first.hash()).toBe('3868d112a5a46e95733b25c2eee82392d993cdc742f3f03abaa432d30e89d63e');
   });
 });

@@ -201,7 +201,7 @@ describe('llm negotiation', () => {
       'holds',
     ]);
     expect(first.trace.hash()).toBe(
-      '8465fd9e14f0d257a8b20874a0c212e99e7e9ae241213e3fe8fd291528490472',
+      'c6558f1fe67bd00768620652866b3763cb9a345ae713e7481924f225f5ca653e',
     );
   });
 });

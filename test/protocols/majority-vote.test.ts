@@ -107,6 +107,6 @@ describe('majority vote', () => {
     const scenario = vote('local', true, 0.1);
     const first = runScenario(scenario, { seed: 42 }).trace;
     expect(runScenario(scenario, { seed: 42 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('a2fb2d61fe1e4468f2a3e11a8e3286ee0269027d65e030b341a50493f66d0aea');
+    expect(first.hash()).toBe('1ca971cdeab801641a255c37232da856892a09eee9fe84912fa8d67392efee7d');
   });
 });

@@ -333,6 +333,6 @@ describe('prompt infection', () => {
     };
     const first = runScenario(scenario, { seed: 7 }).trace;
     expect(runScenario(scenario, { seed: 7 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('c5285ee2ac6ec9ad3551f9ba3cc78fe777aed401290ec1bd6d08e11194d1c87a');
+    expect(first.hash()).toBe('ba572d0ead69791eeb7015bb64ff70543c83b099cddf6d98d10c7ce558af8974');
   });
 });

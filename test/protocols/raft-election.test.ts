@@ -300,6 +300,6 @@ describe('raft leader election', () => {
     expect(n3?.state).toBe('follower');
     expect(context?.currentTerm).toBe(2);
     expect(context?.leader).toBe('n2');
-    expect(a.trace.hash()).toBe('091001b7721d8dd3af717d686756ae390cd0c005ff76319f21fb02300ac943b8');
+    expect(a.trace.hash()).toBe('6a69ac703aad1a6e123f799d1657e3cb21e1e07afcc73bd3aadf9ee00771f14b');
   });
 });

@@ -354,6 +354,6 @@ describe('retry storm', () => {
     });
     const first = runScenario(scenario, { seed: 7 }).trace;
     expect(runScenario(scenario, { seed: 7 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('8cfc65fd9af357f2d4ad62fe58d2fe0e085bcf33d0cc567b79c47f01a17caa56');
+    expect(first.hash()).toBe('2964c4617e4c2b24d8983d23487354d4db484627985cd9858140cbd3ad5fcb04');
   });
 });

@@ -230,6 +230,6 @@ describe('runaway loop', () => {
     const first = runScenario(scenario, { seed: 21 }).trace;
     expect(runScenario(scenario, { seed: 21 }).trace.toJSONL()).toBe(first.toJSONL());
     // Seed 21: four paid calls (5.24 spent), the fifth refused: the agent decides 'budget'.
-    expect(first.hash()).toBe('0bc36fefe1d6a4d5ffb85f7f90271eac9350d4b91c4a3583aaa82956845e8472');
+    expect(first.hash()).toBe('d6711c662a03a1fea3ffe31c3d89226375a89b71eaf6b1e353538e85b7aae1d5');
   });
 });

@@ -368,7 +368,7 @@ describe('three-phase commit', () => {
       ['p2', 'abort', 73],
     ]);
     expect(first.trace.hash(), why).toBe(
-      '0b54a73d9b046e3ddae2f705f7b1284bc6da9f3211a5c3328c8936961de5be60',
+      'c91ac89b429bb77126087048ecf38db5988c3ee5589620b1d45aaf838a3d79a9',
     );
     expect(runScenario(scenario, { seed: 19 }).trace.toJSONL()).toBe(first.trace.toJSONL());
   });

@@ -73,6 +73,6 @@ describe('two generals', () => {
     const scenario = generals(3, 0.3);
     const first = runScenario(scenario, { seed: 12 }).trace;
     expect(runScenario(scenario, { seed: 12 }).trace.toJSONL()).toBe(first.toJSONL());
-    expect(first.hash()).toBe('12cf633e1574b0a24b9cdfe739286eb0a0b45fc91199896798bb1a37653a38c6');
+    expect(first.hash()).toBe('17822ded5c893b3620ea4bea12fef354c95a666b4017b61847967bdc99a89b20');
   });
 });

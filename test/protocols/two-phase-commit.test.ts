@@ -224,7 +224,7 @@ describe('two-phase commit', () => {
     });
     const first = runScenario(scenario, { seed: 3 });
     expect(first.trace.hash(), reproduce('the golden scenario', 3)).toBe(
-      'f6710c1ed9328c5a9824ddc60c680bd77e0cfa2e68dc41b1827ce470b87d8cdd',
+      '10c012b25ed18e3d0ebce1ccebc979915e7393a268066ca64cbc0920cd940735',
     );
     expect(runScenario(scenario, { seed: 3 }).trace.toJSONL()).toBe(first.trace.toJSONL());
   });

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import { loadScenario, runScenario, type Trace } from '../../sim/index.ts';
+import { loadScenario, runScenario, sha256Hex, TRACE_FORMAT, Trace } from '../../sim/index.ts';
+import { END_HASH_BYTES } from '../../sim/trace.ts';
 import { TraceReadError, traceFromJsonl } from '../../sim/trace-read.ts';
 
 const SEED = 3;
@@ -49,13 +50,102 @@ describe('reading a JSONL trace back from its text', () => {
     expect(traceFromJsonl(text.slice(0, -1)).hash()).toBe(trace.hash());
   });
 
-  it('reads a cut file without an end line as far as it goes, with no stop', () => {
+  it('refuses a file cut at a line boundary, naming the end of its last line', () => {
+    const lines = run('lossy-handoff').toJSONL().split('\n');
+    const cut = `${lines.slice(0, 12).join('\n')}\n`;
+    const last = (lines[11] as string).length;
+    expect(errorOf(cut).message).toBe(
+      `run.jsonl:12:${last + 1}: the trace ends at line 12 without its end line: the file was cut short`,
+    );
+    // Without the final newline, or cut just before the end line: the same.
+    expect(errorOf(cut.slice(0, -1)).message).toBe(errorOf(cut).message);
+    const beforeEnd = lines.length - 2;
+    expect(errorOf(`${lines.slice(0, beforeEnd).join('\n')}\n`).message).toBe(
+      `run.jsonl:${beforeEnd}:${(lines[beforeEnd - 1] as string).length + 1}: the trace ends at line ${beforeEnd} without its end line: the file was cut short`,
+    );
+  });
+
+  it('refuses a file holding only the manifest line', () => {
+    const manifest = run('lossy-handoff').headerLine();
+    for (const text of [`${manifest}\n`, manifest])
+      expect(errorOf(text).message).toBe(
+        `run.jsonl:1:${manifest.length + 1}: the trace ends at line 1, its manifest, without its end line: the file was cut short`,
+      );
+  });
+
+  it("refuses an end line whose stop or tick was edited: the hash covers the end line's facts", () => {
     const trace = run('lossy-handoff');
-    const lines = trace.toJSONL().split('\n').slice(0, 11);
-    const back = traceFromJsonl(lines.join('\n'));
-    expect(back.length).toBe(10);
-    expect(back.stop).toBeUndefined();
-    expect([...back.records()]).toEqual([...trace.records()].slice(0, 10));
+    const text = trace.toJSONL();
+    const end = text.split('\n').length - 1;
+    const stop = trace.stop as { reason: string; tick: number };
+    const edits = [
+      text.replace(`"stop":"${stop.reason}"`, '"stop":"allDecided"'),
+      text.replace(`"tick":${stop.tick},"hash"`, `"tick":${stop.tick + 1},"hash"`),
+    ];
+    for (const edited of edits) {
+      expect(edited).not.toBe(text);
+      const e = errorOf(edited);
+      expect(e.line).toBe(end);
+      expect(e.message).toMatch(
+        /^run\.jsonl:\d+:1: the end line's hash "[0-9a-f]{64}" does not match the lines before it and the end line's count, stop and tick \([0-9a-f]{64}\): the file was changed$/,
+      );
+    }
+    expect(errorOf(text.replace(`"stop":"${stop.reason}"`, '"stop":"done"')).message).toBe(
+      `run.jsonl:${end}:1: unknown stop reason "done"`,
+    );
+    expect(errorOf(text.replace(`"tick":${stop.tick},"hash"`, '"tick":-1,"hash"')).message).toBe(
+      `run.jsonl:${end}:1: the stop tick -1 is not a whole number`,
+    );
+  });
+
+  it('gives a hash anyone can check by hand: SHA-256 of the file but its last 76 bytes', () => {
+    const trace = run('lossy-handoff');
+    const text = trace.toJSONL();
+    expect(text.endsWith(`,"hash":"${trace.hash()}"}\n`)).toBe(true);
+    expect(`,"hash":"${trace.hash()}"}\n`).toHaveLength(END_HASH_BYTES);
+    expect(sha256Hex(text.slice(0, -END_HASH_BYTES))).toBe(trace.hash());
+    // A run not yet stopped writes null for both, and its hash covers them too.
+    const open = new Trace(trace.manifest, ['a']);
+    expect(open.endLine()).toBe(
+      `{"type":"end","records":0,"stop":null,"tick":null,"hash":"${sha256Hex(`${open.headerLine()}\n{"type":"end","records":0,"stop":null,"tick":null`)}"}`,
+    );
+    expect(traceFromJsonl(open.toJSONL()).stop).toBeUndefined();
+    // Setting the stop changes the hash; appending after a hash extends it.
+    const before = open.hash();
+    open.stop = { reason: 'quiescent', tick: 0 };
+    expect(open.hash()).not.toBe(before);
+    open.append(1, 0, 0, -1, -1, -1, -1, undefined);
+    expect(open.hash()).toBe(sha256Hex(open.toJSONL().slice(0, -END_HASH_BYTES)));
+  });
+
+  it('tells a trace of an older or newer format apart from a changed one', () => {
+    const lines = run('lossy-handoff').toJSONL().split('\n');
+    const column = (lines[0] as string).indexOf('"format"') + 1;
+    const older = [
+      (lines[0] as string).replace(`"format":${TRACE_FORMAT}`, '"format":1'),
+      ...lines.slice(1),
+    ];
+    expect(errorOf(older.join('\n')).message).toBe(
+      `run.jsonl:1:${column}: written by an older parley (trace format 1); re-run it`,
+    );
+    const newer = [
+      (lines[0] as string).replace(`"format":${TRACE_FORMAT}`, '"format":9'),
+      ...lines.slice(1),
+    ];
+    expect(errorOf(newer.join('\n')).message).toBe(
+      `run.jsonl:1:${column}: written by a newer parley (trace format 9); this parley reads trace format ${TRACE_FORMAT}`,
+    );
+  });
+
+  it('refuses a line after the end line', () => {
+    const text = run('lossy-handoff').toJSONL();
+    const n = text.split('\n').length - 1;
+    expect(errorOf(`${text}${text.split('\n')[1]}\n`).message).toBe(
+      `run.jsonl:${n + 1}:1: a line after the end line (line ${n}): only the last line ends a trace`,
+    );
+    expect(errorOf(`${text}\n`).message).toBe(
+      `run.jsonl:${n + 1}:1: an empty line after the end line (line ${n}): only the last line ends a trace`,
+    );
   });
 
   it('names the line and column of a line that is not JSON', () => {
@@ -91,7 +181,7 @@ describe('reading a JSONL trace back from its text', () => {
     const e = errorOf(lines.join('\n'));
     expect(e.line).toBe(end + 1);
     expect(e.message).toBe(
-      `run.jsonl:${end + 1}:1: the end line's hash "${'0'.repeat(64)}" does not match the lines before it (${trace.hash()}): the file was changed`,
+      `run.jsonl:${end + 1}:1: the end line's hash "${'0'.repeat(64)}" does not match the lines before it and the end line's count, stop and tick (${trace.hash()}): the file was changed`,
     );
   });
 
