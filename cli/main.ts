@@ -1,7 +1,7 @@
 /** Entry of the `parley` command line. Node only. */
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
-import { shivizLines, traceSvg } from '../sim/export/index.ts';
+import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
 import {
   checkSeed,
   formatProblem,
@@ -255,8 +255,7 @@ Examples:
       const trace = readTrace(file);
       const out =
         o.out ?? file.replace(/\.jsonl$/, '') + (o.format === 'svg' ? '.svg' : '.shiviz.log');
-      if (o.format === 'svg') writeWhole(out, [traceSvg(trace).trimEnd()]);
-      else writeWhole(out, shivizLines(trace));
+      writeWhole(out, o.format === 'svg' ? traceSvgLines(trace) : shivizLines(trace));
       process.stdout.write(`${out}\n`);
     });
 

@@ -1,6 +1,9 @@
-/** `parley replay TRACE`: run a trace's manifest again and compare, line by line. Node only. */
-import { createReadStream, existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+/**
+ * `parley replay TRACE`: run a trace's manifest again and compare, line by
+ * line. The file is read once, in chunks: each line is checked as a trace
+ * line (is the file whole, does its hash check?) and compared with the
+ * re-run's line. Node only.
+ */
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import {
   createSimulation,
@@ -8,28 +11,42 @@ import {
   PARLEY_VERSION,
   scenarioFromManifest,
 } from '../sim/index.ts';
+import { TraceReadError, TraceReader } from '../sim/trace-read.ts';
 import { UsageError } from './errors.ts';
+import { CHUNK_BYTES, fileLines } from './trace-file.ts';
 
 export interface ReplayOutcome {
   readonly identical: boolean;
   readonly lines: number;
+  /** First whether the file is intact, then where it and the re-run part, each side named. */
   readonly message: string;
 }
 
-/** Replays the trace in `file`; identical when every line, the end line with its hash included, matches. */
-export async function replay(file: string): Promise<ReplayOutcome> {
-  if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  const it = lines[Symbol.asyncIterator]();
-  const first = await it.next();
-  let manifest: Manifest & { type?: string };
-  try {
-    manifest = JSON.parse(first.value ?? '');
-  } catch {
-    throw new UsageError(`${file}:1:1: the first line is not a parley manifest (not JSON)`);
-  }
-  if (manifest?.type !== 'manifest')
-    throw new UsageError(`${file}:1:1: the first line is not a parley manifest`);
+/**
+ * Replays the trace in `file`; identical when every line, the end line with
+ * its hash included, matches. Throws a UsageError when the first line is not
+ * a manifest this parley can re-run.
+ */
+export async function replay(file: string, chunkBytes = CHUNK_BYTES): Promise<ReplayOutcome> {
+  const lines = fileLines(file, chunkBytes);
+  const reader = new TraceReader(file);
+  let damage: TraceReadError | undefined;
+  const check = (line: string) => {
+    if (damage !== undefined) return;
+    try {
+      reader.line(line);
+    } catch (e) {
+      if (!(e instanceof TraceReadError)) throw e;
+      damage = e;
+    }
+  };
+  const first = lines.next();
+  if (first.done) throw new UsageError(`${file}:1:1: the file is empty, not a parley trace`);
+  const header = first.value.endsWith('\r') ? first.value.slice(0, -1) : first.value;
+  check(header);
+  // Without a manifest this parley reads, there is nothing to re-run.
+  if (damage !== undefined) throw new UsageError(damage.message);
+  const manifest = JSON.parse(header) as Manifest;
   const scenario = scenarioFromManifest(manifest, { protocols: PROTOCOLS, schedulers: SCHEDULERS });
   if (Array.isArray(scenario))
     throw new UsageError(`${file}: cannot rebuild the run: ${scenario.join('; ')}`);
@@ -39,28 +56,49 @@ export async function replay(file: string): Promise<ReplayOutcome> {
       : ` (the trace was written by parley ${manifest.parley}; this is parley ${PARLEY_VERSION})`;
   const sim = createSimulation(scenario, { seed: manifest.seed });
   sim.run();
-  let n = 1;
   const expected = sim.trace.lines();
-  const header = expected.next().value as string;
-  if (header !== first.value)
-    return { identical: false, lines: n, message: `line 1 (the manifest) differs${version}` };
-  for (;;) {
-    const a = await it.next();
-    const b = expected.next();
+  let difference: string | undefined;
+  if (expected.next().value !== header)
+    difference = `line 1 (the manifest) differs from the re-run's${version}`;
+  let n = 1;
+  // Every line of the file is read, to know whether it is whole, after the first difference too.
+  for (const raw of lines) {
     n++;
-    if (a.done && b.done) break;
-    if (a.done || b.done || a.value !== b.value) {
-      const what = a.done
-        ? 'the file ends early'
-        : b.done
-          ? 'the file has more lines than the run'
-          : `expected ${b.value}\n       got ${a.value}`;
-      return { identical: false, lines: n, message: `line ${n} differs${version}: ${what}` };
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    check(line);
+    if (difference !== undefined) continue;
+    const b = expected.next();
+    if (b.done)
+      difference = `line ${n} is in the file but the re-run has only ${n - 1} lines${version}:\n  in the file: ${line}`;
+    else if (b.value !== line)
+      difference = `line ${n} differs${version}:\n  in the file: ${line}\n  re-run:      ${b.value}`;
+  }
+  if (difference === undefined) {
+    const b = expected.next();
+    if (!b.done)
+      difference = `the file ends at line ${n}; the re-run goes on${version}:\n  re-run:      line ${n + 1}: ${b.value}`;
+  }
+  if (damage === undefined) {
+    try {
+      reader.finish();
+    } catch (e) {
+      if (!(e instanceof TraceReadError)) throw e;
+      damage = e;
     }
   }
+  if (damage === undefined && difference === undefined)
+    return {
+      identical: true,
+      lines: n,
+      message: `identical: ${n} lines, hash ${sim.trace.hash()}${version}`,
+    };
+  const intact =
+    damage === undefined
+      ? `the file is intact (its hash ${reader.finish().hash()} checks) but the re-run differs`
+      : `the file is not intact: ${damage.message}`;
   return {
-    identical: true,
-    lines: n - 1,
-    message: `identical: ${n - 1} lines, hash ${sim.trace.hash()}${version}`,
+    identical: false,
+    lines: n,
+    message: `${intact}\n${difference ?? 'every line matches the re-run'}`,
   };
 }

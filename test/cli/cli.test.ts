@@ -124,7 +124,8 @@ describe('parley replay', () => {
     writeFileSync(file, lines.join('\n'));
     const { code, out } = parley('replay', file);
     expect(code).toBe(1);
-    expect(out).toContain(`${file}: line 6 differs: expected {"seq":4,`);
+    expect(out).toContain(`${file}: the file is not intact: ${file}:`);
+    expect(out).toContain('\nline 6 differs:\n  in the file: {"seq":4,"tick":7');
     writeFileSync(join(dir, 'x.jsonl'), '{"x":1}\n');
     expect(parley('replay', join(dir, 'x.jsonl'))).toMatchObject({
       code: 2,
