@@ -49,7 +49,7 @@ import {
 } from '../sim/sweep/index.ts';
 import { loadNamed, scenarioText } from './catalog.ts';
 import { UsageError } from './errors.ts';
-import { writeWhole } from './files.ts';
+import { safeStem, writeWhole } from './files.ts';
 import {
   LineReader,
   manifestKey,
@@ -368,7 +368,8 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   const columns = columnsOf(grid, checks);
   const out =
     o.out ??
-    `${base.scenario.name}-sweep${shard === undefined ? '' : `-${shard.index}of${shard.count}`}.csv`;
+    // From the scenario's text: one safe path segment, in the working folder.
+    `${safeStem(base.scenario.name)}-sweep${shard === undefined ? '' : `-${shard.index}of${shard.count}`}.csv`;
   const format = formatOf(out);
   const safe = o.spreadsheetSafe === true;
   const manifest: SweepManifest = {
@@ -455,9 +456,15 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   const bar = o.quiet ? { tick() {}, end() {} } : progress(f.count, done);
   const args = process.argv.slice(4);
   const kept = args.filter(
-    (a, i) => a !== '--resume' && a !== '--stop-after' && args[i - 1] !== '--stop-after',
+    (a, i) =>
+      a !== '--resume' &&
+      a !== '--stop-after' &&
+      !a.startsWith('--stop-after=') &&
+      args[i - 1] !== '--stop-after',
   );
-  const resumeHint = `npx parley sweep ${name} ${kept.join(' ')} --resume`.replace(/\s+/g, ' ');
+  // Quoted for the shell, so a value with a space, a comma in quotes or braces pastes back as it was given.
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+  const resumeHint = ['npx parley sweep', quote(name), ...kept.map(quote), '--resume'].join(' ');
   const interruptedLine = (n: number) =>
     `sweep: interrupted after ${n} of ${f.count} runs; ${f.rowsPath} holds them.\nresume with: ${resumeHint}\n`;
 
@@ -483,8 +490,9 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     sigints++;
     if (sigints === 1) {
       stopping = true;
+      // On a terminal the progress line is still open.
       process.stderr.write(
-        '\nsweep: stopping after the runs in progress (Ctrl-C again to stop now)\n',
+        `${process.stderr.isTTY === true ? '\n' : ''}sweep: stopping after the runs in progress (Ctrl-C again to stop now)\n`,
       );
       return;
     }

@@ -100,13 +100,42 @@ describe('sweep input', () => {
     );
   });
 
-  it('splits --vary only at top-level commas', async () => {
-    await sweep('two-generals', {
-      ...base,
-      seeds: 1,
-      vary: ['params.plan="attack, at dawn",retreat', 'network.latency={kind: constant, ticks: 1}'],
-      out: at('vary.csv'),
-    });
+  it('splits --vary only at top-level commas, and quotes such values in the resume command it prints', () => {
+    const vary = [
+      '--vary',
+      'params.plan="attack, at dawn",retreat',
+      '--vary',
+      'network.latency={kind: constant, ticks: 1}',
+    ];
+    const stopped = spawnSync(
+      process.execPath,
+      [
+        bin,
+        'sweep',
+        'two-generals',
+        ...vary,
+        '--seeds',
+        '1',
+        '--workers',
+        '1',
+        '--out',
+        'vary.csv',
+        '--stop-after',
+        '1',
+      ],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(stopped.status).toBe(130);
+    const hint = stopped.stderr.trimEnd().split('\n').at(-1) as string;
+    expect(hint).toBe(
+      `resume with: npx parley sweep two-generals --vary 'params.plan="attack, at dawn",retreat' --vary 'network.latency={kind: constant, ticks: 1}' --seeds 1 --workers 1 --out vary.csv --resume`,
+    );
+    const resumed = spawnSync(
+      '/bin/sh',
+      ['-c', hint.replace('resume with: npx parley', `"${process.execPath}" "${bin}"`)],
+      { cwd: dir, encoding: 'utf8' },
+    );
+    expect(resumed.status, resumed.stderr).toBe(0);
     expect(
       text('vary.csv')
         .trimEnd()
