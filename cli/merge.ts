@@ -6,7 +6,7 @@
  * group) per shard in memory. Node only.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import {
   type Cell,
   cellsOfCsvLine,
@@ -23,6 +23,7 @@ import { UsageError } from './errors.ts';
 import { writeWhole } from './files.ts';
 import { formatOf, summaryPathOf } from './sweep.ts';
 import {
+  checkOutputFolder,
   LineReader,
   manifestKey,
   parquetRows,
@@ -66,6 +67,7 @@ function shardsOf(paths: readonly string[]): ShardFile[] {
   const shards = paths.map((path): ShardFile => {
     const manifestPath = `${path}.manifest.json`;
     if (!existsSync(path)) throw new UsageError(`${path}: no such file`);
+    if (!statSync(path).isFile()) throw new UsageError(`${path}: not a file`);
     if (!existsSync(manifestPath))
       throw new UsageError(
         `${path}: no manifest beside it (${manifestPath}); is it a file written by parley sweep?`,
@@ -135,6 +137,7 @@ export async function merge(
   o: MergeOptions = {},
 ): Promise<{ rows: number; summaryPath: string }> {
   const format = formatOf(out, '--out');
+  checkOutputFolder(out, '--out');
   const skipped = files.filter(companionOf);
   const paths = files.filter((f) => !companionOf(f));
   if (skipped.length > 0)

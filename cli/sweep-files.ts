@@ -12,6 +12,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
@@ -64,7 +65,14 @@ function lineColumn(text: string, position: number): string {
 /** Reads and checks a sweep manifest; a missing, corrupt or incomplete one is a UsageError naming it (and the line). */
 export function readManifest(path: string): SweepManifest {
   if (!existsSync(path)) throw new UsageError(`${path}: no such manifest`);
-  const text = readFileSync(path, 'utf8');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
   let m: unknown;
   try {
     m = JSON.parse(text);
@@ -124,6 +132,26 @@ export function readManifest(path: string): SweepManifest {
   return m as SweepManifest;
 }
 
+/** Opens `path` for reading; a file that cannot be read is a UsageError naming it. */
+function openOrSay(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    throw new UsageError(
+      `${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+}
+
+/** Checks that the folder of output file `path` exists, before anything is written; a UsageError naming `flag` otherwise. */
+export function checkOutputFolder(path: string, flag: string): void {
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new UsageError(`${flag} ${path}: no such folder ${folder}`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`${flag} ${path}: a folder, not a file`);
+}
+
 /** Longest line the reader accepts: far beyond any row, so a file that is not a sweep file fails fast. */
 const LINE_BYTES_MAX = 64 << 20;
 
@@ -150,7 +178,7 @@ export class LineReader {
     readonly path: string,
     private readonly chunkBytes = 1 << 20,
   ) {
-    this.fd = openSync(path, 'r');
+    this.fd = openOrSay(path);
   }
 
   /** The next whole line without its newline, or undefined at the end (the torn tail is not returned). */
@@ -191,7 +219,7 @@ export class LineReader {
 /** The SHA-256 (hex) of a file, read in chunks. */
 export function sha256OfFile(path: string): string {
   const hash = createHash('sha256');
-  const fd = openSync(path, 'r');
+  const fd = openOrSay(path);
   try {
     const chunk = Buffer.allocUnsafe(1 << 20);
     for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk))

@@ -51,6 +51,7 @@ import { loadNamed, scenarioText } from './catalog.ts';
 import { UsageError } from './errors.ts';
 import { safeStem, writeWhole } from './files.ts';
 import {
+  checkOutputFolder,
   LineReader,
   manifestKey,
   parquetRows,
@@ -371,6 +372,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     // From the scenario's text: one safe path segment, in the working folder.
     `${safeStem(base.scenario.name)}-sweep${shard === undefined ? '' : `-${shard.index}of${shard.count}`}.csv`;
   const format = formatOf(out);
+  checkOutputFolder(out, '--out');
   const safe = o.spreadsheetSafe === true;
   const manifest: SweepManifest = {
     parley: PARLEY_VERSION,

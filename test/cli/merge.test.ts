@@ -183,6 +183,13 @@ describe('parley merge', () => {
     ).rejects.toThrow(
       `${at('part1.csv')} and ${at('part1.csv')} are both shard 1/3: its runs would appear twice`,
     );
+    await expect(merge([at('part1.csv'), at('part2.csv')], at('nowhere/x.csv'))).rejects.toThrow(
+      `--out ${at('nowhere/x.csv')}: no such folder ${at('nowhere')}`,
+    );
+    mkdirSync(at('folder.csv'));
+    await expect(merge([at('folder.csv'), at('part2.csv')], at('x.csv'))).rejects.toThrow(
+      `${at('folder.csv')}: not a file`,
+    );
     await expect(merge([at('p1.parquet'), at('part2.csv')], at('x.parquet'))).rejects.toThrow(
       `${at('part2.csv')} belongs to a different sweep than ${at('p1.parquet')} (compare their manifests)`,
     );

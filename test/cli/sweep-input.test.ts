@@ -70,6 +70,10 @@ describe('sweep input', () => {
       [{ stopAfter: '-1' }, '--stop-after -1: a whole number of at least 1'],
       [{ shard: '0/2' }, '--shard 0/2: expected I/N with 1 <= I <= N, e.g. --shard 2/3'],
       [
+        { out: at('flags-nodir/x.csv') },
+        `--out ${at('flags-nodir/x.csv')}: no such folder ${at('flags-nodir')}`,
+      ],
+      [
         { out: at('flags.xlsx') },
         `--out ${at('flags.xlsx')}: the format comes from the extension: .csv, .jsonl or .parquet`,
       ],
