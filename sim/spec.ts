@@ -11,7 +11,7 @@ import type { TrustSpec } from './trust.ts';
 /** A JSON value: what messages, decisions and notes may hold. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** A protocol: one xstate v5 machine and what survives a crash. */
+/** A protocol: one xstate v5 machine, its parameters and what survives a crash. */
 export interface Protocol {
   /** Name used in scenario files and trace manifests. */
   readonly name: string;
@@ -22,7 +22,77 @@ export interface Protocol {
    * back in `input.restored`; everything else starts afresh.
    */
   readonly persistent?: readonly string[];
+  /**
+   * Every parameter the machine reads from `input.params`, by name: the
+   * loader refuses any other, and values of the wrong type or out of range.
+   * Without it the protocol takes any parameter, unchecked.
+   */
+  readonly params?: ParamSpecs;
 }
+
+/** What every parameter declaration says, whatever its type. */
+interface ParamBase {
+  /** One line: what the parameter means. */
+  readonly meaning: string;
+  /** The unit of a quantity ('ticks', 'usd', 'messages'), when it has one. */
+  readonly unit?: string;
+  /** The role the parameter applies to, when only one reads it ('orchestrator', 'client'). */
+  readonly role?: string;
+  /** The default in words, when it depends on the run ("the agent's index"). */
+  readonly defaultIs?: string;
+}
+
+/** A number in [min, max]: `integer` for whole numbers (counts, ticks). */
+export interface NumberParam extends ParamBase {
+  readonly type: 'number' | 'integer';
+  readonly min: number;
+  readonly max: number;
+  readonly default?: number;
+}
+
+export interface BooleanParam extends ParamBase {
+  readonly type: 'boolean';
+  readonly default?: boolean;
+}
+
+/** One of a few words. */
+export interface EnumParam extends ParamBase {
+  readonly type: 'enum';
+  readonly values: readonly string[];
+  readonly default?: string;
+}
+
+/** Free text; `agent`: the id of an agent of the scenario. */
+export interface StringParam extends ParamBase {
+  readonly type: 'string' | 'agent';
+  readonly default?: string;
+}
+
+/** A list of texts; `agents`: of ids of agents of the scenario. */
+export interface StringsParam extends ParamBase {
+  readonly type: 'strings' | 'agents';
+  /** Fewest items; default 0. */
+  readonly itemsMin?: number;
+  readonly default?: readonly string[];
+}
+
+/** Any JSON value the protocol compares as a whole (a vote, a plan). */
+export interface JsonParam extends ParamBase {
+  readonly type: 'json';
+  readonly default?: Json;
+}
+
+/** One protocol parameter: its type, range or values, default, unit and meaning. */
+export type ParamSpec =
+  | NumberParam
+  | BooleanParam
+  | EnumParam
+  | StringParam
+  | StringsParam
+  | JsonParam;
+
+/** A protocol's parameters by name (see `Protocol.params`). */
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
 /** What the engine passes to an agent's machine as `input`. */
 export interface AgentInput {

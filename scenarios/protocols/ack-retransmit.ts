@@ -5,12 +5,7 @@
  * until it is acknowledged or `retriesMax` resends were spent. The receiver
  * acknowledges every copy it gets and keeps each number once.
  *
- * Parameters (per agent):
- * - role: 'sender' | 'receiver'
- * - peer: the other agent's id
- * - count: messages to deliver (sender), default 3
- * - timeoutTicks: ticks before a resend (sender), default 10
- * - retriesMax: resends of one message before giving up (sender), default 20
+ * Parameters (per agent): `PARAMS` below.
  *
  * Decisions: the sender decides 'delivered' when all are acknowledged, or
  * 'gave-up'; the receiver decides 'received' when it holds all `count`.
@@ -18,8 +13,45 @@
  */
 import { assign, emit, setup } from 'xstate';
 import { decide, type Effect, send } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_REPEATS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['sender', 'receiver'],
+    default: 'receiver',
+    meaning: 'the sender sends, the receiver acknowledges',
+  },
+  peer: { type: 'agent', defaultIs: 'the first other agent', meaning: "the other agent's id" },
+  count: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 3,
+    unit: 'messages',
+    role: 'sender',
+    meaning: 'messages to deliver, one at a time',
+  },
+  timeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    role: 'sender',
+    meaning: 'wait before resending the current message',
+  },
+  retriesMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_REPEATS_MAX,
+    default: 20,
+    role: 'sender',
+    meaning: 'resends of one message before giving up',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   role: 'sender' | 'receiver';
@@ -59,9 +91,9 @@ const machine = setup({
   context: ({ input }) => ({
     role: input.params['role'] === 'sender' ? 'sender' : 'receiver',
     peer: String(input.params['peer'] ?? input.peers[0] ?? ''),
-    count: numberOr(input.params['count'], 3),
-    timeoutTicks: numberOr(input.params['timeoutTicks'], 10),
-    retriesMax: numberOr(input.params['retriesMax'], 20),
+    count: numberOr(input.params['count'], PARAMS.count.default),
+    timeoutTicks: numberOr(input.params['timeoutTicks'], PARAMS.timeoutTicks.default),
+    retriesMax: numberOr(input.params['retriesMax'], PARAMS.retriesMax.default),
     next: 1,
     retries: 0,
     received: numberOr(input.restored?.['received'], 0),
@@ -128,4 +160,5 @@ export const ackRetransmit: Protocol = {
   name: 'ack-retransmit',
   machine,
   persistent: ['received'],
+  params: PARAMS,
 };

@@ -26,19 +26,9 @@
  * be below roundTicks for every value to count. A lost value is simply left
  * out of that round's average (an agent that hears nothing keeps its value).
  *
- * Parameters (per agent):
- * - input: the initial value, a number; default the agent's index (0, 1, ...)
- * - neighbors: ids of the agents this one sends its value to (its
- *   out-neighbours; an agent averages whatever its in-neighbours send it);
- *   default all other agents. Give symmetric lists for an undirected graph.
- * - rule: 'plain' | 'w-msr'; default 'plain'
- * - trimF: F, the values trimmed on each side by W-MSR; default 1
- * - roundTicks: ticks per round; default 10
- * - roundsMax: updates before the agent stops; default 50
- * - byzantineValue: what a Byzantine agent sends; default 1000
- * - byzantineDriftPerRound: added to byzantineValue each round (the value
- *   sent with round r is byzantineValue + r x byzantineDriftPerRound), for
- *   an adversary that drifts instead of standing still; default 0
+ * Parameters (per agent): `PARAMS` below. `neighbors` are the agent's
+ * out-neighbours (an agent averages whatever its in-neighbours send it): give
+ * symmetric lists for an undirected graph.
  *
  * Byzantine agents (`honest: false`) ignore what they receive and send the
  * same value to every neighbour each round (LeBlanc et al.'s malicious
@@ -62,8 +52,74 @@
  */
 import { assign, enqueueActions, setup } from 'xstate';
 import { type Effect, hold, propose, send, setTimer } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX, PARAM_VALUE_MAX } from '../../sim/scenario/params.ts';
+import {
+  AGENTS_MAX,
+  type AgentInput,
+  type Json,
+  type ParamSpecs,
+  type Protocol,
+} from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  input: {
+    type: 'number',
+    min: -PARAM_VALUE_MAX,
+    max: PARAM_VALUE_MAX,
+    defaultIs: "the agent's index (0, 1, …)",
+    meaning: 'the initial value',
+  },
+  neighbors: {
+    type: 'agents',
+    defaultIs: 'all other agents',
+    meaning: 'the agents this one sends its value to',
+  },
+  rule: {
+    type: 'enum',
+    values: ['plain', 'w-msr'],
+    default: 'plain',
+    meaning: 'average everything heard, or trim F values on each side first (W-MSR)',
+  },
+  trimF: {
+    type: 'integer',
+    min: 0,
+    max: AGENTS_MAX,
+    default: 1,
+    unit: 'values',
+    meaning: 'F, the values W-MSR trims on each side',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'length of a round',
+  },
+  roundsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_ROUNDS_MAX,
+    default: 50,
+    unit: 'rounds',
+    meaning: 'updates before the agent stops',
+  },
+  byzantineValue: {
+    type: 'number',
+    min: -PARAM_VALUE_MAX,
+    max: PARAM_VALUE_MAX,
+    default: 1000,
+    meaning: 'what a Byzantine agent sends',
+  },
+  byzantineDriftPerRound: {
+    type: 'number',
+    min: -PARAM_VALUE_MAX,
+    max: PARAM_VALUE_MAX,
+    default: 0,
+    meaning: 'added to byzantineValue each round: round r sends byzantineValue + r x drift',
+  },
+} as const satisfies ParamSpecs;
 
 export type AveragingRule = 'plain' | 'w-msr';
 
@@ -166,11 +222,14 @@ const machine = setup({
   context: ({ input }) => ({
     honest: input.honest,
     rule: ruleOf(input.params['rule']),
-    trimF: numberOr(input.params['trimF'], 1),
-    roundTicks: numberOr(input.params['roundTicks'], 10),
-    roundsMax: numberOr(input.params['roundsMax'], 50),
-    byzantineValue: numberOr(input.params['byzantineValue'], 1000),
-    byzantineDriftPerRound: numberOr(input.params['byzantineDriftPerRound'], 0),
+    trimF: numberOr(input.params['trimF'], PARAMS.trimF.default),
+    roundTicks: numberOr(input.params['roundTicks'], PARAMS.roundTicks.default),
+    roundsMax: numberOr(input.params['roundsMax'], PARAMS.roundsMax.default),
+    byzantineValue: numberOr(input.params['byzantineValue'], PARAMS.byzantineValue.default),
+    byzantineDriftPerRound: numberOr(
+      input.params['byzantineDriftPerRound'],
+      PARAMS.byzantineDriftPerRound.default,
+    ),
     neighbors: neighborsOf(input),
     value: numberOr(input.params['input'], input.index),
     round: 0,
@@ -210,4 +269,4 @@ const machine = setup({
   },
 });
 
-export const averaging: Protocol = { name: 'averaging', machine };
+export const averaging: Protocol = { name: 'averaging', machine, params: PARAMS };

@@ -39,12 +39,8 @@
  * demonstration (scenarios/protocols/flp-adversary.ts): x := the majority
  * value of the n - f phase-1 reports it read this round, its own x on a tie.
  *
- * Parameters (per agent):
- * - input: 0 | 1, the agent's input; default index % 2
- * - faults: f, the most agents that may crash; default floor((n - 1) / 2)
- * - roundsMax: a safety limit: after this many rounds without deciding, the
- *   agent gives up (state `gaveUp`, a note) without deciding; default 1000
- * - coin: 'random' | 'deterministic'; default 'random'
+ * Parameters (per agent): `PARAMS` below. After roundsMax rounds without
+ * deciding the agent gives up (state `gaveUp`, a note) without deciding.
  *
  * Persistent (across a crash): `decision`, `decidedRound`. The model is crash
  * stop; an agent restarted after deciding stays `done` and sends nothing, so
@@ -53,8 +49,41 @@
  */
 import { emit, enqueueActions, setup } from 'xstate';
 import { broadcast, decide, type Effect, hold, note, propose, random } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_ROUNDS_MAX } from '../../sim/scenario/params.ts';
+import { AGENTS_MAX, type AgentInput, type ParamSpecs, type Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  input: {
+    type: 'integer',
+    min: 0,
+    max: 1,
+    defaultIs: 'index % 2',
+    meaning: "the agent's input bit",
+  },
+  faults: {
+    type: 'integer',
+    min: 0,
+    max: AGENTS_MAX,
+    defaultIs: 'floor((n - 1) / 2)',
+    unit: 'agents',
+    meaning: 'f, the most agents that may crash; each wait is for n - f messages',
+  },
+  roundsMax: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_ROUNDS_MAX,
+    default: 1000,
+    unit: 'rounds',
+    meaning: 'a safety limit: rounds without deciding before the agent gives up',
+  },
+  coin: {
+    type: 'enum',
+    values: ['random', 'deterministic'],
+    default: 'random',
+    meaning: "a fair coin from the agent's stream, or the majority of the reports read (FLP)",
+  },
+} as const satisfies ParamSpecs;
 
 export type Bit = 0 | 1;
 export type Vote = Bit | '?';
@@ -92,7 +121,7 @@ function bitOr(value: unknown, fallback: Bit): Bit {
 }
 
 function coinOr(value: unknown): Coin {
-  return value === 'deterministic' ? 'deterministic' : 'random';
+  return value === 'deterministic' ? 'deterministic' : PARAMS.coin.default;
 }
 
 function initial(input: AgentInput): BenOrContext {
@@ -103,7 +132,7 @@ function initial(input: AgentInput): BenOrContext {
   return {
     n,
     f: numberOr(input.params['faults'], Math.floor((n - 1) / 2)),
-    roundsMax: numberOr(input.params['roundsMax'], 1000),
+    roundsMax: numberOr(input.params['roundsMax'], PARAMS.roundsMax.default),
     coin: coinOr(input.params['coin']),
     input: bit,
     x: decision ?? bit,
@@ -278,4 +307,5 @@ export const benOr: Protocol = {
   name: 'ben-or',
   machine,
   persistent: ['decision', 'decidedRound'],
+  params: PARAMS,
 };

@@ -31,11 +31,7 @@
  * a traitorous lieutenant relays random values. So the number of messages is
  * exact: (n - 1) + (n - 1)(n - 2) + ... + (n - 1)(n - 2)...(n - m - 1).
  *
- * Parameters (per agent; give every agent the same values):
- * - commander: id of the commander; default the first agent listed
- * - order: the commander's order; default 'attack' (values 'attack' | 'retreat')
- * - m: rounds of relaying (the traitors tolerated when n > 3m); default 1
- * - roundTicks: ticks per round, at least the largest link latency; default 1
+ * Parameters (per agent; give every agent the same values): `PARAMS` below.
  *
  * Inputs and decisions: a loyal commander proposes its order and decides it
  * at once; loyal lieutenants propose nothing (only the commander's order is
@@ -45,11 +41,44 @@
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, hold, propose, random, send, setTimer } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export const ATTACK = 'attack';
 export const RETREAT = 'retreat';
+
+const PARAMS = {
+  commander: {
+    type: 'agent',
+    defaultIs: 'the first agent listed',
+    meaning: 'id of the commander',
+  },
+  order: {
+    type: 'enum',
+    values: [ATTACK, RETREAT],
+    default: ATTACK,
+    meaning: "the commander's order",
+  },
+  m: {
+    type: 'integer',
+    min: 0,
+    // Messages grow as n^(m + 1) and a decision walks a tree as large: m = 4
+    // already needs n >= 13 and about 100,000 messages.
+    max: 4,
+    default: 1,
+    unit: 'rounds',
+    meaning: 'rounds of relaying: the traitors tolerated when n > 3m',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 1,
+    unit: 'ticks',
+    meaning: 'length of a round, at least the largest link latency',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   self: string;
@@ -136,10 +165,10 @@ const machine = setup({
     self: input.id,
     agents: input.agents,
     commander: stringOr(input.params['commander'], input.agents[0] ?? ''),
-    order: stringOr(input.params['order'], ATTACK),
+    order: stringOr(input.params['order'], PARAMS.order.default),
     honest: input.honest,
-    m: Math.max(0, numberOr(input.params['m'], 1)),
-    roundTicks: Math.max(1, numberOr(input.params['roundTicks'], 1)),
+    m: Math.max(0, numberOr(input.params['m'], PARAMS.m.default)),
+    roundTicks: Math.max(1, numberOr(input.params['roundTicks'], PARAMS.roundTicks.default)),
     received: {},
   }),
   initial: 'boot',
@@ -203,4 +232,4 @@ const machine = setup({
   },
 });
 
-export const byzantineOM: Protocol = { name: 'byzantine-om', machine };
+export const byzantineOM: Protocol = { name: 'byzantine-om', machine, params: PARAMS };

@@ -36,16 +36,8 @@
  *   compromised agent first). Equivocation survives both: each honest agent
  *   hears one vote from the compromised agent, a different one each.
  *
- * Parameters (per agent):
- * - input: the agent's vote (any JSON value); default the agent's id
- * - tally: 'naive' | 'sender'; default 'naive'
- * - deadlineTicks: when an honest agent counts and decides, after every vote
- *   and attack has arrived; default 10
- * - attack: what a compromised agent does: 'none' | 'equivocate' | 'forge' |
- *   'replay'; default 'none'; ignored for honest agents
- * - replayFrom: (replay) the agent whose vote is replayed; default the first
- *   other agent listed
- * - replays: (replay) copies of that vote sent to each other peer; default 1
+ * Parameters (per agent): `PARAMS` below. An honest agent's deadline must
+ * come after every vote and attack has arrived.
  *
  * Records: honest agents propose their input and decide once; compromised
  * agents neither propose nor decide, so the agreement and validity checkers
@@ -63,11 +55,52 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { PARAM_TICKS_MAX, PARAM_WORK_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export type Attack = 'none' | 'equivocate' | 'forge' | 'replay';
 export type Tally = 'naive' | 'sender';
+
+const PARAMS = {
+  input: { type: 'json', defaultIs: "the agent's id", meaning: "the agent's vote" },
+  tally: {
+    type: 'enum',
+    values: ['naive', 'sender'],
+    default: 'naive',
+    meaning: 'count every vote message, or one vote per sender (the first to arrive)',
+  },
+  deadlineTicks: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'when an honest agent counts the votes and decides',
+  },
+  attack: {
+    type: 'enum',
+    values: ['none', 'equivocate', 'forge', 'replay'],
+    default: 'none',
+    meaning: 'what a compromised agent does; ignored for honest agents',
+  },
+  replayFrom: {
+    type: 'agent',
+    defaultIs: 'the first other agent listed',
+    role: 'replay',
+    meaning: 'the agent whose vote is replayed',
+  },
+  replays: {
+    type: 'integer',
+    min: 0,
+    // Sent to every other peer in one step: replays x n copies.
+    max: PARAM_WORK_MAX / 100,
+    default: 1,
+    unit: 'messages',
+    role: 'replay',
+    meaning: 'copies of the replayed vote sent to each other peer',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   id: string;
@@ -88,7 +121,9 @@ interface Context {
 type Event = { type: 'vote'; value: Json; from: string } | { type: 'count' };
 
 function attackOf(value: Json | undefined): Attack {
-  return value === 'equivocate' || value === 'forge' || value === 'replay' ? value : 'none';
+  return value === 'equivocate' || value === 'forge' || value === 'replay'
+    ? value
+    : PARAMS.attack.default;
 }
 
 /** The value with the most votes; a tie goes to the value whose JSON text sorts first. */
@@ -130,9 +165,9 @@ const machine = setup({
       attack: input.honest ? 'none' : attackOf(input.params['attack']),
       input: value,
       sender: input.params['tally'] === 'sender',
-      deadlineTicks: numberOr(input.params['deadlineTicks'], 10),
+      deadlineTicks: numberOr(input.params['deadlineTicks'], PARAMS.deadlineTicks.default),
       replayFrom: typeof replayFrom === 'string' ? replayFrom : first,
-      replays: numberOr(input.params['replays'], 1),
+      replays: numberOr(input.params['replays'], PARAMS.replays.default),
       votes: [value],
       heard: [],
     };
@@ -188,4 +223,4 @@ const machine = setup({
   },
 });
 
-export const compromised: Protocol = { name: 'compromised', machine };
+export const compromised: Protocol = { name: 'compromised', machine, params: PARAMS };

@@ -28,16 +28,8 @@
  *   accuracy.
  * After revising in the last round it decides its answer.
  *
- * Parameters (per agent):
- * - input: the agent's starting answer (a string); default drawn as above
- * - accuracy: probability of starting with 'correct'; default 0.6
- * - wrongAnswers: number of distinct wrong answers k; default 1
- * - mode: 'vote' | 'debate'; default 'debate'
- * - rounds: debate rounds, at least 1; default 3
- * - roundTicks: ticks an agent waits for answers in a round; default 10
- *   (set it past the largest latency, or late answers are ignored)
- * - revision: 'majority' | 'random-peer'; default 'majority'
- * - conformity: probability of revising in a round; default 1
+ * Parameters (per agent): `PARAMS` below. Set roundTicks past the largest
+ * latency, or late answers are ignored.
  *
  * Effects: propose(answer); hold(answer) on each change, with
  * note({ flip: { round, from, to } }); decide(answer) once.
@@ -54,10 +46,69 @@ import {
   randomInt,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export const CORRECT = 'correct';
+
+const PARAMS = {
+  input: {
+    type: 'string',
+    defaultIs: "'correct' with probability accuracy, else a wrong answer",
+    meaning: "the agent's starting answer",
+  },
+  accuracy: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.6,
+    meaning: "probability of starting with 'correct'",
+  },
+  wrongAnswers: {
+    type: 'integer',
+    min: 1,
+    max: 1000,
+    default: 1,
+    unit: 'answers',
+    meaning: 'number of distinct wrong answers k',
+  },
+  mode: {
+    type: 'enum',
+    values: ['vote', 'debate'],
+    default: 'debate',
+    meaning: 'one round of voting, or rounds of revision',
+  },
+  rounds: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_ROUNDS_MAX,
+    default: 3,
+    unit: 'rounds',
+    meaning: 'debate rounds',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'how long an agent waits for answers in a round',
+  },
+  revision: {
+    type: 'enum',
+    values: ['majority', 'random-peer'],
+    default: 'majority',
+    meaning: 'adopt the plurality heard, or one peer drawn at random (the voter model)',
+  },
+  conformity: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 1,
+    meaning: 'probability of revising in a round',
+  },
+} as const satisfies ParamSpecs;
 
 /** The wrong answers when there are `k` of them. */
 export function wrongAnswers(k: number): string[] {
@@ -171,13 +222,13 @@ const machine = setup({
       agents: input.agents,
       self: input.index,
       input: typeof p['input'] === 'string' ? p['input'] : null,
-      accuracy: numberOr(p['accuracy'], 0.6),
-      wrong: wrongAnswers(numberOr(p['wrongAnswers'], 1)),
+      accuracy: numberOr(p['accuracy'], PARAMS.accuracy.default),
+      wrong: wrongAnswers(numberOr(p['wrongAnswers'], PARAMS.wrongAnswers.default)),
       vote: p['mode'] === 'vote',
-      rounds: Math.max(1, numberOr(p['rounds'], 3)),
-      roundTicks: Math.max(1, numberOr(p['roundTicks'], 10)),
+      rounds: Math.max(1, numberOr(p['rounds'], PARAMS.rounds.default)),
+      roundTicks: Math.max(1, numberOr(p['roundTicks'], PARAMS.roundTicks.default)),
       randomPeer: p['revision'] === 'random-peer',
-      conformity: numberOr(p['conformity'], 1),
+      conformity: numberOr(p['conformity'], PARAMS.conformity.default),
       answer: '',
       round: 1,
       heard: [],
@@ -219,4 +270,4 @@ const machine = setup({
   },
 });
 
-export const debate: Protocol = { name: 'debate', machine };
+export const debate: Protocol = { name: 'debate', machine, params: PARAMS };

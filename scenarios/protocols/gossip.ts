@@ -27,18 +27,10 @@
  * below roundTicks for push-pull. A rumour that arrives during round r counts
  * as learnt in round r; the agent pushes it from round r + 1.
  *
- * Parameters (per agent):
- * - mode: 'push' | 'push-pull'; default 'push'
- * - fanout: peers contacted per round, at least 1; default 1 (all others if
- *   fanout >= n - 1)
- * - informed: true for a source of the rumour; default true for the first
- *   agent listed only (set `informed: false` on it to pick other sources)
- * - roundTicks: ticks per round; default 10
- * - roundsMax: rounds each agent runs before it stops; default 40
- * - roundsAfterInformedMax: push only, Demers' blind counter: an informed
- *   agent pushes in at most this many rounds after it learnt the rumour, then
- *   loses interest (the rumour can die out before everyone has it); default
- *   no limit (roundsMax)
+ * Parameters (per agent): `PARAMS` below. Set `informed: false` on the
+ * first agent to pick other sources. roundsAfterInformedMax is Demers' blind
+ * counter: an agent that lost interest stops pushing, so the rumour can die
+ * out before everyone has it.
  *
  * Records: each agent proposes 'informed' or 'uninformed' at start (the
  * proposal is its first held value), holds 'informed' when it learns the
@@ -65,11 +57,60 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export const INFORMED = 'informed';
 export const UNINFORMED = 'uninformed';
+
+const PARAMS = {
+  mode: {
+    type: 'enum',
+    values: ['push', 'push-pull'],
+    default: 'push',
+    meaning: 'informed agents push; or every agent calls, pushing or pulling',
+  },
+  fanout: {
+    type: 'integer',
+    min: 1,
+    // Floyd's draw compares each pick with those before it: fanout^2 work per round.
+    max: 300,
+    default: 1,
+    unit: 'peers',
+    meaning: 'peers contacted per round (all others if fanout >= n - 1)',
+  },
+  informed: {
+    type: 'boolean',
+    defaultIs: 'true for the first agent listed only',
+    meaning: 'a source of the rumour',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'length of a round',
+  },
+  roundsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_ROUNDS_MAX,
+    default: 40,
+    unit: 'rounds',
+    meaning: 'rounds each agent runs before it stops',
+  },
+  roundsAfterInformedMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_ROUNDS_MAX,
+    defaultIs: 'roundsMax (no limit)',
+    unit: 'rounds',
+    role: 'push',
+    meaning: 'rounds an informed agent keeps pushing after it learnt the rumour',
+  },
+} as const satisfies ParamSpecs;
 
 export type GossipMode = 'push' | 'push-pull';
 
@@ -94,7 +135,7 @@ interface Context {
 type Event = { type: 'round' } | { type: 'rumour'; from: string } | { type: 'pull'; from: string };
 
 function modeOf(value: unknown): GossipMode {
-  return value === 'push-pull' ? 'push-pull' : 'push';
+  return value === 'push-pull' ? 'push-pull' : PARAMS.mode.default;
 }
 
 /**
@@ -137,11 +178,11 @@ const machine = setup({
     const restored = input.restored?.['informed'] === true;
     const source =
       typeof input.params['informed'] === 'boolean' ? input.params['informed'] : input.index === 0;
-    const roundsMax = numberOr(input.params['roundsMax'], 40);
+    const roundsMax = numberOr(input.params['roundsMax'], PARAMS.roundsMax.default);
     return {
       mode: modeOf(input.params['mode']),
-      fanout: Math.max(1, numberOr(input.params['fanout'], 1)),
-      roundTicks: numberOr(input.params['roundTicks'], 10),
+      fanout: Math.max(1, numberOr(input.params['fanout'], PARAMS.fanout.default)),
+      roundTicks: numberOr(input.params['roundTicks'], PARAMS.roundTicks.default),
       roundsMax,
       roundsAfterInformedMax: numberOr(input.params['roundsAfterInformedMax'], roundsMax),
       agents: input.agents,
@@ -198,4 +239,9 @@ const machine = setup({
   },
 });
 
-export const gossip: Protocol = { name: 'gossip', machine, persistent: ['informed'] };
+export const gossip: Protocol = {
+  name: 'gossip',
+  machine,
+  persistent: ['informed'],
+  params: PARAMS,
+};

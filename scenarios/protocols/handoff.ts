@@ -15,19 +15,61 @@
  * task is acknowledged and tells the workers, who decide 'done' and confirm.
  * Without it nobody learns that the work is finished: nobody decides.
  *
- * Parameters:
- * - role: 'orchestrator' | 'worker'; default: the first agent orchestrates
- * - tasks: (orchestrator) tasks to hand out, named t0, t1, …; default 10
- * - ackTimeoutTicks: (orchestrator) ticks before a resend; default 20
- * - retriesMax: (orchestrator) resends of one task before giving up on it; default 100
- * - idempotent: (worker) keep the ids of performed tasks (stable storage) and
- *   only acknowledge a repeat; default false
- * - terminationDetection: (everyone) default true
+ * Parameters: `PARAMS` below.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, note, send, setTimer } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
-import { numberOr } from './params.ts';
+import { PARAM_REPEATS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
+import { booleanOr, numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['orchestrator', 'worker'],
+    defaultIs: 'orchestrator for the first agent listed, worker for the others',
+    meaning: 'who hands out the tasks',
+  },
+  tasks: {
+    type: 'integer',
+    min: 0,
+    // All sent in the first step, each with its timer; every acknowledgement
+    // then walks the list: 10,000 keeps a step near 20,000 effects.
+    max: 10_000,
+    default: 10,
+    unit: 'tasks',
+    role: 'orchestrator',
+    meaning: 'tasks to hand out, named t0, t1, …',
+  },
+  ackTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 20,
+    unit: 'ticks',
+    role: 'orchestrator',
+    meaning: 'wait for an acknowledgement before resending',
+  },
+  retriesMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_REPEATS_MAX,
+    default: 100,
+    role: 'orchestrator',
+    meaning: 'resends of one task before giving up on it',
+  },
+  idempotent: {
+    type: 'boolean',
+    default: false,
+    role: 'worker',
+    meaning: 'keep the ids of performed tasks (stable storage) and only acknowledge a repeat',
+  },
+  terminationDetection: {
+    type: 'boolean',
+    default: true,
+    meaning: 'the orchestrator decides when every task is acknowledged and tells the workers',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   orchestrator: boolean;
@@ -76,13 +118,13 @@ const machine = setup({
       orchestrator,
       boss,
       workers: input.agents.filter((id) => id !== boss),
-      tasks: numberOr(input.params['tasks'], 10),
-      ackTimeoutTicks: numberOr(input.params['ackTimeoutTicks'], 20),
-      retriesMax: numberOr(input.params['retriesMax'], 100),
-      idempotent: input.params['idempotent'] === true,
-      detect: input.params['terminationDetection'] !== false,
+      tasks: numberOr(input.params['tasks'], PARAMS.tasks.default),
+      ackTimeoutTicks: numberOr(input.params['ackTimeoutTicks'], PARAMS.ackTimeoutTicks.default),
+      retriesMax: numberOr(input.params['retriesMax'], PARAMS.retriesMax.default),
+      idempotent: booleanOr(input.params['idempotent'], PARAMS.idempotent.default),
+      detect: booleanOr(input.params['terminationDetection'], PARAMS.terminationDetection.default),
       retries: Array.from(
-        { length: orchestrator ? numberOr(input.params['tasks'], 10) : 0 },
+        { length: orchestrator ? numberOr(input.params['tasks'], PARAMS.tasks.default) : 0 },
         () => 0,
       ),
       confirmed: [],
@@ -185,4 +227,5 @@ export const handoff: Protocol = {
   name: 'handoff',
   machine,
   persistent: ['performed'],
+  params: PARAMS,
 };

@@ -60,19 +60,10 @@
  * threshold); a reader attempting the act itself holds no capability and is
  * refused.
  *
- * Parameters (per agent):
- * - role: 'planner' | 'reader' | 'worker'; default 'worker'. Only 'reader'
- *   changes behaviour (it relays instructions, step 4); 'planner' names the
- *   agent at the end of a pipeline that holds the privileged capabilities,
- *   and behaves as a worker
- * - sources: ids of the data sources to read at start (list of strings); default none
- * - next: the agent to report to; default none
- * - task: the capability the honest task needs (e.g. 'email.send'), acted on
- *   the first input; default none
- * - susceptibility: probability of following an instruction in an input; default 0.3
- * - taggedSusceptibility: the same for an input tagged untrusted; default `susceptibility`
- * - misreadRatio: probability of misreading the task as `misreadAs`; default 0
- * - misreadAs: the capability a misread task performs; default none (no misreading)
+ * Parameters (per agent): `PARAMS` below. Of the roles only 'reader' changes
+ * behaviour (it relays instructions, step 4); 'planner' names the agent at
+ * the end of a pipeline that holds the privileged capabilities, and behaves
+ * as a worker.
  */
 import { enqueueActions, setup } from 'xstate';
 import {
@@ -87,10 +78,56 @@ import {
   read,
   send,
 } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export type Role = 'planner' | 'reader' | 'worker';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['planner', 'reader', 'worker'],
+    default: 'worker',
+    meaning: 'a reader relays the instructions in what it reads; the others do not',
+  },
+  sources: {
+    type: 'strings',
+    default: [],
+    meaning: 'ids of the data sources (trust.sources) to read at start',
+  },
+  next: { type: 'agent', defaultIs: 'none', meaning: 'the agent to report to' },
+  task: {
+    type: 'string',
+    defaultIs: 'none',
+    meaning: "the capability the honest task needs (e.g. 'email.send'), acted on the first input",
+  },
+  susceptibility: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.3,
+    meaning: 'probability of following an instruction in an input',
+  },
+  taggedSusceptibility: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    defaultIs: 'susceptibility',
+    meaning: 'the same for an input tagged untrusted',
+  },
+  misreadRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    meaning: 'probability of misreading the task as misreadAs',
+  },
+  misreadAs: {
+    type: 'string',
+    defaultIs: 'none (no misreading)',
+    meaning: 'the capability a misread task performs',
+  },
+} as const satisfies ParamSpecs;
 
 /** An instruction, normalised. */
 export interface Instruction {
@@ -224,15 +261,15 @@ const machine = setup({
   context: ({ input }) => {
     const p = input.params;
     const role = p['role'];
-    const susceptibility = numberOr(p['susceptibility'], 0.3);
+    const susceptibility = numberOr(p['susceptibility'], PARAMS.susceptibility.default);
     return {
-      role: role === 'planner' || role === 'reader' ? role : 'worker',
+      role: role === 'planner' || role === 'reader' ? role : PARAMS.role.default,
       sources: Array.isArray(p['sources']) ? p['sources'].map((s) => String(s)) : [],
       next: stringOr(p['next'], null),
       task: stringOr(p['task'], null),
       susceptibility,
       taggedSusceptibility: numberOr(p['taggedSusceptibility'], susceptibility),
-      misreadRatio: numberOr(p['misreadRatio'], 0),
+      misreadRatio: numberOr(p['misreadRatio'], PARAMS.misreadRatio.default),
       misreadAs: stringOr(p['misreadAs'], null),
       inputs: 0,
       value: null,
@@ -250,4 +287,4 @@ const machine = setup({
   },
 });
 
-export const llmAssistant: Protocol = { name: 'llm-assistant', machine };
+export const llmAssistant: Protocol = { name: 'llm-assistant', machine, params: PARAMS };

@@ -35,16 +35,7 @@
  * runs stop by `untilAllDecided` or the tick limit. `roundsMax: 0` means no
  * round cap: an unaware agent then never decides (termination fails).
  *
- * Parameters (per agent):
- * - input: the agent's proposal (compared as a string); default drawn uniformly from `values`
- * - values: the options to draw from, a list of strings; default ['A', 'B', 'C']
- * - roundTicks: ticks between two broadcasts; default 10
- * - stubbornness: probability of keeping one's own value on hearing a different one; default 0.3
- * - conformity: probability of adopting the heard value when not stubborn; default 0.5
- * - quietTicks: ticks without a change after which an aware agent decides; default 40
- * - roundsMax: broadcast rounds after which every agent decides, 0 for no cap; default 20
- * - hallucinationRatio: probability per round of switching to an invented value; default 0
- * - terminationAware: whether the agent detects the quiet period and stops after deciding; default true
+ * Parameters (per agent): `PARAMS` below.
  *
  * Effects: propose(input); hold(v) on each change; note({ hallucination: v })
  * when a value is invented; decide(v) once.
@@ -62,10 +53,75 @@ import {
   randomInt,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
-import { numberOr } from './params.ts';
+import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
+import { booleanOr, numberOr } from './params.ts';
 
-export const DEFAULT_VALUES: readonly string[] = ['A', 'B', 'C'];
+const PARAMS = {
+  input: {
+    type: 'json',
+    defaultIs: 'drawn uniformly from values',
+    meaning: "the agent's proposal, compared as text",
+  },
+  values: {
+    type: 'strings',
+    itemsMin: 1,
+    default: ['A', 'B', 'C'],
+    meaning: 'the options an agent without input draws from',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'time between two broadcasts',
+  },
+  stubbornness: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.3,
+    meaning: "probability of keeping one's own value on hearing a different one",
+  },
+  conformity: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.5,
+    meaning: 'probability of adopting the heard value when not stubborn',
+  },
+  quietTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 40,
+    unit: 'ticks',
+    meaning: 'time without a change after which an aware agent decides',
+  },
+  roundsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_ROUNDS_MAX,
+    default: 20,
+    unit: 'rounds',
+    meaning: 'broadcast rounds after which every agent decides, 0 for no cap',
+  },
+  hallucinationRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    meaning: 'probability per round of switching to an invented value',
+  },
+  terminationAware: {
+    type: 'boolean',
+    default: true,
+    meaning: 'the agent detects the quiet period, and stops after deciding',
+  },
+} as const satisfies ParamSpecs;
+
+export const DEFAULT_VALUES: readonly string[] = PARAMS.values.default;
 
 interface Context {
   id: string;
@@ -93,11 +149,6 @@ type Event =
 /** `value` as a list of strings when it is a non-empty array, else `fallback`. */
 function stringsOr(value: Json | undefined, fallback: readonly string[]): readonly string[] {
   return Array.isArray(value) && value.length > 0 ? value.map((v) => String(v)) : fallback;
-}
-
-/** `value` when it is a boolean, else `fallback`. */
-function booleanOr(value: Json | undefined, fallback: boolean): boolean {
-  return typeof value === 'boolean' ? value : fallback;
 }
 
 /** The value agent `id` invents in round `round` (proposed by no one unless listed as an input). */
@@ -156,13 +207,13 @@ const machine = setup({
       id: input.id,
       input: p['input'] === undefined || p['input'] === null ? null : String(p['input']),
       values: stringsOr(p['values'], DEFAULT_VALUES),
-      roundTicks: Math.max(1, numberOr(p['roundTicks'], 10)),
-      stubbornness: numberOr(p['stubbornness'], 0.3),
-      conformity: numberOr(p['conformity'], 0.5),
-      quietTicks: Math.max(1, numberOr(p['quietTicks'], 40)),
-      roundsMax: Math.max(0, numberOr(p['roundsMax'], 20)),
-      hallucinationRatio: numberOr(p['hallucinationRatio'], 0),
-      terminationAware: booleanOr(p['terminationAware'], true),
+      roundTicks: Math.max(1, numberOr(p['roundTicks'], PARAMS.roundTicks.default)),
+      stubbornness: numberOr(p['stubbornness'], PARAMS.stubbornness.default),
+      conformity: numberOr(p['conformity'], PARAMS.conformity.default),
+      quietTicks: Math.max(1, numberOr(p['quietTicks'], PARAMS.quietTicks.default)),
+      roundsMax: Math.max(0, numberOr(p['roundsMax'], PARAMS.roundsMax.default)),
+      hallucinationRatio: numberOr(p['hallucinationRatio'], PARAMS.hallucinationRatio.default),
+      terminationAware: booleanOr(p['terminationAware'], PARAMS.terminationAware.default),
       value: '',
       round: 0,
     };
@@ -202,4 +253,4 @@ const machine = setup({
   },
 });
 
-export const llmNegotiation: Protocol = { name: 'llm-negotiation', machine };
+export const llmNegotiation: Protocol = { name: 'llm-negotiation', machine, params: PARAMS };

@@ -12,17 +12,47 @@
  *   minority side of a partition that is a majority of a minority, so both
  *   sides decide: split brain.
  *
- * Parameters (per agent):
- * - input: the vote (any JSON value); default the agent's id
- * - quorum: 'strict' | 'local'; default 'strict'
- * - resendTicks: ticks between rebroadcasts of the vote; default 20
- * - resendsMax: rebroadcasts before giving up; default 50
- * - countTicks: (local) ticks before counting the votes heard; default 30
+ * Parameters (per agent): `PARAMS` below.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { broadcast, decide, type Effect, propose, setTimer } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { PARAM_REPEATS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  input: { type: 'json', defaultIs: "the agent's id", meaning: 'the vote' },
+  quorum: {
+    type: 'enum',
+    values: ['strict', 'local'],
+    default: 'strict',
+    meaning: 'a strict majority of all agents, or a majority of the votes heard',
+  },
+  resendTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 20,
+    unit: 'ticks',
+    meaning: 'time between rebroadcasts of the vote',
+  },
+  resendsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_REPEATS_MAX,
+    default: 50,
+    meaning: 'rebroadcasts before giving up',
+  },
+  countTicks: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 30,
+    unit: 'ticks',
+    role: 'local',
+    meaning: 'wait before counting the votes heard',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   input: Json;
@@ -78,9 +108,9 @@ const machine = setup({
     input: input.params['input'] ?? input.id,
     strict: input.params['quorum'] !== 'local',
     n: input.agents.length,
-    resendTicks: numberOr(input.params['resendTicks'], 20),
-    resendsMax: numberOr(input.params['resendsMax'], 50),
-    countTicks: numberOr(input.params['countTicks'], 30),
+    resendTicks: numberOr(input.params['resendTicks'], PARAMS.resendTicks.default),
+    resendsMax: numberOr(input.params['resendsMax'], PARAMS.resendsMax.default),
+    countTicks: numberOr(input.params['countTicks'], PARAMS.countTicks.default),
     resends: 0,
     counted: false,
     votes: { [input.id]: input.params['input'] ?? input.id },
@@ -132,4 +162,4 @@ const machine = setup({
   },
 });
 
-export const majorityVote: Protocol = { name: 'majority-vote', machine };
+export const majorityVote: Protocol = { name: 'majority-vote', machine, params: PARAMS };

@@ -33,13 +33,7 @@
  * Duplicates and stale messages are ignored: promises and acceptances are
  * counted as sets of acceptors per ballot, and old ballots are refused.
  *
- * Parameters (per agent):
- * - input: the value the agent proposes; default its id
- * - proposer: whether the agent proposes; default true
- * - quorum: acceptors needed for a promise or a decision; default floor(n / 2) + 1
- * - startTicksMax: the first ballot starts after a uniform delay in [0, startTicksMax] ticks; default 20
- * - retryTicks: ticks after starting a ballot before trying a higher one, if undecided; default 60
- * - backoffTicksMax: a uniform extra in [0, backoffTicksMax] ticks added to each retry; default 30
+ * Parameters (per agent): `PARAMS` below.
  *
  * Defaults suit latencies up to 10 ticks: with no loss and no faults the
  * agent with the highest first-round ballot is decided by every agent within
@@ -59,8 +53,52 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
-import { numberOr } from './params.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import {
+  AGENTS_MAX,
+  type AgentInput,
+  type Json,
+  type ParamSpecs,
+  type Protocol,
+} from '../../sim/spec.ts';
+import { booleanOr, numberOr } from './params.ts';
+
+const PARAMS = {
+  input: { type: 'json', defaultIs: "the agent's id", meaning: 'the value the agent proposes' },
+  proposer: { type: 'boolean', default: true, meaning: 'whether the agent proposes' },
+  quorum: {
+    type: 'integer',
+    min: 1,
+    max: AGENTS_MAX,
+    defaultIs: 'floor(n / 2) + 1',
+    unit: 'acceptors',
+    meaning: 'acceptors needed for a promise or a decision',
+  },
+  startTicksMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 20,
+    unit: 'ticks',
+    meaning: 'the first ballot starts after a uniform delay in [0, startTicksMax]',
+  },
+  retryTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 60,
+    unit: 'ticks',
+    meaning: 'wait after starting a ballot before trying a higher one, if undecided',
+  },
+  backoffTicksMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 30,
+    unit: 'ticks',
+    meaning: 'a uniform extra in [0, backoffTicksMax] added to each retry',
+  },
+} as const satisfies ParamSpecs;
 
 /** No ballot: below every real ballot (real ballots are at least n). */
 export const NO_BALLOT = -1;
@@ -191,11 +229,11 @@ const machine = setup({
         index: input.index,
         quorum: numberOr(input.params['quorum'], Math.floor(n / 2) + 1),
         input: input.params['input'] ?? input.id,
-        proposer: input.params['proposer'] !== false,
+        proposer: booleanOr(input.params['proposer'], PARAMS.proposer.default),
         restarted: input.restored !== undefined,
-        startTicksMax: numberOr(input.params['startTicksMax'], 20),
-        retryTicks: numberOr(input.params['retryTicks'], 60),
-        backoffTicksMax: numberOr(input.params['backoffTicksMax'], 30),
+        startTicksMax: numberOr(input.params['startTicksMax'], PARAMS.startTicksMax.default),
+        retryTicks: numberOr(input.params['retryTicks'], PARAMS.retryTicks.default),
+        backoffTicksMax: numberOr(input.params['backoffTicksMax'], PARAMS.backoffTicksMax.default),
       },
       round: restored(input, 'round', 0),
       ballot: NO_BALLOT,
@@ -362,4 +400,5 @@ export const paxos: Protocol = {
   name: 'paxos',
   machine,
   persistent: ['round', 'promised', 'acceptedBallot', 'acceptedValue', 'decided', 'decision'],
+  params: PARAMS,
 };

@@ -56,21 +56,8 @@
  * spreads no further. An agent follows one instruction at a time and ignores
  * others while it does.
  *
- * Parameters (per agent):
- * - neighbors: ids of the agents this agent sends to; default all others
- * - source: id of a data source (in the scenario's trust.sources) this agent
- *   reads at tick 0; default none
- * - readSusceptibility: probability of following the instruction in the
- *   content read from `source`, tagged or not; default 1
- * - susceptibility: probability of following an instruction in one untagged
- *   chat (the per-contact transmission probability β); default 0.3
- * - taggedSusceptibility: the same for a chat tagged `untrusted: true`;
- *   default susceptibility (the agent ignores tags)
- * - recoveryRatio: probability per round that a following agent stops (δ);
- *   default 0.1 (0 for SI)
- * - roundTicks: ticks per round, above the largest link latency so every
- *   round's messages arrive before the next round; default 10
- * - roundsMax: rounds each agent runs; default 20
+ * Parameters (per agent): `PARAMS` below. Set roundTicks above the largest
+ * link latency, so every round's messages arrive before the next round.
  *
  * Records: the notes `{ follows: id }` and `{ recovers: id }` read by the
  * infection checker (sim/checkers/infection.ts). Agents propose, hold and
@@ -90,10 +77,68 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 export const REPLICATE = 'replicate';
+
+const PARAMS = {
+  neighbors: {
+    type: 'agents',
+    defaultIs: 'all other agents',
+    meaning: 'the agents this agent sends to',
+  },
+  source: {
+    type: 'string',
+    defaultIs: 'none',
+    meaning: 'id of a data source (trust.sources) this agent reads at tick 0',
+  },
+  readSusceptibility: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 1,
+    meaning: 'probability of following the instruction in the content read, tagged or not',
+  },
+  susceptibility: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.3,
+    meaning: 'probability of following an instruction in one untagged chat (β)',
+  },
+  taggedSusceptibility: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    defaultIs: 'susceptibility (the agent ignores tags)',
+    meaning: 'the same for a chat tagged untrusted',
+  },
+  recoveryRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0.1,
+    meaning: 'probability per round that a following agent stops (δ); 0 for SI',
+  },
+  roundTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'length of a round',
+  },
+  roundsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_ROUNDS_MAX,
+    default: 20,
+    unit: 'rounds',
+    meaning: 'rounds each agent runs',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   /** Ids this agent sends to, or null for all other agents. */
@@ -166,19 +211,22 @@ const machine = setup({
 }).createMachine({
   id: 'prompt-infection',
   context: ({ input }) => {
-    const susceptibility = numberOr(input.params['susceptibility'], 0.3);
+    const susceptibility = numberOr(input.params['susceptibility'], PARAMS.susceptibility.default);
     const source = input.params['source'];
     return {
       neighbors: neighborsOf(input.params['neighbors']),
       agents: input.agents,
       index: input.index,
       source: typeof source === 'string' ? source : null,
-      readSusceptibility: numberOr(input.params['readSusceptibility'], 1),
+      readSusceptibility: numberOr(
+        input.params['readSusceptibility'],
+        PARAMS.readSusceptibility.default,
+      ),
       susceptibility,
       taggedSusceptibility: numberOr(input.params['taggedSusceptibility'], susceptibility),
-      recoveryRatio: numberOr(input.params['recoveryRatio'], 0.1),
-      roundTicks: numberOr(input.params['roundTicks'], 10),
-      roundsMax: numberOr(input.params['roundsMax'], 20),
+      recoveryRatio: numberOr(input.params['recoveryRatio'], PARAMS.recoveryRatio.default),
+      roundTicks: numberOr(input.params['roundTicks'], PARAMS.roundTicks.default),
+      roundsMax: numberOr(input.params['roundsMax'], PARAMS.roundsMax.default),
       round: 0,
       following: null,
     };
@@ -214,4 +262,4 @@ const machine = setup({
   },
 });
 
-export const promptInfection: Protocol = { name: 'prompt-infection', machine };
+export const promptInfection: Protocol = { name: 'prompt-infection', machine, params: PARAMS };

@@ -26,10 +26,7 @@
  * were scheduled, so a timer and a message due at the same tick are handled
  * in the order they were set and sent.
  *
- * Parameters (per agent):
- * - electionTicksMin: shortest election timeout; default 150
- * - electionTicksMax: longest election timeout; default 300
- * - heartbeatTicks: ticks between a leader's heartbeats; default 50
+ * Parameters (per agent): `PARAMS` below.
  *
  * Inputs and decisions: none. Leadership is not a final decision (a later
  * term replaces the leader, and a second decide would break integrity), so
@@ -48,8 +45,36 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  electionTicksMin: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 150,
+    unit: 'ticks',
+    meaning: 'shortest election timeout',
+  },
+  electionTicksMax: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 300,
+    unit: 'ticks',
+    meaning: 'longest election timeout (timeouts are uniform between the two)',
+  },
+  heartbeatTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 50,
+    unit: 'ticks',
+    meaning: "time between a leader's heartbeats",
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   self: string;
@@ -151,9 +176,9 @@ const machine = setup({
     return {
       self: input.id,
       n: input.agents.length,
-      electionTicksMin: numberOr(input.params['electionTicksMin'], 150),
-      electionTicksMax: numberOr(input.params['electionTicksMax'], 300),
-      heartbeatTicks: numberOr(input.params['heartbeatTicks'], 50),
+      electionTicksMin: numberOr(input.params['electionTicksMin'], PARAMS.electionTicksMin.default),
+      electionTicksMax: numberOr(input.params['electionTicksMax'], PARAMS.electionTicksMax.default),
+      heartbeatTicks: numberOr(input.params['heartbeatTicks'], PARAMS.heartbeatTicks.default),
       currentTerm: numberOr(restored?.['currentTerm'], 0),
       votedFor: typeof votedFor === 'string' ? votedFor : null,
       votes: [],
@@ -255,4 +280,5 @@ export const raftElection: Protocol = {
   name: 'raft-election',
   machine,
   persistent: ['currentTerm', 'votedFor'],
+  params: PARAMS,
 };

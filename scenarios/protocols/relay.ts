@@ -6,12 +6,33 @@
  * sends, deliveries, randomness and state changes at a steady rate, which is
  * why the engine benchmark uses it.
  *
- * Parameters (per agent): tokens (default 1), hopsMax (default 100).
+ * Parameters (per agent): `PARAMS` below.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, randomInt, send } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_REPEATS_MAX, PARAM_WORK_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  tokens: {
+    type: 'integer',
+    min: 0,
+    // All sent in the agent's first step.
+    max: PARAM_WORK_MAX,
+    default: 1,
+    unit: 'tokens',
+    meaning: 'tokens the agent starts',
+  },
+  hopsMax: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 100,
+    unit: 'hops',
+    meaning: 'hops a token makes before it is retired',
+  },
+} as const satisfies ParamSpecs;
 
 interface Context {
   agents: readonly string[];
@@ -44,8 +65,8 @@ const machine = setup({
   context: ({ input }) => ({
     agents: input.agents,
     self: input.index,
-    tokens: numberOr(input.params['tokens'], 1),
-    hopsMax: numberOr(input.params['hopsMax'], 100),
+    tokens: numberOr(input.params['tokens'], PARAMS.tokens.default),
+    hopsMax: numberOr(input.params['hopsMax'], PARAMS.hopsMax.default),
     retired: 0,
   }),
   initial: 'starting',
@@ -81,4 +102,4 @@ const machine = setup({
   },
 });
 
-export const relay: Protocol = { name: 'relay', machine };
+export const relay: Protocol = { name: 'relay', machine, params: PARAMS };

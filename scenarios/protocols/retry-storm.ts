@@ -44,25 +44,7 @@
  * timer, after the engine's refusal if any); a refused attempt is not sent
  * and its call fails.
  *
- * Parameters (per agent):
- * - role: 'client' | 'service'; default: the last agent listed is the service
- * - next: (client) the agent it calls; default the next agent listed
- * - requestsPerTick: (client) new requests issued at each tick from tick 0, 0 for a middle layer; default 0
- * - requestsMax: (client) requests issued in all, 0 for no limit; default 0
- * - retriesMax: (client) retries per call; default 3
- * - backoff: (client) 'immediate' | 'exponential' | 'full-jitter' | 'decorrelated-jitter'; default 'immediate'
- * - baseTicks, capTicks: (client) of the backoff policy; default 1 and 64
- * - timeoutTicks: (client) ticks an attempt waits for its answer; default 20
- * - retryBudgetRatio: (client) tokens per call, 0 for no retry budget; default 0
- * - retryBudgetTokensMax: (client) the bucket's size; default 10
- * - retryBudgetTokensStart: (client) tokens at the start; default 0
- * - breakerFailures: (client) consecutive failures that open the breaker, 0 for none; default 0
- * - breakerOpenTicks: (client) ticks the breaker stays open; default 50
- * - breakerProbes: (client) trial attempts when half-open; default 1
- * - costPerAttempt: (client) spent per attempt, 0 for none; default 0
- * - capacityPerTick: (service) requests served per tick; default 10
- * - failTickStart, failTickEnd: (service) the trigger window; default 0 and 0 (none)
- * - queueMax: (service) most requests waiting, 0 for no limit; default 0
+ * Parameters (per agent): `PARAMS` below.
  *
  * Effects: the origin notes every request's end, `note({ request, ok,
  * tries })` (tries: its own attempts) with `why` ('retries' | 'budget' |
@@ -93,8 +75,152 @@ import {
   type RetryPolicy,
   retryBudget,
 } from '../../sim/retry.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import {
+  PARAM_REPEATS_MAX,
+  PARAM_TICKS_MAX,
+  PARAM_VALUE_MAX,
+  PARAM_WORK_MAX,
+} from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+/** Ticks-valued parameter of a client or the service. */
+const ticks = (def: number, role: string, meaning: string, min = 0) =>
+  ({
+    type: 'integer',
+    min,
+    max: PARAM_TICKS_MAX,
+    default: def,
+    unit: 'ticks',
+    role,
+    meaning,
+  }) as const;
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['client', 'service'],
+    defaultIs: 'service for the last agent listed, client for the others',
+    meaning: 'a layer of clients, or the service at the end of the chain',
+  },
+  next: {
+    type: 'agent',
+    defaultIs: 'the next agent listed',
+    role: 'client',
+    meaning: 'the agent it calls',
+  },
+  requestsPerTick: {
+    type: 'integer',
+    min: 0,
+    // Each is sent with its timer (and paid) in the tick's one step.
+    max: PARAM_WORK_MAX / 10,
+    default: 0,
+    unit: 'requests',
+    role: 'client',
+    meaning: 'new requests issued at each tick from tick 0, 0 for a middle layer',
+  },
+  requestsMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 0,
+    unit: 'requests',
+    role: 'client',
+    meaning: 'requests issued in all, 0 for no limit',
+  },
+  retriesMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_REPEATS_MAX,
+    default: 3,
+    role: 'client',
+    meaning: 'retries per call',
+  },
+  backoff: {
+    type: 'enum',
+    values: ['immediate', 'exponential', 'full-jitter', 'decorrelated-jitter'],
+    default: 'immediate',
+    role: 'client',
+    meaning: 'the wait before a retry (sim/retry.ts)',
+  },
+  baseTicks: ticks(1, 'client', "the backoff policy's first wait", 1),
+  capTicks: ticks(64, 'client', "the backoff policy's longest wait", 1),
+  timeoutTicks: ticks(20, 'client', 'how long an attempt waits for its answer', 1),
+  retryBudgetRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    unit: 'tokens',
+    role: 'client',
+    meaning: 'tokens each call deposits, one per retry; 0 for no retry budget',
+  },
+  retryBudgetTokensMax: {
+    type: 'number',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 10,
+    unit: 'tokens',
+    role: 'client',
+    meaning: "the retry budget's bucket size",
+  },
+  retryBudgetTokensStart: {
+    type: 'number',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 0,
+    unit: 'tokens',
+    role: 'client',
+    meaning: 'tokens in the bucket at the start',
+  },
+  breakerFailures: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_REPEATS_MAX,
+    default: 0,
+    role: 'client',
+    meaning: 'consecutive failures that open the circuit breaker, 0 for no breaker',
+  },
+  breakerOpenTicks: ticks(50, 'client', 'how long the breaker stays open', 1),
+  breakerProbes: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 1,
+    role: 'client',
+    meaning: 'trial attempts when the breaker is half-open',
+  },
+  costPerAttempt: {
+    type: 'number',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 0,
+    unit: 'cost unit',
+    role: 'client',
+    meaning: 'spent per attempt, 0 for none',
+  },
+  capacityPerTick: {
+    type: 'integer',
+    min: 1,
+    // All answered in one step.
+    max: PARAM_WORK_MAX,
+    default: 10,
+    unit: 'requests',
+    role: 'service',
+    meaning: 'requests served per tick',
+  },
+  failTickStart: ticks(0, 'service', 'start of the window in which every request fails'),
+  failTickEnd: ticks(0, 'service', 'end of that window (none when not after its start)'),
+  queueMax: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 0,
+    unit: 'requests',
+    role: 'service',
+    meaning: 'most requests waiting, 0 for no limit; beyond it a request fails at once',
+  },
+} as const satisfies ParamSpecs;
 
 /** One call a client makes for a request, across its attempts. */
 interface Call {
@@ -176,9 +302,9 @@ type Event =
   | { type: string };
 
 function policyOf(params: Readonly<Record<string, Json>>): RetryPolicy {
-  const kind = params['backoff'] ?? 'immediate';
-  const baseTicks = numberOr(params['baseTicks'], 1);
-  const capTicks = numberOr(params['capTicks'], 64);
+  const kind = params['backoff'] ?? PARAMS.backoff.default;
+  const baseTicks = numberOr(params['baseTicks'], PARAMS.baseTicks.default);
+  const capTicks = numberOr(params['capTicks'], PARAMS.capTicks.default);
   switch (kind) {
     case 'immediate':
       return { kind };
@@ -439,31 +565,31 @@ const machine = setup({
     const role = p['role'];
     const isService =
       role === undefined ? input.index === input.agents.length - 1 : role === 'service';
-    const ratio = numberOr(p['retryBudgetRatio'], 0);
-    const breakerFailures = numberOr(p['breakerFailures'], 0);
+    const ratio = numberOr(p['retryBudgetRatio'], PARAMS.retryBudgetRatio.default);
+    const breakerFailures = numberOr(p['breakerFailures'], PARAMS.breakerFailures.default);
     const next = p['next'];
     return {
       id: input.id,
       isService,
       next: typeof next === 'string' ? next : (input.agents[input.index + 1] ?? ''),
-      requestsPerTick: numberOr(p['requestsPerTick'], 0),
-      requestsMax: numberOr(p['requestsMax'], 0),
-      retriesMax: numberOr(p['retriesMax'], 3),
+      requestsPerTick: numberOr(p['requestsPerTick'], PARAMS.requestsPerTick.default),
+      requestsMax: numberOr(p['requestsMax'], PARAMS.requestsMax.default),
+      retriesMax: numberOr(p['retriesMax'], PARAMS.retriesMax.default),
       policy: policyOf(p),
-      timeoutTicks: numberOr(p['timeoutTicks'], 20),
+      timeoutTicks: numberOr(p['timeoutTicks'], PARAMS.timeoutTicks.default),
       breakerSpec:
         breakerFailures > 0
           ? {
               failuresMax: breakerFailures,
-              openTicks: numberOr(p['breakerOpenTicks'], 50),
-              probesMax: numberOr(p['breakerProbes'], 1),
+              openTicks: numberOr(p['breakerOpenTicks'], PARAMS.breakerOpenTicks.default),
+              probesMax: numberOr(p['breakerProbes'], PARAMS.breakerProbes.default),
             }
           : null,
-      costPerAttempt: numberOr(p['costPerAttempt'], 0),
-      capacityPerTick: numberOr(p['capacityPerTick'], 10),
-      failTickStart: numberOr(p['failTickStart'], 0),
-      failTickEnd: numberOr(p['failTickEnd'], 0),
-      queueMax: numberOr(p['queueMax'], 0),
+      costPerAttempt: numberOr(p['costPerAttempt'], PARAMS.costPerAttempt.default),
+      capacityPerTick: numberOr(p['capacityPerTick'], PARAMS.capacityPerTick.default),
+      failTickStart: numberOr(p['failTickStart'], PARAMS.failTickStart.default),
+      failTickEnd: numberOr(p['failTickEnd'], PARAMS.failTickEnd.default),
+      queueMax: numberOr(p['queueMax'], PARAMS.queueMax.default),
       client: {
         issued: 0,
         nextAttempt: 0,
@@ -476,8 +602,11 @@ const machine = setup({
           ratio > 0
             ? retryBudget({
                 ratio,
-                tokensMax: numberOr(p['retryBudgetTokensMax'], 10),
-                tokensStart: numberOr(p['retryBudgetTokensStart'], 0),
+                tokensMax: numberOr(p['retryBudgetTokensMax'], PARAMS.retryBudgetTokensMax.default),
+                tokensStart: numberOr(
+                  p['retryBudgetTokensStart'],
+                  PARAMS.retryBudgetTokensStart.default,
+                ),
               })
             : null,
         breaker: BREAKER_CLOSED,
@@ -505,4 +634,4 @@ const machine = setup({
   },
 });
 
-export const retryStorm: Protocol = { name: 'retry-storm', machine };
+export const retryStorm: Protocol = { name: 'retry-storm', machine, params: PARAMS };

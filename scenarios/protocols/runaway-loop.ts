@@ -33,20 +33,7 @@
  *   a round trip shorter than callTicks, the agent stops after exactly
  *   doneAfterCalls calls with probability (1 - p)^2, else later.
  *
- * Parameters:
- * - role: 'agent' | 'tool'; default: the first agent listed is the agent, the others tools
- * - tool: (agent) id of the tool agent it calls, '' for none; default the next agent listed, if any
- * - task: (agent) its input, proposed at the start; default 'summarise the inbox'
- * - callTicks: (agent) ticks between calls; default 10
- * - callJitterTicks: (agent) extra ticks per gap, uniform in [0, callJitterTicks]; default 0
- * - costPerCall: (agent) spent per call, in the scenario's cost unit; default 1
- * - costJitterRatio: (agent) each call costs costPerCall · (1 + j (2u - 1)), u uniform in [0, 1); default 0
- * - argsVariants: (agent) a call's arguments are `args-k`, k uniform in 1..argsVariants; default 1
- * - loopDetection: (agent) stop after repeatMax identical calls in a row; default false
- * - repeatMax: (agent) identical calls in a row that loop detection stops after, at least 1; default 5
- * - onRefused: (agent) 'stop' | 'continue' after a refused spend; default 'stop'
- * - terminationSignal: (tool) answer done from call doneAfterCalls on; default false (never done)
- * - doneAfterCalls: (tool) first call answered done, at least 1; default 10
+ * Parameters: `PARAMS` below.
  *
  * Draws from the agent's stream per call, in this order: argsVariants > 1:
  * one for the arguments; costJitterRatio > 0: one for the cost;
@@ -68,8 +55,110 @@ import {
   setTimer,
   spend,
 } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
-import { numberOr } from './params.ts';
+import { PARAM_REPEATS_MAX, PARAM_TICKS_MAX, PARAM_VALUE_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
+import { booleanOr, numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['agent', 'tool'],
+    defaultIs: 'agent for the first agent listed, tool for the others',
+    meaning: 'the looping agent, or a tool it calls',
+  },
+  tool: {
+    type: 'string',
+    defaultIs: 'the next agent listed, if any',
+    role: 'agent',
+    meaning: "id of the tool agent it calls, '' for none",
+  },
+  task: {
+    type: 'string',
+    default: 'summarise the inbox',
+    role: 'agent',
+    meaning: 'its input, proposed at the start',
+  },
+  callTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    role: 'agent',
+    meaning: 'time between calls',
+  },
+  callJitterTicks: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 0,
+    unit: 'ticks',
+    role: 'agent',
+    meaning: 'extra time per gap, uniform in [0, callJitterTicks]',
+  },
+  costPerCall: {
+    type: 'number',
+    min: 0,
+    max: PARAM_VALUE_MAX,
+    default: 1,
+    unit: 'cost unit',
+    role: 'agent',
+    meaning: "spent per call, in the scenario's cost unit",
+  },
+  costJitterRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    role: 'agent',
+    meaning: 'each call costs costPerCall x (1 + j (2u - 1)), u uniform in [0, 1)',
+  },
+  argsVariants: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 1,
+    role: 'agent',
+    meaning: "a call's arguments are args-k, k uniform in 1..argsVariants",
+  },
+  loopDetection: {
+    type: 'boolean',
+    default: false,
+    role: 'agent',
+    meaning: 'stop after repeatMax identical calls in a row',
+  },
+  repeatMax: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 5,
+    unit: 'calls',
+    role: 'agent',
+    meaning: 'identical calls in a row that loop detection stops after',
+  },
+  onRefused: {
+    type: 'enum',
+    values: ['stop', 'continue'],
+    default: 'stop',
+    role: 'agent',
+    meaning: 'what the agent does after a refused spend',
+  },
+  terminationSignal: {
+    type: 'boolean',
+    default: false,
+    role: 'tool',
+    meaning: 'answer done from call doneAfterCalls on (without it, never)',
+  },
+  doneAfterCalls: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 10,
+    unit: 'calls',
+    role: 'tool',
+    meaning: 'the first call answered done',
+  },
+} as const satisfies ParamSpecs;
 
 /** What a call is spent on (the `what` of its spend records). */
 export const CALL_WHAT = 'tool.call';
@@ -148,21 +237,22 @@ const machine = setup({
     return {
       isAgent,
       tool: tool === '' ? null : tool,
-      task: str(input.params['task'], 'summarise the inbox'),
-      callTicks: numberOr(input.params['callTicks'], 10),
-      callJitterTicks: numberOr(input.params['callJitterTicks'], 0),
-      costPerCall: numberOr(input.params['costPerCall'], 1),
-      costJitterRatio: numberOr(input.params['costJitterRatio'], 0),
-      argsVariants: Math.max(1, numberOr(input.params['argsVariants'], 1)),
-      repeatMax:
-        input.params['loopDetection'] === true
-          ? Math.max(1, numberOr(input.params['repeatMax'], 5))
-          : 0,
+      task: str(input.params['task'], PARAMS.task.default),
+      callTicks: numberOr(input.params['callTicks'], PARAMS.callTicks.default),
+      callJitterTicks: numberOr(input.params['callJitterTicks'], PARAMS.callJitterTicks.default),
+      costPerCall: numberOr(input.params['costPerCall'], PARAMS.costPerCall.default),
+      costJitterRatio: numberOr(input.params['costJitterRatio'], PARAMS.costJitterRatio.default),
+      argsVariants: Math.max(
+        1,
+        numberOr(input.params['argsVariants'], PARAMS.argsVariants.default),
+      ),
+      repeatMax: booleanOr(input.params['loopDetection'], PARAMS.loopDetection.default)
+        ? Math.max(1, numberOr(input.params['repeatMax'], PARAMS.repeatMax.default))
+        : 0,
       stopOnRefused: input.params['onRefused'] !== 'continue',
-      doneAfterCalls:
-        input.params['terminationSignal'] === true
-          ? Math.max(1, numberOr(input.params['doneAfterCalls'], 10))
-          : 0,
+      doneAfterCalls: booleanOr(input.params['terminationSignal'], PARAMS.terminationSignal.default)
+        ? Math.max(1, numberOr(input.params['doneAfterCalls'], PARAMS.doneAfterCalls.default))
+        : 0,
       calls: 0,
       refusals: 0,
       pendingArgs: '',
@@ -258,4 +348,4 @@ const machine = setup({
   },
 });
 
-export const runawayLoop: Protocol = { name: 'runaway-loop', machine };
+export const runawayLoop: Protocol = { name: 'runaway-loop', machine, params: PARAMS };

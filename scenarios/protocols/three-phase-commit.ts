@@ -75,16 +75,7 @@
  * 'abort', for every agent including the coordinator; proposals are the
  * votes ('yes' / 'no'). A backup records `note({ leader: ballot })`.
  *
- * Parameters (per agent):
- * - role: 'coordinator' | 'participant'; default: coordinator iff the agent is `coordinator`
- * - coordinator: the coordinator's id; default the first agent listed
- * - vote: 'yes' | 'no' (participant); default 'yes'
- * - noRatio: probability that a participant whose `vote` is not 'no' votes no anyway; default 0
- * - voteTimeoutTicks: coordinator's wait for the votes before aborting; default 50
- * - ackTimeoutTicks: coordinator's wait for every preCommit acknowledgement before committing on a majority; default 30
- * - resendTicks: period for resending canCommit?, preCommit, and a backup's requests; default 10
- * - decisionTimeoutTicks: a participant's wait for canCommit?, for preCommit and for the decision; default 30
- * - staggerTicks: extra wait per participant rank before taking over as backup; default 10
+ * Parameters (per agent): `PARAMS` below.
  */
 import { and, assign, enqueueActions, setup } from 'xstate';
 import {
@@ -97,8 +88,83 @@ import {
   send,
   setTimer,
 } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['coordinator', 'participant'],
+    defaultIs: 'coordinator for the agent named by coordinator, participant for the others',
+    meaning: 'who runs the commit',
+  },
+  coordinator: {
+    type: 'agent',
+    defaultIs: 'the first agent listed',
+    meaning: "the coordinator's id",
+  },
+  vote: {
+    type: 'enum',
+    values: ['yes', 'no'],
+    default: 'yes',
+    role: 'participant',
+    meaning: "the participant's vote",
+  },
+  noRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    role: 'participant',
+    meaning: "probability that a participant whose vote is not 'no' votes no anyway",
+  },
+  voteTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 50,
+    unit: 'ticks',
+    role: 'coordinator',
+    meaning: "the coordinator's wait for the votes before aborting",
+  },
+  ackTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 30,
+    unit: 'ticks',
+    role: 'coordinator',
+    meaning: 'wait for every preCommit acknowledgement before committing on a majority',
+  },
+  resendTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: "period for resending canCommit?, preCommit, and a backup's requests",
+  },
+  decisionTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 30,
+    unit: 'ticks',
+    role: 'participant',
+    meaning: 'wait for canCommit?, for preCommit and for the decision',
+  },
+  staggerTicks: {
+    type: 'integer',
+    min: 0,
+    // Multiplied by the rank (up to 100,000): the product stays a tick count.
+    max: 1000,
+    default: 10,
+    unit: 'ticks',
+    role: 'participant',
+    meaning: 'extra wait per participant rank before taking over as backup',
+  },
+} as const satisfies ParamSpecs;
 
 export type Outcome = 'commit' | 'abort';
 type Vote = 'yes' | 'no';
@@ -380,12 +446,18 @@ const machine = setup({
         rank: participants.indexOf(input.id),
         quorum: Math.floor(participants.length / 2) + 1,
         vote: input.params['vote'] === 'no' ? 'no' : 'yes',
-        noRatio: numberOr(input.params['noRatio'], 0),
-        voteTimeoutTicks: numberOr(input.params['voteTimeoutTicks'], 50),
-        ackTimeoutTicks: numberOr(input.params['ackTimeoutTicks'], 30),
-        resendTicks: numberOr(input.params['resendTicks'], 10),
-        decisionTimeoutTicks: numberOr(input.params['decisionTimeoutTicks'], 30),
-        staggerTicks: numberOr(input.params['staggerTicks'], 10),
+        noRatio: numberOr(input.params['noRatio'], PARAMS.noRatio.default),
+        voteTimeoutTicks: numberOr(
+          input.params['voteTimeoutTicks'],
+          PARAMS.voteTimeoutTicks.default,
+        ),
+        ackTimeoutTicks: numberOr(input.params['ackTimeoutTicks'], PARAMS.ackTimeoutTicks.default),
+        resendTicks: numberOr(input.params['resendTicks'], PARAMS.resendTicks.default),
+        decisionTimeoutTicks: numberOr(
+          input.params['decisionTimeoutTicks'],
+          PARAMS.decisionTimeoutTicks.default,
+        ),
+        staggerTicks: numberOr(input.params['staggerTicks'], PARAMS.staggerTicks.default),
       },
       restarted: input.restored !== undefined,
       vote: restored<Vote | null>(input, 'vote', null),
@@ -612,4 +684,5 @@ export const threePhaseCommit: Protocol = {
   name: 'three-phase-commit',
   machine,
   persistent: ['vote', 'voted', 'decision', 'promised', 'accepted', 'precommitSent'],
+  params: PARAMS,
 };

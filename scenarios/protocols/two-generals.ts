@@ -10,19 +10,48 @@
  * More hops lower the odds of disagreement but never to zero: no
  * deterministic protocol guarantees agreement over a lossy link.
  *
- * Parameters (per agent):
- * - role: 'first' (sends the plan) | 'second'; default: the first agent listed is first
- * - peer: the other general; default the other agent
- * - hops: messages in the acknowledgement chain, at least 1; default 2
- * - plan: the value the first general proposes; default 'attack at dawn'
- * - deadlineTicks: when both decide; default 1000 (set it past hops x the largest latency)
+ * Parameters (per agent): `PARAMS` below. Set deadlineTicks past hops x the
+ * largest latency.
  *
  * Inputs: the first proposes the plan, the second proposes 'retreat'.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, hold, propose, send } from '../../sim/effects.ts';
-import type { AgentInput, Json, Protocol } from '../../sim/spec.ts';
+import { PARAM_REPEATS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['first', 'second'],
+    defaultIs: 'first for the first agent listed, second for the other',
+    meaning: 'the first general sends the plan',
+  },
+  peer: { type: 'agent', defaultIs: 'the other agent', meaning: 'the other general' },
+  hops: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_REPEATS_MAX,
+    default: 2,
+    unit: 'messages',
+    meaning: 'messages in the acknowledgement chain',
+  },
+  plan: {
+    type: 'json',
+    default: 'attack at dawn',
+    role: 'first',
+    meaning: 'the value the first general proposes',
+  },
+  deadlineTicks: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 1000,
+    unit: 'ticks',
+    meaning: 'when both decide',
+  },
+} as const satisfies ParamSpecs;
 
 export const RETREAT = 'retreat';
 
@@ -64,9 +93,9 @@ const machine = setup({
     return {
       first: role === undefined ? input.index === 0 : role === 'first',
       peer: String(input.params['peer'] ?? input.peers[0] ?? ''),
-      hops: Math.max(1, numberOr(input.params['hops'], 2)),
-      deadlineTicks: numberOr(input.params['deadlineTicks'], 1000),
-      plan: input.params['plan'] ?? 'attack at dawn',
+      hops: Math.max(1, numberOr(input.params['hops'], PARAMS.hops.default)),
+      deadlineTicks: numberOr(input.params['deadlineTicks'], PARAMS.deadlineTicks.default),
+      plan: input.params['plan'] ?? PARAMS.plan.default,
       heard: 0,
     };
   },
@@ -104,4 +133,4 @@ const machine = setup({
   },
 });
 
-export const twoGenerals: Protocol = { name: 'two-generals', machine };
+export const twoGenerals: Protocol = { name: 'two-generals', machine, params: PARAMS };

@@ -29,20 +29,75 @@
  * checker does not apply: 2PC's validity is "commit only if every
  * participant voted yes".
  *
- * Parameters (per agent):
- * - role: 'coordinator' | 'participant'; default: coordinator iff the agent is `coordinator`
- * - coordinator: the coordinator's id; default the first agent listed
- * - vote: 'yes' | 'no' (participant); default 'yes'
- * - noRatio: probability that a participant whose `vote` is not 'no' votes no anyway; default 0
- * - voteTimeoutTicks: coordinator's wait for the votes before aborting; default 50
- * - resendTicks: coordinator's period for resending prepare and the decision; default 10
- * - cooperative: participants ask each other when uncertain; default false
- * - decisionTimeoutTicks: an uncertain participant's wait before (each round of) asking; default 30
+ * Parameters (per agent): `PARAMS` below.
  */
 import { assign, emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, propose, random, send, setTimer } from '../../sim/effects.ts';
-import type { AgentInput, Protocol } from '../../sim/spec.ts';
-import { numberOr } from './params.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
+import { booleanOr, numberOr } from './params.ts';
+
+const PARAMS = {
+  role: {
+    type: 'enum',
+    values: ['coordinator', 'participant'],
+    defaultIs: 'coordinator for the agent named by coordinator, participant for the others',
+    meaning: 'who runs the commit',
+  },
+  coordinator: {
+    type: 'agent',
+    defaultIs: 'the first agent listed',
+    meaning: "the coordinator's id",
+  },
+  vote: {
+    type: 'enum',
+    values: ['yes', 'no'],
+    default: 'yes',
+    role: 'participant',
+    meaning: "the participant's vote",
+  },
+  noRatio: {
+    type: 'number',
+    min: 0,
+    max: 1,
+    default: 0,
+    role: 'participant',
+    meaning: "probability that a participant whose vote is not 'no' votes no anyway",
+  },
+  voteTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 50,
+    unit: 'ticks',
+    role: 'coordinator',
+    meaning: "the coordinator's wait for the votes before aborting",
+  },
+  resendTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    role: 'coordinator',
+    meaning: 'period for resending prepare and the decision',
+  },
+  cooperative: {
+    type: 'boolean',
+    default: false,
+    role: 'participant',
+    meaning: 'uncertain participants ask each other',
+  },
+  decisionTimeoutTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 30,
+    unit: 'ticks',
+    role: 'participant',
+    meaning: "an uncertain participant's wait before (each round of) asking",
+  },
+} as const satisfies ParamSpecs;
 
 export type Outcome = 'commit' | 'abort';
 type Vote = 'yes' | 'no';
@@ -190,11 +245,17 @@ const machine = setup({
         coordinator: role === undefined ? input.id === coordinatorId : role === 'coordinator',
         participants: input.agents.filter((id) => id !== coordinatorId),
         vote: input.params['vote'] === 'no' ? 'no' : 'yes',
-        noRatio: numberOr(input.params['noRatio'], 0),
-        voteTimeoutTicks: numberOr(input.params['voteTimeoutTicks'], 50),
-        resendTicks: numberOr(input.params['resendTicks'], 10),
-        cooperative: input.params['cooperative'] === true,
-        decisionTimeoutTicks: numberOr(input.params['decisionTimeoutTicks'], 30),
+        noRatio: numberOr(input.params['noRatio'], PARAMS.noRatio.default),
+        voteTimeoutTicks: numberOr(
+          input.params['voteTimeoutTicks'],
+          PARAMS.voteTimeoutTicks.default,
+        ),
+        resendTicks: numberOr(input.params['resendTicks'], PARAMS.resendTicks.default),
+        cooperative: booleanOr(input.params['cooperative'], PARAMS.cooperative.default),
+        decisionTimeoutTicks: numberOr(
+          input.params['decisionTimeoutTicks'],
+          PARAMS.decisionTimeoutTicks.default,
+        ),
       },
       restarted: input.restored !== undefined,
       vote: restored<Vote | null>(input, 'vote', null),
@@ -322,4 +383,5 @@ export const twoPhaseCommit: Protocol = {
   name: 'two-phase-commit',
   machine,
   persistent: ['vote', 'voted', 'decision'],
+  params: PARAMS,
 };

@@ -12,5 +12,16 @@ export {
   ScenarioLoadError,
 } from './load.ts';
 export { scenarioFromManifest } from './manifest.ts';
+export {
+  PARAM_REPEATS_MAX,
+  PARAM_ROUNDS_MAX,
+  PARAM_TICKS_MAX,
+  PARAM_VALUE_MAX,
+  PARAM_WORK_MAX,
+  paramProblems,
+  paramTable,
+  paramValueProblems,
+  sharedParamsFor,
+} from './params.ts';
 export { type ScenarioFile, scenarioFileSchema, scenarioJsonSchema } from './schema.ts';
 export { closest, didYouMean, editDistance } from './suggest.ts';

@@ -19,6 +19,7 @@ import type {
   Scheduler,
 } from '../spec.ts';
 import { scenarioProblems } from '../validate.ts';
+import { paramProblems, sharedParamsFor } from './params.ts';
 import { type ScenarioFile, scenarioFileSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -337,6 +338,7 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   };
 
   referenceProblems(data as Record<string, unknown>, options, problems, locate);
+  problems.push(...paramProblems(data, options, locate));
   const parsed = scenarioFileSchema.safeParse(data);
   if (!parsed.success || problems.length > 0) {
     for (const issue of flatten(parsed.error?.issues ?? [])) {
@@ -530,7 +532,7 @@ function build(
     const spec: Record<string, unknown> = {
       id,
       protocol,
-      params: { ...f.params, ...role.params } as Record<string, Json>,
+      params: { ...sharedParamsFor(f.params, protocol), ...role.params } as Record<string, Json>,
     };
     if (role.honest === false || role.compromised === true) spec['honest'] = false;
     for (const key of [

@@ -5,13 +5,20 @@
  */
 import { z } from 'zod';
 import { CHECKER_NAMES } from '../checkers/names.ts';
-import { AGENTS_MAX, SKEW_RATE_MAX, SKEW_RATE_MIN, TICK_MAX } from '../spec.ts';
+import { AGENTS_MAX, type Protocol, SKEW_RATE_MAX, SKEW_RATE_MIN, TICK_MAX } from '../spec.ts';
+import { paramJsonProperties } from './params.ts';
 
 const ratio = z.number().min(0).max(1);
 const ticks = z.number().int().min(0).max(TICK_MAX);
 const positive = z.number().min(0);
 const json = z.json();
 const params = z.record(z.string(), json);
+/**
+ * Protocol parameters: a map like `params`, checked against each protocol's
+ * declaration by the loader (sim/scenario/params.ts); its own instance so
+ * that the JSON Schema can document the declared names.
+ */
+const protocolParams = z.record(z.string(), json);
 const name = z.string().min(1);
 
 const latency = z.discriminatedUnion('kind', [
@@ -117,7 +124,9 @@ const rateLimit = z.strictObject({
 /** What an agent entry and a group of agents share. */
 const roleFields = {
   protocol: name.optional().describe('the protocol by name; default the scenario protocol'),
-  params: params.optional().describe("the protocol's parameters, merged over the scenario params"),
+  params: protocolParams
+    .optional()
+    .describe("the agent's parameters, each declared by its protocol; over the scenario params"),
   honest: z.boolean().optional().describe('false makes the agent Byzantine; default true'),
   compromised: z.boolean().optional().describe('true is the same as honest: false'),
   crashed: z
@@ -202,7 +211,9 @@ export const scenarioFileSchema = z.strictObject({
   name: name.describe('the scenario name, as in traces'),
   description: z.string().optional().describe('one line for `parley list`'),
   protocol: name.optional().describe('protocol of agents that name none'),
-  params: params.optional().describe('parameters every agent gets'),
+  params: protocolParams
+    .optional()
+    .describe('parameters shared by the agents: each agent gets those its protocol declares'),
   agents: z.union([z.array(agentEntry).min(1), agentGroup]),
   network: networkSchema.optional(),
   faults: z.array(fault).optional(),
@@ -275,7 +286,19 @@ export const scenarioFileSchema = z.strictObject({
 
 export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
 
-/** The JSON Schema of scenario files, for editors (`parley schema`). */
-export function scenarioJsonSchema(): unknown {
-  return z.toJSONSchema(scenarioFileSchema, { target: 'draft-2020-12' });
+/**
+ * The JSON Schema of scenario files, for editors (`parley schema`). With
+ * `protocols`, every `params` map lists the parameters they declare, with
+ * their types and meanings (other keys stay allowed: which protocol an agent
+ * runs is not known to the schema, and the loader checks them). Pure.
+ */
+export function scenarioJsonSchema(protocols: Iterable<Protocol> = []): unknown {
+  const properties = paramJsonProperties(protocols);
+  return z.toJSONSchema(scenarioFileSchema, {
+    target: 'draft-2020-12',
+    override: (ctx) => {
+      if (ctx.zodSchema === protocolParams && Object.keys(properties).length > 0)
+        ctx.jsonSchema.properties = properties;
+    },
+  });
 }
