@@ -21,7 +21,7 @@ import {
 } from '../sim/sweep/index.ts';
 import { UsageError } from './errors.ts';
 import { writeWhole } from './files.ts';
-import { formatOf, summaryPathOf } from './sweep.ts';
+import { checkSummaryFree, formatOf, summaryPathOf } from './sweep.ts';
 import {
   checkOutputFolder,
   LineReader,
@@ -159,6 +159,7 @@ export async function merge(
         `${s.path}: its manifest records ${s.complete.rows} rows where ${shortName(s.manifest)} has ${want} runs; was it edited?`,
       );
   }
+  checkSummaryFree(out, '--out', { ...first, shard: null });
   const count = first.shard?.count ?? 1;
   const shardOfRun = (r: number) => shards[r % count] as ShardFile;
   const safe = first.spreadsheetSafe || o.spreadsheetSafe === true;

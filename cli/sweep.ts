@@ -139,6 +139,33 @@ export function summaryPathOf(out: string): string {
   return out.replace(/\.(csv|jsonl|parquet)$/, '.summary.csv');
 }
 
+/**
+ * Refuses an output whose summary would replace the summary of another
+ * sweep beside it (`x.csv` and `x.jsonl` share `x.summary.csv`), unless
+ * that is the same sweep in another format, whose summary is the same.
+ */
+export function checkSummaryFree(out: string, flag: string, manifest: SweepManifest): void {
+  const summary = summaryPathOf(out);
+  if (!existsSync(summary)) return;
+  const stem = out.replace(/\.(csv|jsonl|parquet)$/, '');
+  const sweepOf = (m: SweepManifest) => {
+    const { format: _f, shard: _s, ...rest } = JSON.parse(manifestKey(m)) as SweepManifest;
+    return JSON.stringify(rest);
+  };
+  for (const ext of ['csv', 'jsonl', 'parquet']) {
+    const other = `${stem}.${ext}`;
+    if (other === out || !existsSync(`${other}.manifest.json`)) continue;
+    let same = false;
+    try {
+      same = sweepOf(readManifest(`${other}.manifest.json`)) === sweepOf(manifest);
+    } catch {}
+    if (!same)
+      throw new UsageError(
+        `${flag} ${out}: its summary ${summary} would replace the summary of ${other}, another sweep; choose another --out`,
+      );
+  }
+}
+
 /** The axes of the sweep: `--vary` flags, else the scenario file's `sweep.params`, their values used as they are. */
 function axesOf(
   vary: readonly string[],
@@ -413,6 +440,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   );
   let done = 0;
   const fresh = present.length === 0;
+  if (fresh) checkSummaryFree(out, '--out', manifest);
   if (!fresh) {
     if (!o.resume)
       throw new UsageError(

@@ -4,7 +4,14 @@
  * --spreadsheet-safe, and a word about a large sweep before it starts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -81,6 +88,20 @@ describe('sweep input', () => {
     for (const [flags, message] of cases)
       await expect(sweep('two-generals', { ...base, out, ...flags })).rejects.toThrow(message);
     expect(readdirSync(dir).filter((f) => f.startsWith('flags'))).toEqual([]);
+  });
+
+  it("refuses an --out whose summary would replace another sweep's", async () => {
+    await sweep('two-generals', { ...base, seeds: 1, out: at('twin.csv') });
+    await expect(
+      sweep('two-generals', { ...base, seeds: 2, out: at('twin.jsonl') }),
+    ).rejects.toThrow(
+      `--out ${at('twin.jsonl')}: its summary ${at('twin.summary.csv')} would replace the summary of ${at('twin.csv')}, another sweep; choose another --out`,
+    );
+    expect(existsSync(at('twin.jsonl.manifest.json'))).toBe(false);
+    // The same sweep in another format has the same summary.
+    expect(await sweep('two-generals', { ...base, seeds: 1, out: at('twin.jsonl') })).toEqual({
+      interrupted: false,
+    });
   });
 
   it("uses the values of a scenario's sweep.params as they are: strings with commas, objects", async () => {
