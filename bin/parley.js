@@ -5,4 +5,7 @@ import { register } from 'tsx/esm/api';
 register();
 const { tuneV8 } = await import('../cli/v8.ts');
 tuneV8();
-await import('../cli/main.ts');
+const { guardTerminal } = await import('../cli/terminal.ts');
+guardTerminal();
+const { main } = await import('../cli/main.ts');
+process.exitCode = await main(process.argv.slice(2));

@@ -1,12 +1,24 @@
 /** Writing output files whole or not at all. Node only. */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { UsageError } from './errors.ts';
+
+/**
+ * Throws a UsageError naming `path` when its folder does not exist or is not
+ * a folder: checked before any work, so a long run does not end in a failed write.
+ */
+export function checkWritable(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) throw new UsageError(`${path}: no such folder ${dir}`);
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${path}: ${dir} is not a folder`);
+}
 
 /**
  * Writes `lines` to `path` through a temporary file beside it, renamed into
  * place at the end: an interrupted run never leaves half a file.
  */
 export function writeWhole(path: string, lines: Iterable<string>): void {
+  checkWritable(path);
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     let chunk = '';
@@ -22,6 +34,8 @@ export function writeWhole(path: string, lines: Iterable<string>): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== undefined) throw new UsageError(`${path}: cannot write it (${code})`);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 /** Entry of the `parley` command line. Node only. */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
 import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
@@ -10,19 +11,31 @@ import {
   runScenario,
   ScenarioLoadError,
   scenarioJsonSchema,
+  troubleLines,
+  viewOf,
 } from '../sim/index.ts';
 import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
-import { UsageError } from './errors.ts';
-import { writeWhole } from './files.ts';
+import { internalErrorText, reproduceCommand, UsageError } from './errors.ts';
+import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { replay } from './replay.ts';
 import { shrink } from './shrink.ts';
 import { sweep } from './sweep.ts';
 import { readTrace } from './trace-file.ts';
 
-/** Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2 invalid input. */
+/**
+ * Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2
+ * invalid input, 3 a bug (an engine invariant broke, in parley or in a protocol).
+ */
 const EXIT_UNMET = 1;
 const EXIT_INVALID = 2;
+const EXIT_BUG = 3;
+
+/**
+ * The scenario, variant and overrides of the command running now, so that a
+ * broken invariant is reported with the command that reproduces it.
+ */
+let running: { name: string; variant?: string | undefined; set: readonly string[] } | undefined;
 
 function seedOption(value: string): number {
   const n = Number(value);
@@ -95,16 +108,15 @@ function program(): Command {
     )
     .action((name, o) => {
       const tracePath = o.trace ?? o.out;
+      running = { name, variant: o.variant, set: o.set };
       const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const seed = o.seed ?? source.seed ?? 1;
+      if (tracePath !== undefined) checkWritable(tracePath);
       const run = runScenario(scenario, { seed });
       const judged = judge(run.trace);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
-      const reproduce = [
-        `npx parley run ${name} --seed ${seed}`,
-        ...(o.variant === undefined ? [] : [`--variant ${o.variant}`]),
-        ...o.set.map((x) => `--set ${/[\s"'$]/.test(x) ? `'${x}'` : x}`),
-      ].join(' ');
+      const reproduce = reproduceCommand(name, seed, o.variant, o.set);
+      const troubles = troubleLines(viewOf(run.trace));
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -117,6 +129,7 @@ function program(): Command {
             decisions: run.decisions,
             verdicts: judged.verdicts,
             met: judged.met,
+            troubles,
             reproduce,
           })}\n`,
         );
@@ -124,6 +137,7 @@ function program(): Command {
         const out: string[] = [
           `${scenario.name} · seed ${seed} · stopped (${run.stop.reason}) at tick ${run.stop.tick} · ${run.events} events · ${run.trace.length} records`,
           `decisions: ${new Set(run.decisions.map((d) => d.agent)).size} of ${scenario.agents.length} agents`,
+          ...troubles.map((t) => `  ! ${t}`),
         ];
         const width = Math.max(...judged.verdicts.map((v) => v.property.length));
         for (const v of judged.verdicts) {
@@ -277,13 +291,21 @@ Examples:
     .addOption(variantOption())
     .addOption(setOption())
     .option('--out <file>', 'the shrunk scenario; default NAME-shrunk.yaml')
+    .option('--force', 'overwrite the shrunk scenario file if it exists')
     .addHelpText(
       'after',
       '\nExample:\n  npx parley shrink llm-negotiation --seed 3 && npx parley run llm-negotiation-shrunk.yaml',
     )
     .action((name, o) => {
+      running = { name, variant: o.variant, set: o.set };
+      // The default name comes from the scenario's text: one safe path segment, here.
+      const outOf = (scenarioName: string) => o.out ?? `${safeStem(scenarioName)}-shrunk.yaml`;
+      if (o.out !== undefined && existsSync(o.out) && o.force !== true)
+        throw new UsageError(`--out ${o.out} exists: add --force to overwrite it`);
       const r = shrink(name, o);
-      const out = o.out ?? `${r.source.name}-shrunk.yaml`;
+      const out = outOf(r.source.name);
+      if (existsSync(out) && o.force !== true)
+        throw new UsageError(`${out} exists: add --force to overwrite it, or choose --out`);
       writeWhole(out, [stringify(r.source).trimEnd()]);
       const lines = [
         `${r.property} still fails at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
@@ -304,7 +326,14 @@ Examples:
   return p;
 }
 
-async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs one parley command line (`argv` without `node parley`) and returns its
+ * exit code; what it says goes to stdout and stderr. Callable more than once
+ * in a process (the command-line fuzz test does).
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  running = undefined;
+  process.exitCode = 0;
   try {
     const p = program();
     if (argv.length === 0) {
@@ -326,8 +355,16 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`parley: ${(err as Error).message}\n`);
       return EXIT_INVALID;
     }
-    throw err;
+    const code = (err as NodeJS.ErrnoException)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && 'path' in (err as object)) {
+      // A file the user named could not be read or written (no such folder, no permission, disk full).
+      const e = err as NodeJS.ErrnoException;
+      process.stderr.write(
+        `parley: ${e.path}: ${e.syscall === 'open' || e.syscall === 'rename' ? 'cannot write or read it' : e.syscall}: ${code}\n`,
+      );
+      return EXIT_INVALID;
+    }
+    process.stderr.write(`${internalErrorText(err, running)}\n`);
+    return EXIT_BUG;
   }
 }
-
-process.exitCode = await main(process.argv.slice(2));

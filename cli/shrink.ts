@@ -39,8 +39,31 @@ const RUNS_MAX = 400;
 type Agents = ScenarioFile['agents'];
 const agentCount = (a: Agents) => (Array.isArray(a) ? a.length : a.count);
 
-/** Whether `source` still fails `property` at `seed`; the last tick of the failing verdict's records, or undefined. */
-function fails(source: ScenarioFile, seed: number, property: string): { tick: number } | undefined {
+/**
+ * Records that say the scenario itself is broken rather than the protocol
+ * failing: an agent addressing an agent that is gone, reading a source that
+ * is gone, or crashed by the engine for a step too large.
+ */
+function troubleCount(run: { trace: Parameters<typeof viewOf>[0] }): number {
+  const view = viewOf(run.trace);
+  return (
+    view.ofKind('error').length +
+    view.ofKind('crash').filter((r) => (r.data as { reason?: unknown } | undefined)?.reason).length
+  );
+}
+
+/**
+ * Whether `source` still fails `property` at `seed`; the last tick of the
+ * failing verdict's records, or undefined. A candidate with more troubles
+ * than the original (`troublesMax`) fails for another reason: a removed
+ * agent that others still address is no smaller version of the same failure.
+ */
+function fails(
+  source: ScenarioFile,
+  seed: number,
+  property: string,
+  troublesMax = Number.POSITIVE_INFINITY,
+): { tick: number; troubles: number } | undefined {
   let scenario: Scenario;
   try {
     scenario = loadScenario(stringify(source), {
@@ -51,11 +74,13 @@ function fails(source: ScenarioFile, seed: number, property: string): { tick: nu
     return undefined; // the change made the scenario invalid: not a candidate
   }
   const run = runScenario(scenario, { seed });
+  const troubles = troubleCount(run);
+  if (troubles > troublesMax) return undefined;
   const spec = (source.checks ?? []).find((c) => c.property === property);
   const v = check(viewOf(run.trace), property, spec?.options);
   if (v.status !== 'fails') return undefined;
   const ticks = v.records.map((s) => run.trace.record(s).tick);
-  return { tick: ticks.length > 0 ? Math.max(...ticks) : run.stop.tick };
+  return { tick: ticks.length > 0 ? Math.max(...ticks) : run.stop.tick, troubles };
 }
 
 function ids(a: Agents): string[] {
@@ -175,7 +200,7 @@ export function shrink(
   const tryStep = (candidate: ScenarioFile | undefined, what: string): boolean => {
     if (candidate === undefined || runs >= RUNS_MAX) return false;
     runs++;
-    const r = fails(candidate, seed, property as string);
+    const r = fails(candidate, seed, property as string, first.troubles);
     if (r === undefined) return false;
     source = candidate as typeof source;
     failTick = r.tick;

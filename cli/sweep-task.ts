@@ -1,7 +1,8 @@
 /** One sweep run, as a worker (or the main thread) does it. Node only through its callers; the work is pure. */
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
-import { loadScenario, type Scenario } from '../sim/index.ts';
+import { InvariantError, loadScenario, type Scenario } from '../sim/index.ts';
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
+import { invariantParagraph, reproduceCommand } from './errors.ts';
 
 export interface SweepTask {
   readonly text: string;
@@ -29,5 +30,19 @@ export function runTask(task: SweepTask): Cell[] {
     if (cache.size > 10_000) cache.clear();
     cache.set(key, scenario);
   }
-  return runRow(scenario, task.run);
+  try {
+    return runRow(scenario, task.run);
+  } catch (err) {
+    if (!(err instanceof InvariantError)) throw err;
+    // Told as a paragraph in the message: a worker thread passes on no other field.
+    const name = /^scenarios\/catalog\/([^/]+)\.yaml$/.exec(task.file)?.[1] ?? task.file;
+    throw new Error(
+      invariantParagraph(
+        err.detail,
+        err.scenario,
+        err.seed,
+        reproduceCommand(name, task.run.seed, task.variant, task.overrides),
+      ),
+    );
+  }
 }

@@ -56,10 +56,28 @@ export interface AgentRuntime {
  */
 export const STEP_EFFECTS_MAX = 100_000;
 
-/** Thrown inside a step that goes past STEP_EFFECTS_MAX; the engine turns it into a crash record. */
+/**
+ * Most agent ids all `input.peers` lists of a run may hold together: each
+ * agent's list has n - 1 ids, so 100,000 agents reading theirs would need
+ * 10^10 (80 GB). Protocols for many agents use `agents` and `index`.
+ */
+export const PEER_ENTRIES_MAX = 20_000_000;
+
+/** Why the engine cut a step short. */
+export type StepLimit = 'step-effects' | 'peer-lists';
+
+/** Thrown inside a step that goes past a limit on its work; the engine turns it into a crash record. */
 export class StepLimitError extends Error {
-  constructor(readonly effects: number) {
-    super(`took more than ${STEP_EFFECTS_MAX} effects in one step`);
+  constructor(
+    readonly reason: StepLimit,
+    /** The limit that was passed. */
+    readonly limit: number,
+  ) {
+    super(
+      reason === 'step-effects'
+        ? `took more than ${limit} effects in one step`
+        : `read input.peers past ${limit} peer ids in all`,
+    );
     this.name = 'StepLimitError';
   }
 }
@@ -131,7 +149,8 @@ export class SharedScope {
       sessionId: 'agent',
       logger: () => {},
       defer: (fn: () => void) => {
-        if (this.deferred.length >= STEP_EFFECTS_MAX) throw new StepLimitError(STEP_EFFECTS_MAX);
+        if (this.deferred.length >= STEP_EFFECTS_MAX)
+          throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
         this.deferred.push(fn);
       },
       system,

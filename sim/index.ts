@@ -99,6 +99,7 @@ export {
   Trace,
   type TraceRecord,
 } from './trace.ts';
+export { troubleLines } from './troubles.ts';
 export {
   type ApprovalSpec,
   type CapabilitySpec,

@@ -9,6 +9,7 @@
 import type { AnyMachineSnapshot, EventObject } from 'xstate';
 import {
   type AgentRuntime,
+  PEER_ENTRIES_MAX,
   SharedScope,
   STEP_EFFECTS_MAX,
   StepLimitError,
@@ -159,7 +160,16 @@ function pick(context: unknown, keys: readonly string[]): Record<string, unknown
   return out;
 }
 
-/** An agent's machine input. `peers` is built on first read, so n agents do not cost n² memory. */
+/** Peer ids held by the `peers` lists of one run, against PEER_ENTRIES_MAX. */
+interface PeerCount {
+  entries: number;
+}
+
+/**
+ * An agent's machine input. `peers` is built on first read, so n agents do
+ * not cost n² memory unless they read it, and a run's lists together stay
+ * under PEER_ENTRIES_MAX.
+ */
 class Input implements AgentInput {
   private peersCache: readonly string[] | undefined;
   constructor(
@@ -167,13 +177,20 @@ class Input implements AgentInput {
     readonly index: number,
     readonly params: Readonly<Record<string, Json>>,
     readonly honest: boolean,
+    private readonly peerCount: PeerCount,
     readonly restored?: Readonly<Record<string, unknown>>,
   ) {}
   get id(): string {
     return this.agents[this.index] as string;
   }
   get peers(): readonly string[] {
-    this.peersCache ??= this.agents.filter((_, i) => i !== this.index);
+    if (this.peersCache === undefined) {
+      const n = this.agents.length - 1;
+      if (this.peerCount.entries + n > PEER_ENTRIES_MAX)
+        throw new StepLimitError('peer-lists', PEER_ENTRIES_MAX);
+      this.peerCount.entries += n;
+      this.peersCache = this.agents.filter((_, i) => i !== this.index);
+    }
     return this.peersCache;
   }
 }
@@ -238,6 +255,7 @@ class Engine implements Simulation {
   private cause = NONE;
   /** Message copies the agent stepping now has sent in this step. */
   private stepSends = 0;
+  private readonly peerCount: PeerCount = { entries: 0 };
   /** Trust model (null when the scenario has none), and the provenance of the input being stepped. */
   private readonly trust: Trust | null;
   private trigger: Provenance = Trust.EMPTY;
@@ -279,7 +297,7 @@ class Engine implements Simulation {
       id: a.id,
       protocol: a.protocol,
       machine: a.protocol.machine,
-      input: new Input(ids, index, a.params ?? {}, a.honest !== false),
+      input: new Input(ids, index, a.params ?? {}, a.honest !== false, this.peerCount),
       stream: deriveStream(seed, `agent/${a.id}`),
       status: 'pending',
       snapshot: null,
@@ -488,7 +506,14 @@ class Engine implements Simulation {
     const input =
       a.restored === undefined
         ? a.input
-        : new Input(a.input.agents, a.index, a.input.params, a.input.honest, a.restored);
+        : new Input(
+            a.input.agents,
+            a.index,
+            a.input.params,
+            a.input.honest,
+            this.peerCount,
+            a.restored,
+          );
     this.enter(a, cause);
     try {
       const snapshot = a.machine.getInitialSnapshot(
@@ -529,7 +554,7 @@ class Engine implements Simulation {
         ) as AnyMachineSnapshot;
       } catch (err) {
         this.shared.discard();
-        if (err instanceof StepLimitError) return this.crashForLimit(a, err);
+        if (err instanceof StepLimitError) throw err;
         this.fail(
           `agent ${a.id} (${a.protocol.name}) threw on ${event.type}: ${(err as Error)?.message ?? String(err)}`,
         );
@@ -650,7 +675,8 @@ class Engine implements Simulation {
       const { instruction: _, ...rest } = message;
       message = rest as Message;
     }
-    if (++this.stepSends > STEP_EFFECTS_MAX) throw new StepLimitError(STEP_EFFECTS_MAX);
+    if (++this.stepSends > STEP_EFFECTS_MAX)
+      throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
     const msg = this.messagesSent++;
     const sendSeq = this.rec(Kind.send, source, target, msg, this.cause, NONE, message);
     const spec = this.network.spec(source, target);
@@ -1008,8 +1034,8 @@ class Engine implements Simulation {
     if (a.status === 'down') return;
     this.takeDown(a);
     this.rec(Kind.crash, a.index, NONE, NONE, this.cause, NONE, {
-      reason: 'step-effects',
-      effectsMax: err.effects,
+      reason: err.reason,
+      limit: err.limit,
     });
   }
 

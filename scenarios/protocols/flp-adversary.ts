@@ -119,6 +119,9 @@ export function flpAdversary(options: FlpAdversaryOptions = {}): Scheduler {
   const f = options.faults ?? 1;
   const fastTicks = options.fastTicks ?? 1;
   const slowTicks = options.slowTicks ?? 10;
+  // Its search of the views a receiver could still get runs over quorum - f values: f must be small and whole.
+  if (!(Number.isSafeInteger(f) && f >= 0 && f <= 1000))
+    throw new Error(`flp-adversary: faults must be a whole number from 0 to 1000, got ${f}`);
   if (!(Number.isSafeInteger(fastTicks) && fastTicks >= 0))
     throw new Error(`flp-adversary: fastTicks must be a whole number, got ${fastTicks}`);
   if (!(Number.isSafeInteger(slowTicks) && slowTicks > fastTicks))
@@ -127,7 +130,8 @@ export function flpAdversary(options: FlpAdversaryOptions = {}): Scheduler {
     name: `flp-adversary(faults=${f}, fastTicks=${fastTicks}, slowTicks=${slowTicks})`,
     create(agents: readonly string[]): ChooseLatency {
       const n = agents.length;
-      const quorum = n - f;
+      // With f >= n no quorum of n - f can form; the adversary then has nothing to wait for.
+      const quorum = Math.max(1, n - f);
       const side = new Map(
         agents.map((id, i): [string, 0 | 1] => [id, i < Math.floor(n / 2) ? 0 : 1]),
       );

@@ -6,7 +6,17 @@
  * (`network.dropRatio=0.2`) are applied before validation and problems in
  * them name the override instead of a line.
  */
-import { isMap, isScalar, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
+import {
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+  parse as parseYaml,
+  visit,
+  YAMLParseError,
+} from 'yaml';
 import { z } from 'zod';
 import type {
   AgentSpec,
@@ -19,6 +29,7 @@ import type {
   Scheduler,
 } from '../spec.ts';
 import { scenarioProblems } from '../validate.ts';
+import { nestingTooDeep } from './nesting.ts';
 import { paramProblems, sharedParamsFor } from './params.ts';
 import { type ScenarioFile, scenarioFileSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
@@ -27,6 +38,8 @@ import { didYouMean } from './suggest.ts';
 export const SCENARIO_TEXT_MAX = 4_000_000;
 /** Deepest nesting accepted in a scenario file. */
 export const SCENARIO_DEPTH_MAX = 64;
+/** Most expansions of one alias: beyond it, a few lines could expand into gigabytes. */
+export const ALIASES_MAX = 100;
 
 export interface LoadProblem {
   /** Dotted path of the value ('' for the whole file). */
@@ -84,6 +97,17 @@ export interface LoadedScenario {
 
 type Path = (string | number)[];
 
+/**
+ * Keys that would reach an object's prototype instead of the object: no
+ * scenario field has these names, and setting one through an override would
+ * change every object in the process.
+ */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
+
 /** Splits `a.b.0.c=value` into a path and a parsed value. */
 export function parseOverride(text: string): { path: Path; value: unknown } | string {
   const eq = text.indexOf('=');
@@ -91,9 +115,12 @@ export function parseOverride(text: string): { path: Path; value: unknown } | st
   const keys = text.slice(0, eq).trim();
   if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(keys))
     return `"${keys}" is not a dotted path like network.dropRatio`;
+  const forbidden = keys.split('.').find((k) => FORBIDDEN_KEYS.has(k));
+  if (forbidden !== undefined)
+    return `"${forbidden}" cannot be a key: it names a JavaScript object's prototype, not a scenario field`;
   let value: unknown;
   try {
-    value = parseYaml(text.slice(eq + 1));
+    value = parseYaml(text.slice(eq + 1), { logLevel: 'silent' });
   } catch {
     value = text.slice(eq + 1);
   }
@@ -114,18 +141,53 @@ function setPath(root: Record<string, unknown>, path: Path, value: unknown): voi
   node[path.at(-1) as string | number] = value;
 }
 
-/** Nesting depth of a parsed value, without recursion. */
-function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: [unknown, number][] = [[value, 0]];
+/** The path of a value nested deeper than `depthMax` in a parsed value, without recursion. */
+function pathDeeperThan(value: unknown, depthMax: number): Path | undefined {
+  const stack: [unknown, Path][] = [[value, []]];
   while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (d > max) max = d;
-    if (d > SCENARIO_DEPTH_MAX) return d;
+    const [v, path] = stack.pop() as [unknown, Path];
+    if (path.length > depthMax) return path;
     if (typeof v === 'object' && v !== null)
-      for (const child of Object.values(v)) stack.push([child, d + 1]);
+      for (const [k, child] of Object.entries(v))
+        stack.push([child, [...path, Array.isArray(v) ? Number(k) : k]]);
   }
-  return max;
+  return undefined;
+}
+
+/**
+ * Values a scenario cannot hold: keys that name an object's prototype
+ * (`__proto__`, `constructor`, `prototype`), and YAML's typed values that are
+ * not plain data (`!!binary` bytes, `!!set`, `!!omap`, `!!timestamp`), whose
+ * inherited fields would otherwise be read as keys.
+ */
+function unusablePaths(value: unknown): { path: Path; key: boolean; message: string }[] {
+  const out: { path: Path; key: boolean; message: string }[] = [];
+  const stack: [unknown, Path][] = [[value, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop() as [unknown, Path];
+    if (typeof v !== 'object' || v === null) continue;
+    const proto = Object.getPrototypeOf(v);
+    if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) {
+      const kind = Object.prototype.toString.call(v).slice(8, -1);
+      out.push({
+        path,
+        key: false,
+        message: `is a YAML ${kind === 'Uint8Array' ? '!!binary' : kind === 'Set' ? '!!set' : kind === 'Map' ? '!!omap' : kind === 'Date' ? '!!timestamp' : kind} value; scenarios hold text, numbers, true/false, lists and maps`,
+      });
+      continue;
+    }
+    for (const [k, child] of Object.entries(v)) {
+      const here = [...path, Array.isArray(v) ? Number(k) : k];
+      if (FORBIDDEN_KEYS.has(k))
+        out.push({
+          path: here,
+          key: true,
+          message: `"${k}" cannot be a key: it names a JavaScript object's prototype, not a scenario field`,
+        });
+      else stack.push([child, here]);
+    }
+  }
+  return out;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -237,20 +299,70 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   const fail = (problems: LoadProblem[]): never => {
     throw new ScenarioLoadError(file, problems);
   };
+  // Line and column of an offset, counted directly (the parser's LineCounter
+  // exists only once the text is parsed).
+  const position = (offset: number) => {
+    let line = 1;
+    let start = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+      line++;
+      start = i + 1;
+    }
+    return { line, column: offset - start + 1 };
+  };
   if (text.length > SCENARIO_TEXT_MAX)
     fail([
       {
         path: '',
-        message: `is ${text.length} characters long; scenario files are limited to ${SCENARIO_TEXT_MAX}`,
+        message: `is ${text.length} characters long; scenario files are limited to ${SCENARIO_TEXT_MAX}, reached here`,
+        ...position(SCENARIO_TEXT_MAX),
+      },
+    ]);
+  const deep = nestingTooDeep(text, SCENARIO_DEPTH_MAX);
+  if (deep !== undefined)
+    fail([
+      {
+        path: '',
+        message: `is nested more than ${SCENARIO_DEPTH_MAX} levels deep here`,
+        ...position(deep),
       },
     ]);
 
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  // logLevel silent: the library would print its warnings on the process's stderr; they are problems here.
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    logLevel: 'silent',
+  });
   const at = (offset: number) => {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  // A key that is a list or a map would be turned into text; a tag parley does not know would be ignored.
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key))
+        doc.errors.push(
+          new YAMLParseError(
+            pair.key.range?.[0] !== undefined ? [pair.key.range[0], pair.key.range[1]] : [0, 0],
+            'IMPOSSIBLE',
+            'a key must be text or a number, not a list or a map',
+          ),
+        );
+    },
+  });
+  for (const w of doc.warnings)
+    doc.errors.push(
+      new YAMLParseError(
+        w.pos,
+        w.code,
+        w.code === 'TAG_RESOLVE_FAILED'
+          ? `${w.message.split(' at line')[0]}: parley knows no such tag`
+          : w.message,
+      ),
+    );
   if (doc.errors.length > 0)
     fail(
       doc.errors.map((e) => ({
@@ -262,14 +374,45 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
         ...at(e.pos[0]),
       })),
     );
+  /** The nearest node of the file at `path`, as a position. */
+  const nodeAt = (path: Path): Partial<LoadProblem> => {
+    for (let n = path.length; n >= 0; n--) {
+      const node = (n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true)) as Node | undefined;
+      if (node?.range) return at(node.range[0]);
+    }
+    return {};
+  };
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: 100 });
+    data = doc.toJS({ maxAliasCount: ALIASES_MAX });
   } catch (err) {
-    fail([{ path: '', message: (err as Error).message }]);
+    // yaml names no position: the first alias is where the expansion starts.
+    let first: Node | undefined;
+    visit(doc, {
+      Alias(_, node) {
+        first = node;
+        return visit.BREAK;
+      },
+    });
+    fail([
+      {
+        path: '',
+        message: /alias/i.test((err as Error).message)
+          ? `its aliases expand too far (more than ${ALIASES_MAX} times each); write the values out`
+          : (err as Error).message,
+        ...(first?.range ? at(first.range[0]) : {}),
+      },
+    ]);
   }
-  if (depthOf(data) > SCENARIO_DEPTH_MAX)
-    fail([{ path: '', message: `is nested more than ${SCENARIO_DEPTH_MAX} levels deep` }]);
+  const tooDeep = pathDeeperThan(data, SCENARIO_DEPTH_MAX);
+  if (tooDeep !== undefined)
+    fail([
+      {
+        path: tooDeep.join('.'),
+        message: `is nested more than ${SCENARIO_DEPTH_MAX} levels deep`,
+        ...nodeAt(tooDeep),
+      },
+    ]);
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     fail([
       {
@@ -336,6 +479,10 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
     }
     return {};
   };
+
+  for (const u of unusablePaths(data))
+    problems.push({ path: u.path.join('.'), message: u.message, ...locate(u.path, u.key) });
+  if (problems.length > 0) fail(sortProblems(problems));
 
   referenceProblems(data as Record<string, unknown>, options, problems, locate);
   problems.push(...paramProblems(data, options, locate));

@@ -158,7 +158,7 @@ describe('invalid input and broken protocols', () => {
         kind: 'crash',
         agent: 'loop',
         cause: 0,
-        data: { reason: 'step-effects', effectsMax: STEP_EFFECTS_MAX },
+        data: { reason: 'step-effects', limit: STEP_EFFECTS_MAX },
       },
     ]);
     expect(records.filter((r) => r.kind === 'note')).toEqual([]);
