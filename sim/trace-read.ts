@@ -306,3 +306,30 @@ export function traceFromJsonl(text: string, file = 'trace.jsonl'): Trace {
   if (from < text.length) reader.line(text.slice(from));
   return reader.finish();
 }
+
+/**
+ * The trace in a JSONL text given as consecutive pieces (a file read a chunk
+ * at a time; a line may straddle pieces), read line by line without joining
+ * the pieces into one string. The same lines, trace and errors as
+ * `traceFromJsonl` on the joined text. Pure.
+ */
+export async function traceFromChunks(
+  chunks: AsyncIterable<string> | Iterable<string>,
+  file = 'trace.jsonl',
+): Promise<Trace> {
+  const reader = new TraceReader(file);
+  let rest = '';
+  for await (const chunk of chunks) {
+    let from = 0;
+    for (;;) {
+      const nl = chunk.indexOf('\n', from);
+      if (nl < 0) break;
+      reader.line(rest + chunk.slice(from, nl));
+      rest = '';
+      from = nl + 1;
+    }
+    rest += chunk.slice(from);
+  }
+  if (rest !== '') reader.line(rest);
+  return reader.finish();
+}

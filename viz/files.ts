@@ -1,7 +1,8 @@
 /**
  * Files dropped on the page or picked with a file input, read as text and
- * never executed or inserted as HTML: a JSONL trace (rebuilt and its hash
- * checked by sim/trace-read.ts), a scenario file (YAML or JSON, through the
+ * never executed or inserted as HTML: a JSONL trace (read a chunk at a time,
+ * rebuilt and its end line and hash checked by sim/trace-read.ts: a file cut
+ * short or changed is refused), a scenario file (YAML or JSON, through the
  * same loader and protocol registry as the command line), or sweep results
  * as written by `parley sweep` (CSV with its header row, RFC 4180 quoting,
  * or JSONL rows). A file that cannot be read gives an Error whose message
@@ -16,11 +17,13 @@ import {
   type Trace,
 } from '../sim/index.ts';
 import type { Cell } from '../sim/sweep/index.ts';
-import { errorColumn, TraceReadError, traceFromJsonl } from '../sim/trace-read.ts';
+import { errorColumn, TraceReadError, traceFromChunks, traceFromJsonl } from '../sim/trace-read.ts';
 import { el, short } from './views/common.ts';
 
 /** Largest file read, in bytes (a trace of about eight million records). */
 export const FILE_BYTES_MAX = 512 * 1024 * 1024;
+/** Bytes read first to tell what a file holds: room for a large manifest line. */
+const HEAD_BYTES = 1024 * 1024;
 /** Most agent ids listed in a file's summary. */
 const SUMMARY_IDS_MAX = 40;
 
@@ -245,6 +248,12 @@ function guess(name: string, text: string): Guess {
   return 'scenario';
 }
 
+/** A trace reader's error as the page reports it. */
+function traceError(name: string, e: unknown): FileLoadError {
+  if (e instanceof TraceReadError) return new FileLoadError(name, e.reason, e.line, e.column);
+  return new FileLoadError(name, (e as Error).message);
+}
+
 /** Reads `text` as the file `name` holds it; throws FileLoadError, or ScenarioLoadError for a scenario. */
 export function loadText(name: string, text: string): LoadedFile {
   const kind = guess(name, text);
@@ -252,8 +261,7 @@ export function loadText(name: string, text: string): LoadedFile {
     try {
       return { kind: 'trace', file: name, trace: traceFromJsonl(text, name) };
     } catch (e) {
-      if (e instanceof TraceReadError) throw new FileLoadError(name, e.reason, e.line, e.column);
-      throw new FileLoadError(name, (e as Error).message);
+      throw traceError(name, e);
     }
   }
   if (kind === 'sweep-csv') {
@@ -280,8 +288,33 @@ export async function loadDroppedFile(file: File): Promise<LoadedFile> {
       file.name,
       `${file.size} bytes; the page reads files up to ${FILE_BYTES_MAX} bytes (use the command line for larger ones)`,
     );
-  const text = await file.text();
-  return loadText(file.name, text);
+  // A trace is read a chunk at a time, never as one string; the rest whole, once its kind is known.
+  const head = await file.slice(0, HEAD_BYTES).text();
+  const headLineWhole = head.includes('\n') || file.size <= HEAD_BYTES;
+  if (!headLineWhole || guess(file.name, head) !== 'trace')
+    return loadText(file.name, await file.text());
+  try {
+    return {
+      kind: 'trace',
+      file: file.name,
+      trace: await traceFromChunks(textChunks(file), file.name),
+    };
+  } catch (e) {
+    throw traceError(file.name, e);
+  }
+}
+
+/** The text of `file`, decoded as UTF-8 a chunk at a time (a character may straddle chunks). */
+async function* textChunks(file: Blob): AsyncIterable<string> {
+  const reader = file.stream().getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    yield decoder.decode(value, { stream: true });
+  }
+  const last = decoder.decode();
+  if (last !== '') yield last;
 }
 
 export interface DropZone {
@@ -367,7 +400,9 @@ export function loadedSummary(loaded: LoadedFile): HTMLElement {
     row('records', String(trace.length));
     row(
       'stopped',
-      trace.stop === undefined ? 'no end line' : `${trace.stop.reason} at tick ${trace.stop.tick}`,
+      trace.stop === undefined
+        ? 'not yet: written before the run stopped'
+        : `${trace.stop.reason} at tick ${trace.stop.tick}`,
     );
     row('trace hash', trace.hash());
   } else if (loaded.kind === 'scenario') {

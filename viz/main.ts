@@ -352,7 +352,8 @@ async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: strin
       records: trace.length,
       variants: [],
     };
-    showRun(content, trace, `${[...trace.lines()].join('\n')}\n`, summary, undefined, undefined);
+    // No JSONL text kept: the export button writes it from the trace when clicked.
+    showRun(content, trace, undefined, summary, undefined, undefined);
     return;
   }
   if (f.kind === 'scenario') {
@@ -451,7 +452,7 @@ async function render(page: HTMLElement): Promise<void> {
 function showRun(
   root: HTMLElement,
   trace: Trace,
-  jsonl: string,
+  jsonl: string | undefined,
   summary: RunSummary,
   variant: string | undefined,
   at: number | undefined,
@@ -482,7 +483,7 @@ function showRun(
   bar.append(
     play.element,
     exportsBar(trace, {
-      jsonl,
+      ...(jsonl === undefined ? {} : { jsonl }),
       canvas: lamport.canvas,
       ...(variant === undefined ? {} : { variant }),
     }),

@@ -3,12 +3,12 @@
  * per agent, time flowing down, an arrow per delivered message copy, a
  * broken arrow ending in a cross per lost one, a dot per decision, a bar
  * while an agent is down. At most `messagesMax` messages and as many
- * decisions and down bars are drawn (the first ones); the picture says so
- * at its top and its foot when it stops. Written line by line, so a huge
- * trace never becomes one string. Pure: trace in, text out.
+ * decisions and down bars are drawn (the first ones); a drawing so capped
+ * spans only the ticks of the messages it draws, and says so at its top and
+ * its foot. Written line by line, so a huge trace never becomes one string.
+ * Pure: trace in, text out.
  */
-import type { Trace, TraceRecord } from '../trace.ts';
-import { Kind } from '../trace.ts';
+import { Kind, type Trace, type TraceRecord } from '../trace.ts';
 import { xmlText } from './escape.ts';
 
 export interface SvgOptions {
@@ -37,7 +37,18 @@ export function* traceSvgLines(trace: Trace, options: SvgOptions = {}): Iterable
   });
   const messagesMax = options.messagesMax ?? 2000;
   const lastRecordTick = trace.length === 0 ? 1 : trace.record(trace.length - 1).tick;
-  const lastTick = Math.max(1, trace.stop?.tick ?? lastRecordTick);
+  const runTick = Math.max(1, trace.stop?.tick ?? lastRecordTick);
+  // Message copies (deliveries and drops), and the tick of the first one past the cap.
+  let copies = 0;
+  let cutTick: number | undefined;
+  for (let i = 0; i < trace.length; i++) {
+    const k = trace.kindAt(i);
+    if (k !== Kind.deliver && k !== Kind.drop) continue;
+    copies++;
+    if (copies === messagesMax + 1) cutTick = trace.record(i).tick;
+  }
+  // A capped drawing spans the ticks its messages span, not the whole run.
+  const lastTick = cutTick === undefined ? runTick : Math.max(1, cutTick);
   const tickPx = options.tickPx ?? Math.max(0.05, Math.min(20, 1000 / lastTick));
   const colPx = Math.max(60, Math.min(140, 1100 / Math.max(1, agents.length)));
   const left = 60;
@@ -49,14 +60,11 @@ export function* traceSvgLines(trace: Trace, options: SvgOptions = {}): Iterable
   yield `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`;
   yield '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>';
   yield `<rect width="100%" height="100%" fill="white"/>`;
-  let copies = 0;
-  for (let i = 0; i < trace.length; i++) {
-    const k = trace.kindAt(i);
-    if (k === Kind.deliver || k === Kind.drop) copies++;
-  }
   const partial =
-    copies > messagesMax ? ` · the first ${messagesMax} of ${copies} messages drawn` : '';
-  yield `<text x="${left}" y="16" font-size="13">${xmlText(trace.manifest.scenario)} · seed ${trace.manifest.seed} · ${trace.length} records · ticks 0–${lastTick}${partial}</text>`;
+    cutTick === undefined
+      ? ''
+      : ` · the first ${messagesMax} of ${copies} messages drawn, up to tick ${lastTick}`;
+  yield `<text x="${left}" y="16" font-size="13">${xmlText(trace.manifest.scenario)} · seed ${trace.manifest.seed} · ${trace.length} records · ticks 0–${runTick}${partial}</text>`;
   for (const a of agents) {
     yield `<text x="${x(a)}" y="${top - 10}" text-anchor="middle">${xmlText(a)}</text>`;
     yield `<line x1="${x(a)}" y1="${top}" x2="${x(a)}" y2="${y(lastTick)}" stroke="#bbb"/>`;
@@ -69,27 +77,33 @@ export function* traceSvgLines(trace: Trace, options: SvgOptions = {}): Iterable
   let marks = 0;
   let marksSkipped = 0;
   const downBar = (agent: string, from: number, to: number) => {
+    if (from > lastTick) return undefined;
     if (marks >= messagesMax) {
       marksSkipped++;
       return undefined;
     }
     marks++;
-    return `<rect x="${x(agent) - 3}" y="${y(from)}" width="6" height="${Math.max(1, y(to) - y(from))}" fill="#999" opacity="0.6"/>`;
+    return `<rect x="${x(agent) - 3}" y="${y(from)}" width="6" height="${Math.max(1, y(Math.min(to, lastTick)) - y(from))}" fill="#999" opacity="0.6"/>`;
   };
   for (let i = 0; i < trace.length; i++) {
-    if (!DRAWN.has(trace.kindAt(i))) continue;
+    const kind = trace.kindAt(i);
+    if (!DRAWN.has(kind)) continue;
+    // Past the cap, message records are only counted: a huge trace builds no object for them.
+    if (
+      arrows >= messagesMax &&
+      (kind === Kind.send || kind === Kind.deliver || kind === Kind.drop)
+    ) {
+      if (kind !== Kind.send) arrowsSkipped++;
+      sends.clear();
+      continue;
+    }
     const r = trace.record(i);
     switch (r.kind) {
       case 'send':
-        if (arrows < messagesMax) sends.set(r.msg as number, r);
+        sends.set(r.msg as number, r);
         break;
       case 'deliver':
       case 'drop': {
-        if (arrows >= messagesMax) {
-          arrowsSkipped++;
-          sends.clear();
-          break;
-        }
         const s = sends.get(r.msg as number);
         if (s === undefined) break;
         arrows++;
@@ -108,6 +122,7 @@ export function* traceSvgLines(trace: Trace, options: SvgOptions = {}): Iterable
         break;
       }
       case 'decide':
+        if (r.tick > lastTick) break;
         if (marks >= messagesMax) {
           marksSkipped++;
           break;

@@ -6,7 +6,7 @@ import { replay } from '../../cli/replay.ts';
 import { fileLines, readTrace } from '../../cli/trace-file.ts';
 import { sha256Hex, type Trace } from '../../sim/index.ts';
 import { END_HASH_BYTES } from '../../sim/trace.ts';
-import { traceFromJsonl } from '../../sim/trace-read.ts';
+import { traceFromChunks, traceFromJsonl } from '../../sim/trace-read.ts';
 import { oddIdsRun } from '../fixtures/odd-ids.ts';
 
 /** Chunk sizes small enough that lines, and UTF-8 sequences, straddle chunks. */
@@ -98,6 +98,36 @@ describe('reading a trace file in chunks', () => {
       `no such file: ${join(dir, 'missing.jsonl')}`,
     );
     expect(() => readTrace(dir)).toThrow(`${dir}: a directory, not a file`);
+  });
+});
+
+describe("the page's reader of text pieces", () => {
+  it('gives exactly what the one-string reader gives, whatever the pieces', async () => {
+    const text = sample();
+    const lines = text.split('\n');
+    const contents = [
+      text,
+      text.replaceAll('\n', '\r\n'),
+      `${lines.slice(0, 9).join('\n')}\n`,
+      `${lines[0]}\n`,
+      text.replace(/"tick":(\d+),"hash"/, (_, t) => `"tick":${Number(t) + 1},"hash"`),
+      '',
+    ];
+    for (const [i, content] of contents.entries()) {
+      const expected = outcome(() => traceFromJsonl(content, 'run.jsonl'));
+      for (const size of [1, 3, 50, 1 << 16]) {
+        const pieces: string[] = [];
+        for (let at = 0; at < content.length; at += size) pieces.push(content.slice(at, at + size));
+        let got: Outcome;
+        try {
+          const t = await traceFromChunks(pieces, 'run.jsonl');
+          got = { jsonl: t.toJSONL(), hash: t.hash(), ids: [...t.agentIds] };
+        } catch (e) {
+          got = { error: (e as Error).message };
+        }
+        expect(got, `content ${i}, ${size}-character pieces`).toEqual(expected);
+      }
+    }
   });
 });
 

@@ -78,7 +78,12 @@ describe('SVG export', () => {
     expect(xmlProblem(svg)).toBe(undefined);
     expect(svg.match(/<line [^>]*stroke="#(333|c0392b)"/g)).toHaveLength(5);
     const copies = [...trace.records()].filter((r) => r.kind === 'deliver' || r.kind === 'drop');
-    expect(svg).toContain(`· the first 5 of ${copies.length} messages drawn</text>`);
+    // The fifth copy's tick bounds the drawing: the sixth is the first not drawn.
+    const cut = Math.max(1, (copies[5] as { tick: number }).tick);
+    expect(svg).toContain(
+      `· ticks 0–${trace.stop?.tick} · the first 5 of ${copies.length} messages drawn, up to tick ${cut}</text>`,
+    );
+    expect(svg).toMatch(new RegExp(`<svg [^>]* height="${50 + cut * 20 + 40}"`));
     expect(svg).toContain(
       `>drawing stopped at 5 messages; ${copies.length - 5} more not drawn</text>`,
     );
