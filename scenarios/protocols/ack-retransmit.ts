@@ -89,7 +89,7 @@ const machine = setup({
 }).createMachine({
   id: 'ack-retransmit',
   context: ({ input }) => ({
-    role: input.params['role'] === 'sender' ? 'sender' : 'receiver',
+    role: input.params['role'] === 'sender' ? 'sender' : PARAMS.role.default,
     peer: String(input.params['peer'] ?? input.peers[0] ?? ''),
     count: numberOr(input.params['count'], PARAMS.count.default),
     timeoutTicks: numberOr(input.params['timeoutTicks'], PARAMS.timeoutTicks.default),

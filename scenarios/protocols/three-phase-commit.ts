@@ -445,7 +445,7 @@ const machine = setup({
         participants,
         rank: participants.indexOf(input.id),
         quorum: Math.floor(participants.length / 2) + 1,
-        vote: input.params['vote'] === 'no' ? 'no' : 'yes',
+        vote: input.params['vote'] === 'no' ? 'no' : PARAMS.vote.default,
         noRatio: numberOr(input.params['noRatio'], PARAMS.noRatio.default),
         voteTimeoutTicks: numberOr(
           input.params['voteTimeoutTicks'],

@@ -244,7 +244,7 @@ const machine = setup({
         id: input.id,
         coordinator: role === undefined ? input.id === coordinatorId : role === 'coordinator',
         participants: input.agents.filter((id) => id !== coordinatorId),
-        vote: input.params['vote'] === 'no' ? 'no' : 'yes',
+        vote: input.params['vote'] === 'no' ? 'no' : PARAMS.vote.default,
         noRatio: numberOr(input.params['noRatio'], PARAMS.noRatio.default),
         voteTimeoutTicks: numberOr(
           input.params['voteTimeoutTicks'],

@@ -11,8 +11,10 @@ import { didYouMean } from './suggest.ts';
 /**
  * Longest tick-valued parameter (timeouts, periods, deadlines): the default
  * run length, `LIMITS_DEFAULTS.ticksMax`. A longer timer never fires in such
- * a run, and 9e15 overflowed the engine's 32-bit ticks; the bound keeps a
- * timer's due tick within TICK_MAX for every run of up to TICK_MAX - 1e6 ticks.
+ * a run, so a larger value is a mistake (9e15 once overflowed the engine's
+ * 32-bit clock); and a timer set in any run of up to TICK_MAX - 1,000,000
+ * ticks then falls due within TICK_MAX. TICK_MAX / 2 would allow timers no
+ * run of the default length can see fire.
  */
 export const PARAM_TICKS_MAX = 1_000_000;
 /**
@@ -28,10 +30,11 @@ export const PARAM_ROUNDS_MAX = 10_000;
  */
 export const PARAM_WORK_MAX = 100_000;
 /**
- * Most repeats of one thing over a run (retries, resends): each costs at least
- * an event, and the run's own limits stop it long before.
+ * Most repeats of one thing over a run (retries, resends, hops): each costs at
+ * least an event, so the run's own limits (10,000,000 events by default) stop
+ * it long before; a billion is how the engine benchmark says "never".
  */
-export const PARAM_REPEATS_MAX = 1_000_000;
+export const PARAM_REPEATS_MAX = 1_000_000_000;
 /** Largest magnitude of a plain numeric value (a vote, a cost): integers are exact up to here. */
 export const PARAM_VALUE_MAX = 1e15;
 

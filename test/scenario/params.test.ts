@@ -6,6 +6,7 @@ import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
 import {
   formatProblem,
   loadScenario,
+  runScenario,
   ScenarioLoadError,
   scenarioJsonSchema,
 } from '../../sim/index.ts';
@@ -193,6 +194,27 @@ describe('protocol parameter declarations', () => {
       ).toEqual([]);
     }
   });
+
+  it('bound values the engine runs: every protocol at the ends of each numeric range', () => {
+    for (const [name, protocol] of PROTOCOLS)
+      for (const [key, spec] of Object.entries(protocol.params ?? {})) {
+        if (spec.type !== 'number' && spec.type !== 'integer') continue;
+        for (const value of [spec.min, spec.max]) {
+          const text = JSON.stringify({
+            name: 'edge',
+            protocol: name,
+            params: { [key]: value },
+            agents: { count: 4 },
+            limits: { ticksMax: 30, eventsMax: 20_000 },
+          });
+          const { scenario } = loadScenario(text, registry);
+          expect(
+            runScenario(scenario, { seed: 1 }).events,
+            `${name} ${key}=${value}`,
+          ).toBeGreaterThan(0);
+        }
+      }
+  }, 60_000);
 
   it('keep each default inside its own range and among its values', () => {
     for (const [name, protocol] of PROTOCOLS)
