@@ -15,7 +15,7 @@ import {
   viewOf,
 } from '../sim/index.ts';
 import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
-import { internalErrorText, reproduceCommand, UsageError } from './errors.ts';
+import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { replay } from './replay.ts';
@@ -307,12 +307,17 @@ Examples:
       if (existsSync(out) && o.force !== true)
         throw new UsageError(`${out} exists: add --force to overwrite it, or choose --out`);
       writeWhole(out, [stringify(r.source).trimEnd()]);
+      const width = Math.max(...r.dimensions.map((d) => d.name.length));
       const lines = [
-        `${r.property} still fails at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
+        `${r.property} still fails the same way at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
+        ...r.dimensions.map(
+          (d) =>
+            `  ${d.name.padEnd(width)}  ${d.before === d.after ? d.before : `${d.before} -> ${d.after}`}`,
+        ),
         ...(r.removed.length === 0
-          ? ['nothing could be removed']
-          : r.removed.map((x) => `  removed ${x}`)),
-        `written to ${out}; see it with: npx parley run ${out}`,
+          ? ['nothing could be removed or lowered']
+          : ['steps kept:', ...r.removed.map((x) => `  ${x}`)]),
+        `written to ${out}; see it with: npx parley run ${shellWord(out)}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

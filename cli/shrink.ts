@@ -1,11 +1,24 @@
 /**
- * `parley shrink`: a smaller run that still violates the same property, at
- * the same seed. Greedy, one change at a time, each kept only if the
- * property still fails: drop a fault, drop an agent (and the faults and links
- * that name it), halve a fault's window, cut the run's ticks to just past the
- * failure. In the spirit of delta debugging (Zeller and Hildebrandt 2002) and
- * of TigerBeetle's and Jepsen's shrinkers, on the scenario's structure.
- * Node only.
+ * `parley shrink`: a smaller scenario that still fails the same way. Greedy,
+ * one change at a time, each kept only if the candidate still fails the
+ * same property with the same kind of violation: drop a fault, drop an
+ * agent (and the faults and links that name it), halve a fault's window,
+ * lower the loss, halve numeric parameters, cut the run's ticks to just past
+ * the failure. In the spirit of delta debugging (Zeller and Hildebrandt
+ * 2002) and of TigerBeetle's and Jepsen's shrinkers, on the scenario's
+ * structure. Node only.
+ *
+ * "The same way" is checked, not hoped for:
+ * - the same property fails, proved by records of the same kinds (two
+ *   decisions that differ stay two decisions that differ);
+ * - no new troubles: no agent may address an agent or a source that a step
+ *   removed;
+ * - when the failure needs the scenario's adversity (without its faults and
+ *   loss the property holds), every kept step must need it too: a Paxos cut
+ *   down to a lone proposer that stalls with or without the partition is a
+ *   different failure, not a smaller one.
+ * When the failure is probabilistic, a smaller scenario may show it at
+ * another seed: each candidate is tried at a few seeds after the current one.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
@@ -18,69 +31,109 @@ import {
   runScenario,
   type Scenario,
   type ScenarioFile,
+  type Trace,
   viewOf,
 } from '../sim/index.ts';
 import { loadNamed } from './catalog.ts';
 import { UsageError } from './errors.ts';
 
+/** One dimension of the scenario, before and after. */
+export interface ShrinkDimension {
+  readonly name: string;
+  readonly before: string;
+  readonly after: string;
+}
+
 export interface ShrinkResult {
   readonly source: ScenarioFile;
   readonly property: string;
+  /** The seed the shrunk scenario fails at (it may differ from the original's). */
   readonly seed: number;
+  readonly seedBefore: number;
   readonly removed: readonly string[];
   readonly runs: number;
   readonly agentsBefore: number;
   readonly agentsAfter: number;
+  readonly dimensions: readonly ShrinkDimension[];
 }
 
 /** Most runs a shrink may spend. */
-const RUNS_MAX = 400;
+const RUNS_MAX = 1000;
+/** Seeds tried per candidate: the current one and the next few. */
+const SEEDS_TRIED = 4;
 
 type Agents = ScenarioFile['agents'];
+type Source = ScenarioFile & Record<string, unknown>;
 const agentCount = (a: Agents) => (Array.isArray(a) ? a.length : a.count);
+
+/** How a run failed: the property and the kinds of the records that prove it. */
+interface Failure {
+  readonly tick: number;
+  readonly kinds: string;
+  readonly troubles: number;
+}
+
+function loaded(source: ScenarioFile): Scenario | undefined {
+  try {
+    return loadScenario(stringify(source), { protocols: PROTOCOLS, schedulers: SCHEDULERS })
+      .scenario;
+  } catch {
+    return undefined; // the change made the scenario invalid: not a candidate
+  }
+}
 
 /**
  * Records that say the scenario itself is broken rather than the protocol
  * failing: an agent addressing an agent that is gone, reading a source that
  * is gone, or crashed by the engine for a step too large.
  */
-function troubleCount(run: { trace: Parameters<typeof viewOf>[0] }): number {
-  const view = viewOf(run.trace);
+function troubleCount(trace: Trace): number {
+  const view = viewOf(trace);
   return (
     view.ofKind('error').length +
     view.ofKind('crash').filter((r) => (r.data as { reason?: unknown } | undefined)?.reason).length
   );
 }
 
-/**
- * Whether `source` still fails `property` at `seed`; the last tick of the
- * failing verdict's records, or undefined. A candidate with more troubles
- * than the original (`troublesMax`) fails for another reason: a removed
- * agent that others still address is no smaller version of the same failure.
- */
-function fails(
-  source: ScenarioFile,
-  seed: number,
-  property: string,
-  troublesMax = Number.POSITIVE_INFINITY,
-): { tick: number; troubles: number } | undefined {
-  let scenario: Scenario;
-  try {
-    scenario = loadScenario(stringify(source), {
-      protocols: PROTOCOLS,
-      schedulers: SCHEDULERS,
-    }).scenario;
-  } catch {
-    return undefined; // the change made the scenario invalid: not a candidate
-  }
+/** How `source` fails `property` at `seed`, or undefined when it does not (or cannot be run). */
+function failure(source: ScenarioFile, seed: number, property: string): Failure | undefined {
+  const scenario = loaded(source);
+  if (scenario === undefined) return undefined;
   const run = runScenario(scenario, { seed });
-  const troubles = troubleCount(run);
-  if (troubles > troublesMax) return undefined;
   const spec = (source.checks ?? []).find((c) => c.property === property);
   const v = check(viewOf(run.trace), property, spec?.options);
   if (v.status !== 'fails') return undefined;
-  const ticks = v.records.map((s) => run.trace.record(s).tick);
-  return { tick: ticks.length > 0 ? Math.max(...ticks) : run.stop.tick, troubles };
+  const records = v.records.map((s) => run.trace.record(s));
+  return {
+    tick: records.length > 0 ? Math.max(...records.map((r) => r.tick)) : run.stop.tick,
+    kinds: [...new Set(records.map((r) => r.kind))].sort().join(','),
+    troubles: troubleCount(run.trace),
+  };
+}
+
+/** `source` without its adversity: no faults, no crashes, no loss or duplication. */
+function calm(source: ScenarioFile): ScenarioFile {
+  const clone = structuredClone(source) as Source;
+  delete clone.faults;
+  const quiet = (o: Record<string, unknown> | undefined) => {
+    if (o === undefined) return;
+    if (o['dropRatio'] !== undefined) o['dropRatio'] = 0;
+    if (o['duplicateRatio'] !== undefined) o['duplicateRatio'] = 0;
+  };
+  const net = clone.network as Record<string, unknown> | undefined;
+  quiet(net);
+  quiet(net?.['defaults'] as Record<string, unknown> | undefined);
+  for (const l of (net?.['links'] as Record<string, unknown>[] | undefined) ?? []) quiet(l);
+  const agents = clone.agents as unknown;
+  if (Array.isArray(agents))
+    for (const a of agents) delete (a as Record<string, unknown>)['crashed'];
+  else {
+    const g = agents as Record<string, unknown>;
+    delete g['crashed'];
+    for (const a of Object.values((g['agents'] as Record<string, Record<string, unknown>>) ?? {}))
+      delete a['crashed'];
+  }
+  return clone;
 }
 
 function ids(a: Agents): string[] {
@@ -91,7 +144,7 @@ function ids(a: Agents): string[] {
 
 /** The scenario without agent `id`: its entry, and every fault and link naming it. */
 function withoutAgent(s: ScenarioFile, id: string): ScenarioFile | undefined {
-  const clone = structuredClone(s) as ScenarioFile & Record<string, unknown>;
+  const clone = structuredClone(s) as Source;
   if (Array.isArray(clone.agents)) {
     if (clone.agents.length <= 1) return undefined;
     clone.agents = clone.agents.filter((a) => a.id !== id);
@@ -123,6 +176,74 @@ function withoutAgent(s: ScenarioFile, id: string): ScenarioFile | undefined {
       links: clone.network.links.filter((l) => l.source !== id && l.target !== id),
     };
   return clone;
+}
+
+/**
+ * A change to try: built from the scenario as it is when it is tried, so
+ * that steps kept earlier in a pass are never undone by a later one.
+ */
+type Edit = (s: ScenarioFile) => { candidate: ScenarioFile; what: string } | undefined;
+
+/** Edits that lower one loss or duplication ratio: to 0, else to half. */
+function lowerLoss(s: ScenarioFile): Edit[] {
+  const places: (string | number)[][] = [['network'], ['network', 'defaults']];
+  (s.network?.links ?? []).forEach((_, i) => {
+    places.push(['network', 'links', i]);
+  });
+  const edits: Edit[] = [];
+  for (const place of places)
+    for (const key of ['dropRatio', 'duplicateRatio'])
+      for (const toZero of [true, false])
+        edits.push((now) => {
+          const at = valueAt(now, [...place, key]);
+          if (typeof at !== 'number' || at === 0) return undefined;
+          const lower = toZero ? 0 : Number((at / 2).toFixed(4));
+          const candidate = structuredClone(now) as Source;
+          setAt(candidate, [...place, key], lower);
+          return { candidate, what: `${[...place, key].join('.')} ${at} to ${lower}` };
+        });
+  return edits;
+}
+
+/** Edits that halve one numeric parameter (whole numbers stay whole); the loader refuses what its protocol does not allow. */
+function smallerParams(s: ScenarioFile): Edit[] {
+  const places: (string | number)[][] = [['params']];
+  if (Array.isArray(s.agents))
+    s.agents.forEach((_, i) => {
+      places.push(['agents', i, 'params']);
+    });
+  else places.push(['agents', 'params']);
+  const edits: Edit[] = [];
+  for (const place of places) {
+    const params = valueAt(s, place);
+    if (typeof params !== 'object' || params === null) continue;
+    for (const key of Object.keys(params))
+      edits.push((now) => {
+        const value = valueAt(now, [...place, key]);
+        if (typeof value !== 'number' || value <= 1) return undefined;
+        const half = Number.isInteger(value)
+          ? Math.floor(value / 2)
+          : Number((value / 2).toFixed(4));
+        const candidate = structuredClone(now) as Source;
+        setAt(candidate, [...place, key], half);
+        return { candidate, what: `${[...place, key].join('.')} ${value} to ${half}` };
+      });
+  }
+  return edits;
+}
+
+function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let v = root;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Record<string | number, unknown>)[k];
+  }
+  return v;
+}
+
+function setAt(root: unknown, path: readonly (string | number)[], value: unknown): void {
+  const parent = valueAt(root, path.slice(0, -1)) as Record<string | number, unknown>;
+  parent[path.at(-1) as string | number] = value;
 }
 
 /**
@@ -161,6 +282,31 @@ function fromTrace(file: string): { source: ScenarioFile; scenario: Scenario } {
   return { source, scenario };
 }
 
+/** The dimensions a user compares before and after. */
+function dimensionsOf(s: ScenarioFile, seed: number): Record<string, string> {
+  const ratio = (key: 'dropRatio' | 'duplicateRatio') =>
+    String(s.network?.[key] ?? s.network?.defaults?.[key] ?? 0);
+  const faults = s.faults ?? [];
+  const window = faults.reduce(
+    (n, f) =>
+      n +
+      ('tickEnd' in f && f.tickEnd !== undefined
+        ? f.tickEnd - f.tickStart
+        : 'tickRestart' in f && f.tickRestart !== undefined
+          ? f.tickRestart - f.tick
+          : 0),
+    0,
+  );
+  return {
+    agents: String(agentCount(s.agents)),
+    faults: `${faults.length}${window > 0 ? ` (${window} ticks in windows)` : ''}`,
+    dropRatio: ratio('dropRatio'),
+    duplicateRatio: ratio('duplicateRatio'),
+    ticksMax: String(s.limits?.ticksMax ?? 'default'),
+    seed: String(seed),
+  };
+}
+
 export function shrink(
   name: string,
   o: {
@@ -170,41 +316,65 @@ export function shrink(
     set: readonly string[];
   },
 ): ShrinkResult {
-  const loaded = name.endsWith('.jsonl')
+  const base = name.endsWith('.jsonl')
     ? fromTrace(name)
     : loadNamed(name, { variant: o.variant, overrides: o.set });
-  const seed = o.seed ?? loaded.source.seed ?? 1;
+  const seedBefore = o.seed ?? base.source.seed ?? 1;
   // The variant and overrides are applied once; the shrunk file stands alone.
-  let source = structuredClone(loaded.source) as ScenarioFile & Record<string, unknown>;
+  let source = structuredClone(base.source) as Source;
   delete source.variants;
   delete source.sweep;
   let property = o.property;
   if (property === undefined) {
-    const verdicts = judge(runScenario(loaded.scenario, { seed }).trace).verdicts;
+    const verdicts = judge(runScenario(base.scenario, { seed: seedBefore }).trace).verdicts;
     const failing =
       verdicts.find((v) => v.status === 'fails' && !v.met) ??
       verdicts.find((v) => v.status === 'fails');
     if (failing === undefined)
       throw new UsageError(
-        `${name} at seed ${seed} violates none of its checks: nothing to shrink (name one with --property)`,
+        `${name} at seed ${seedBefore} violates none of its checks: nothing to shrink (name one with --property)`,
       );
     property = failing.property;
   }
-  const first = fails(source, seed, property);
+  const prop = property;
+  const first = failure(source, seedBefore, prop);
   if (first === undefined)
-    throw new UsageError(`${name} at seed ${seed} does not violate ${property}: nothing to shrink`);
-  const removed: string[] = [];
-  let runs = 1;
+    throw new UsageError(
+      `${name} at seed ${seedBefore} does not violate ${prop}: nothing to shrink`,
+    );
+  let runs = 2;
+  // Does the failure need the adversity? Then every step must keep needing it.
+  const needsAdversity = failure(calm(source), seedBefore, prop) === undefined;
+  let seed = seedBefore;
   let failTick = first.tick;
+  const removed: string[] = [];
+  const before = dimensionsOf(source, seedBefore);
   const agentsBefore = agentCount(source.agents);
+
+  /** The seed at which `candidate` fails the same way, if one of the next few does. */
+  const sameWay = (candidate: ScenarioFile): { seed: number; tick: number } | undefined => {
+    for (let k = 0; k < SEEDS_TRIED && runs < RUNS_MAX; k++) {
+      const at = seed + k;
+      runs++;
+      const f = failure(candidate, at, prop);
+      if (f === undefined || f.kinds !== first.kinds || f.troubles > first.troubles) continue;
+      if (needsAdversity) {
+        runs++;
+        if (failure(calm(candidate), at, prop) !== undefined) continue;
+      }
+      return { seed: at, tick: f.tick };
+    }
+    return undefined;
+  };
   const tryStep = (candidate: ScenarioFile | undefined, what: string): boolean => {
     if (candidate === undefined || runs >= RUNS_MAX) return false;
-    runs++;
-    const r = fails(candidate, seed, property as string, first.troubles);
+    const r = sameWay(candidate);
     if (r === undefined) return false;
-    source = candidate as typeof source;
+    source = candidate as Source;
     failTick = r.tick;
-    removed.push(what);
+    if (r.seed !== seed) removed.push(`${what} (failing at seed ${r.seed})`);
+    else removed.push(what);
+    seed = r.seed;
     return true;
   };
   for (let progress = true; progress && runs < RUNS_MAX; ) {
@@ -220,7 +390,8 @@ export function shrink(
       if (tryStep(withoutAgent(source, id), `agent ${id}`)) progress = true;
     }
     // Shorter fault windows.
-    (source.faults ?? []).forEach((f, i) => {
+    for (let i = 0; i < (source.faults?.length ?? 0); i++) {
+      const f = (source.faults ?? [])[i] as NonNullable<ScenarioFile['faults']>[number];
       if ('tickEnd' in f && f.tickEnd !== undefined && f.tickEnd - f.tickStart > 1) {
         const faults = [...(source.faults ?? [])];
         const half = Math.floor((f.tickEnd - f.tickStart) / 2);
@@ -233,25 +404,36 @@ export function shrink(
         )
           progress = true;
       }
-    });
+    }
+    // Less loss, smaller parameters.
+    for (const edit of [...lowerLoss(source), ...smallerParams(source)]) {
+      const e = edit(source);
+      if (e !== undefined && tryStep(e.candidate, e.what)) progress = true;
+    }
   }
   // Fewer ticks: stop just after the failure shows. Not for liveness
   // properties: cutting the run short would make them fail by itself.
   const ticksMax = source.limits?.ticksMax;
-  const liveness =
-    property === 'termination' || property === 'convergence' || property === 'utility';
+  const liveness = prop === 'termination' || prop === 'convergence' || prop === 'utility';
   if (!liveness && (ticksMax === undefined || failTick + 1 < ticksMax))
     tryStep(
       { ...source, limits: { ...source.limits, ticksMax: Math.max(1, failTick + 1) } },
       `ticks after ${failTick + 1}`,
     );
+  const after = dimensionsOf(source, seed);
   return {
     source: { ...source, seed } as ScenarioFile,
-    property,
+    property: prop,
     seed,
+    seedBefore,
     removed,
     runs,
     agentsBefore,
     agentsAfter: agentCount(source.agents),
+    dimensions: Object.keys(before).map((k) => ({
+      name: k,
+      before: before[k] as string,
+      after: after[k] as string,
+    })),
   };
 }

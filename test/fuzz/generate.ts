@@ -363,7 +363,7 @@ export function fuzzCases(
         ...setArgs,
         ...bound(10_000),
       ];
-    else if (command < 0.93) argv = ['shrink', file, ...setArgs, ...bound(3_000)];
+    else if (command < 0.93) argv = ['shrink', file, ...setArgs, ...bound(1_000)];
     else argv = ['run', pick(s, names), ...sets.flatMap((o) => ['--set', o]), ...bound(100_000)];
     cases.push({ index, files: { [file]: body }, argv, how: hows.join(' | ') });
   }
