@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
+import { PROTOCOLS } from '../scenarios/protocols/index.ts';
 import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
 import {
   checkSeed,
@@ -11,6 +12,7 @@ import {
   runScenario,
   ScenarioLoadError,
   scenarioJsonSchema,
+  stopSentence,
   troubleLines,
   viewOf,
 } from '../sim/index.ts';
@@ -90,7 +92,7 @@ function program(): Command {
   p.command('schema')
     .description('the JSON Schema of scenario files, for editors')
     .action(() => {
-      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(PROTOCOLS.values()), null, 2)}\n`);
     });
 
   p.command('run')
@@ -135,7 +137,8 @@ function program(): Command {
         );
       } else {
         const out: string[] = [
-          `${scenario.name} · seed ${seed} · stopped (${run.stop.reason}) at tick ${run.stop.tick} · ${run.events} events · ${run.trace.length} records`,
+          `${scenario.name} · seed ${seed} · ${run.events} events · ${run.trace.length} records`,
+          `${stopSentence(run.stop, scenario.limits)}`,
           `decisions: ${new Set(run.decisions.map((d) => d.agent)).size} of ${scenario.agents.length} agents`,
           ...troubles.map((t) => `  ! ${t}`),
         ];
@@ -163,6 +166,12 @@ function program(): Command {
             out.push(`    ${' '.repeat(width)}  metrics: ${metrics.join(', ')}`);
         }
         out.push(judged.met ? 'every expectation met' : 'some expectations were not met');
+        // A failure a scenario expects but this seed did not show: luck, not a bug; say so.
+        const unshown = judged.verdicts.filter((v) => v.expect === 'fails' && !v.met);
+        if (unshown.length > 0 && source.seed !== undefined && seed !== source.seed)
+          out.push(
+            `this seed did not show the ${unshown.map((v) => v.property).join(' and ')} failure the scenario expects; the documented seed is ${source.seed}; a sweep shows how often it fails: npx parley sweep ${shellWord(name)}`,
+          );
         out.push(
           `trace hash ${run.trace.hash()}${tracePath === undefined ? '' : ` (written to ${tracePath})`}`,
         );

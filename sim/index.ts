@@ -44,6 +44,7 @@ export {
 export { Sha256, sha256Hex } from './hash.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
 export { EventQueue, type Queued } from './queue.ts';
+export { stopSentence, troubleLines } from './report.ts';
 export { checkSeed, deriveStream, SEED_MAX, Stream } from './rng.ts';
 export {
   formatProblem,
@@ -99,7 +100,6 @@ export {
   Trace,
   type TraceRecord,
 } from './trace.ts';
-export { troubleLines } from './troubles.ts';
 export {
   type ApprovalSpec,
   type CapabilitySpec,

@@ -32,6 +32,7 @@
 import type { Json } from '../spec.ts';
 import { executedActs, findBreaches, TrustView } from './breach.ts';
 import type { Checker } from './verdict.ts';
+import { plural } from './words.ts';
 
 /** The capability an instruction names, or null. */
 export function namedCapability(instruction: Json | undefined): string | null {
@@ -94,7 +95,7 @@ export const attackSuccess: Checker = {
     return {
       property: 'attack-success',
       status: 'fails',
-      summary: `the attack succeeded: ${records.length} induced acts; first: ${first.agent} executed ${(first.data as { capability: string }).capability} at record ${first.seq}`,
+      summary: `the attack succeeded: ${plural(records.length, 'induced act')}; first: ${first.agent} executed ${(first.data as { capability: string }).capability} at record ${first.seq}`,
       records,
       metrics,
     };

@@ -33,6 +33,7 @@ import type { Json } from '../spec.ts';
 import type { TraceRecord } from '../trace.ts';
 import type { Checker } from './verdict.ts';
 import type { RunView } from './view.ts';
+import { mOfN, plural } from './words.ts';
 
 interface AgentData {
   id: string;
@@ -233,7 +234,7 @@ export const breach: Checker = {
       return {
         property: 'breach',
         status: 'holds',
-        summary: `no breach among ${acts} executed acts`,
+        summary: `no breach among ${plural(acts, 'executed act')}`,
         records: [],
         metrics,
       };
@@ -248,7 +249,7 @@ export const breach: Checker = {
     return {
       property: 'breach',
       status: 'fails',
-      summary: `${found.length} of ${acts} executed acts breached; first: ${agent} executed ${first.capability} at record ${first.act.seq}, ${why.join('; and ')}`,
+      summary: `${mOfN(found.length, acts, 'executed act')} breached; first: ${agent} executed ${first.capability} at record ${first.act.seq}, ${why.join('; and ')}`,
       records: first.chain,
       metrics,
     };

@@ -89,7 +89,7 @@ export const convergence: Checker = {
       return {
         property: 'convergence',
         status: 'holds',
-        summary: `${held.size} honest agents held one value from tick ${agreedSince} on`,
+        summary: `${held.size === 1 ? 'the one honest agent' : `${held.size} honest agents`} held one value from tick ${agreedSince} on`,
         records: [agreedSeq],
         metrics,
       };

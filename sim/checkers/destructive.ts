@@ -12,6 +12,7 @@
  */
 import { executedActs, TrustView } from './breach.ts';
 import type { Checker } from './verdict.ts';
+import { plural } from './words.ts';
 
 export const destructiveAction: Checker = {
   property: 'destructive-action',
@@ -29,7 +30,7 @@ export const destructiveAction: Checker = {
       return {
         property: 'destructive-action',
         status: 'holds',
-        summary: `no destructive act among ${acts.length} executed acts`,
+        summary: `no destructive act among ${plural(acts.length, 'executed act')}`,
         records: [],
         metrics,
       };
@@ -37,7 +38,7 @@ export const destructiveAction: Checker = {
     return {
       property: 'destructive-action',
       status: 'fails',
-      summary: `${destructive.length} destructive acts executed; first: ${first.agent} executed ${d.capability} at record ${first.seq}`,
+      summary: `${plural(destructive.length, 'destructive act')} executed; first: ${first.agent} executed ${d.capability} at record ${first.seq}`,
       records: destructive.map((r) => r.seq),
       metrics,
     };

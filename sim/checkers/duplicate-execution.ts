@@ -7,6 +7,7 @@
  */
 import type { Checker } from './verdict.ts';
 import { valueKey } from './verdict.ts';
+import { plural } from './words.ts';
 
 export const duplicateExecution: Checker = {
   property: 'duplicate-execution',
@@ -28,7 +29,7 @@ export const duplicateExecution: Checker = {
       return {
         property: 'duplicate-execution',
         status: 'holds',
-        summary: `${seen.size} tasks executed, each once`,
+        summary: `${plural(seen.size, 'task')} executed, each once`,
         records: [],
         metrics,
       };
@@ -36,7 +37,7 @@ export const duplicateExecution: Checker = {
     return {
       property: 'duplicate-execution',
       status: 'fails',
-      summary: `${duplicates} duplicate executions over ${repeated.length} tasks; task ${task} ran ${seqs.length} times`,
+      summary: `${plural(duplicates, 'duplicate execution')} over ${plural(repeated.length, 'task')}; task ${task} ran ${seqs.length} times`,
       records: seqs,
       metrics,
     };

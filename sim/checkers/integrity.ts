@@ -5,6 +5,7 @@
  * it. A failure points at the agent's first two decide records.
  */
 import type { Checker } from './verdict.ts';
+import { plural } from './words.ts';
 
 export const integrity: Checker = {
   property: 'integrity',
@@ -26,7 +27,8 @@ export const integrity: Checker = {
     return {
       property: 'integrity',
       status: 'holds',
-      summary: `${first.size} agents decided, each once`,
+      summary:
+        first.size === 0 ? 'no agent decided' : `${plural(first.size, 'agent')} decided, each once`,
       records: [...first.values()],
     };
   },

@@ -4,6 +4,7 @@
  * becomes leader. A failure points at the two notes of one term.
  */
 import type { Checker } from './verdict.ts';
+import { plural } from './words.ts';
 
 export const leaderPerTerm: Checker = {
   property: 'leader-per-term',
@@ -27,7 +28,10 @@ export const leaderPerTerm: Checker = {
     return {
       property: 'leader-per-term',
       status: 'holds',
-      summary: `${leaders.size} terms had a leader, each one leader`,
+      summary:
+        leaders.size === 0
+          ? 'no leader was elected in any term, so no term had two'
+          : `${plural(leaders.size, 'term')} had a leader, each one leader`,
       records: [...leaders.values()].map((l) => l.seq),
       metrics: { terms: leaders.size },
     };

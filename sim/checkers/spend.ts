@@ -42,6 +42,7 @@ import type { TraceRecord } from '../trace.ts';
 import type { Checker, Verdict } from './verdict.ts';
 import { valueKey } from './verdict.ts';
 import type { RunView } from './view.ts';
+import { num, plural } from './words.ts';
 
 /** One charge: a done spend, or a paid message. */
 interface Charge {
@@ -111,8 +112,6 @@ function optionString(
   return typeof v === 'string' ? v : fallback;
 }
 
-const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-
 export const budget: Checker = {
   property: 'budget',
   description: 'no agent spends past its budget, and the run not past its run budget',
@@ -141,8 +140,8 @@ export const budget: Checker = {
     if (over.size === 0) {
       const summary =
         limits === 0
-          ? `no budgets set; total spend ${total}`
-          : `every budget held (${plural(budgets.size, 'agent budget')}${budgetRun === undefined ? '' : `, run budget ${budgetRun}`}); total spend ${total}, ${plural(refusals.length, 'charge')} refused`;
+          ? `no budgets set; total spend ${num(total)}`
+          : `every budget held (${plural(budgets.size, 'agent budget')}${budgetRun === undefined ? '' : `, run budget ${num(budgetRun)}`}); total spend ${num(total)}, ${plural(refusals.length, 'charge')} refused`;
       return {
         property: 'budget',
         status: 'holds',
@@ -152,9 +151,11 @@ export const budget: Checker = {
       };
     }
     const parts = agentsOver.map(
-      (a) => `${a} spent ${spent.get(a)} of a budget of ${budgets.get(a)}`,
+      (a) =>
+        `${a} spent ${num(spent.get(a) as number)} of a budget of ${num(budgets.get(a) as number)}`,
     );
-    if (over.has('')) parts.push(`the run spent ${total} of a run budget of ${budgetRun}`);
+    if (over.has(''))
+      parts.push(`the run spent ${num(total)} of a run budget of ${num(budgetRun as number)}`);
     return {
       property: 'budget',
       status: 'fails',
@@ -212,15 +213,15 @@ export const runaway: Checker = {
     const points = spendPoints(charges, pointsMax);
     const metrics = { total, slope, windowTicks, points };
     const quiescent = view.stop?.reason === 'quiescent';
-    const rate = `${recent} spent in the last ${windowTicks} ticks (to tick ${end}), ${slope} per tick`;
+    const rate = `${num(recent)} spent in the last ${windowTicks} ticks (to tick ${end}), ${num(slope)} per tick`;
     if (slope <= rateMax || quiescent) {
       return {
         property: 'runaway',
         status: 'holds',
         summary:
           slope <= rateMax
-            ? `${rate}, at most ${rateMax}; total ${total}`
-            : `${rate}, but the run ended quiescent, so nothing more is spent; total ${total}`,
+            ? `${rate}, at most ${num(rateMax)}; total ${num(total)}`
+            : `${rate}, but the run ended quiescent, so nothing more is spent; total ${num(total)}`,
         records: [],
         metrics,
       };
@@ -228,7 +229,7 @@ export const runaway: Checker = {
     return {
       property: 'runaway',
       status: 'fails',
-      summary: `spend still growing at the end: ${rate}, above ${rateMax}; total ${total}`,
+      summary: `spend still growing at the end: ${rate}, above ${num(rateMax)}; total ${num(total)}`,
       records: inWindow.slice(-1000),
       metrics,
     };
@@ -259,12 +260,12 @@ export const loadAmplification: Checker = {
     let worst: number[] = [];
     for (const seqs of byRequest.values()) if (seqs.length > worst.length) worst = seqs;
     const metrics = { attempts, requests, ratio, attemptsMax: worst.length };
-    const summary = `${attempts} attempts at ${service} for ${requests} requests: ${ratio} per request (at most ${worst.length} for one)`;
+    const summary = `${plural(attempts, 'attempt')} at ${service} for ${plural(requests, 'request')}: ${num(ratio)} per request (at most ${worst.length} for one)`;
     const holds = ratio <= ratioMax;
     return {
       property: 'load-amplification',
       status: holds ? 'holds' : 'fails',
-      summary: holds ? summary : `${summary}, above ${ratioMax}`,
+      summary: holds ? summary : `${summary}, above ${num(ratioMax)}`,
       records: worst.slice(0, 1000),
       metrics,
     };

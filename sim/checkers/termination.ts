@@ -7,6 +7,7 @@
  * crash, which is what usually explains the wait (e.g. 2PC blocking).
  */
 import type { Checker } from './verdict.ts';
+import { mOfN, someOf } from './words.ts';
 
 export const termination: Checker = {
   property: 'termination',
@@ -28,7 +29,7 @@ export const termination: Checker = {
       return {
         property: 'termination',
         status: 'holds',
-        summary: `all ${required.length} required agents decided by tick ${tickMax}`,
+        summary: `${required.length === 1 ? 'the one required agent' : `all ${required.length} required agents`} decided by tick ${tickMax}`,
         records: required.map((id) => decidedAt.get(id) as number),
       };
     const lastState = new Map<string, number>();
@@ -38,16 +39,16 @@ export const termination: Checker = {
       ...waiting.flatMap((id) => (lastState.has(id) ? [lastState.get(id) as number] : [])),
       ...view.ofKind('crash').map((r) => r.seq),
     ].sort((a, b) => a - b);
-    const where = waiting
-      .map((id) => {
+    const where = someOf(
+      waiting.map((id) => {
         const seq = lastState.get(id);
         return seq === undefined ? id : `${id} (in ${String(view.trace.record(seq).data)})`;
-      })
-      .join(', ');
+      }),
+    );
     return {
       property: 'termination',
       status: 'fails',
-      summary: `${waiting.length} of ${required.length} agents had not decided by tick ${tickMax}: ${where}`,
+      summary: `${mOfN(waiting.length, required.length, 'agent')} had not decided by tick ${tickMax}: ${where}`,
       records,
       metrics: { undecided: waiting.length },
     };

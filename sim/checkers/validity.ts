@@ -45,7 +45,10 @@ export const validity: Checker = {
     return {
       property: 'validity',
       status: 'holds',
-      summary: `all ${decisions.length} honest decisions were honest inputs`,
+      summary:
+        decisions.length === 0
+          ? 'no honest agent decided, so no decision was invalid'
+          : `${decisions.length === 1 ? 'the one honest decision was an honest input' : `all ${decisions.length} honest decisions were honest inputs`}`,
       records: decisions.map((r) => r.seq),
     };
   },

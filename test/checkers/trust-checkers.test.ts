@@ -166,7 +166,7 @@ describe('breach', () => {
     const v = run(t, breach);
     expect(v.records).toEqual([0, 2, 3]);
     expect(v.summary).toBe(
-      '1 of 1 executed acts breached; first: bot executed deploy at record 3, influenced by mallory (user) below its zone prod: mallory (user) → bot (prod)',
+      'the only executed act breached; first: bot executed deploy at record 3, influenced by mallory (user) below its zone prod: mallory (user) → bot (prod)',
     );
   });
 
@@ -218,7 +218,7 @@ describe('breach', () => {
     expect(run(t, breach)).toEqual({
       property: 'breach',
       status: 'holds',
-      summary: 'no breach among 1 executed acts',
+      summary: 'no breach among 1 executed act',
       records: [],
       metrics: { breaches: 0, acts: 1 },
     });

@@ -238,7 +238,7 @@ describe('parley shrink', () => {
       /^termination still fails the same way at seed 4 after \d+ runs; agents 4 -> 2\n/,
     );
     expect(parley('run', out).out).toContain(
-      '✓ termination  fails (expected fails): 1 of 1 agents had not decided',
+      '✓ termination  fails (expected fails): the only agent had not decided',
     );
   });
 

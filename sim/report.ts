@@ -1,10 +1,34 @@
 /**
- * What agents asked of the simulated world and could not have: messages to
- * agents that do not exist, reads of unknown sources (`error` records), and
- * crashes the engine imposed on an agent (a step past its effect limit).
- * Told in a few lines, grouped and counted, for `parley run` and the page. Pure.
+ * A run's outcome in words, for `parley run` and the page: why it stopped,
+ * and what agents asked of the simulated world and could not have (messages
+ * to agents that do not exist, reads of unknown sources, crashes the engine
+ * imposed for a step past its limits). Pure.
  */
 import type { RunView } from './checkers/view.ts';
+import { LIMITS_DEFAULTS, type Limits } from './spec.ts';
+import type { StopReason } from './trace.ts';
+
+/** Why a run stopped, in a sentence, naming the limit when a limit stopped it. */
+export function stopSentence(
+  stop: { readonly reason: StopReason; readonly tick: number },
+  limits: Partial<Limits> | undefined,
+): string {
+  const l = { ...LIMITS_DEFAULTS, ...limits };
+  switch (stop.reason) {
+    case 'quiescent':
+      return `stopped at tick ${stop.tick}: nothing was left to happen`;
+    case 'allDecided':
+      return `stopped at tick ${stop.tick}: every agent that was up had decided (limits.untilAllDecided)`;
+    case 'ticksMax':
+      return `stopped at tick ${stop.tick}: the next event was due after tick ${l.ticksMax} (limits.ticksMax)`;
+    case 'eventsMax':
+      return `stopped at tick ${stop.tick} after ${l.eventsMax} events (limits.eventsMax)`;
+    case 'queueMax':
+      return `stopped at tick ${stop.tick}: more than ${l.queueMax} events were waiting (limits.queueMax)`;
+    case 'recordsMax':
+      return `stopped at tick ${stop.tick}: the trace held ${l.recordsMax} records (limits.recordsMax)`;
+  }
+}
 
 /** One line per kind of trouble of one agent, with how often and the first record; at most `linesMax` lines. */
 export function troubleLines(view: RunView, linesMax = 8): string[] {
