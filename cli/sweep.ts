@@ -384,6 +384,18 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     throw new UsageError(
       `the sweep has ${total} runs (${pointsOf(grid)} grid points × ${seeds} seeds); at most ${SWEEP_RUNS_MAX}`,
     );
+  // The size first: checking every axis value below takes a while on a large grid.
+  const points = pointsOf(grid);
+  const size = `${total} runs (${points} grid point${points === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
+  const shardRuns = shardRunsOf(total, shard);
+  if (!o.quiet)
+    process.stderr.write(
+      `sweep: ${shard === undefined ? size : `shard ${shard.index}/${shard.count}: ${shardRuns} of ${size}`}\n`,
+    );
+  if (total > SWEEP_RUNS_LARGE)
+    process.stderr.write(
+      `sweep: a large sweep: ${size}, more than ${SWEEP_RUNS_LARGE}; Ctrl-C stops it after the runs in progress and --resume continues it\n`,
+    );
   // Each axis value must make a valid scenario: checked here, once, naming the flag.
   for (const axis of axes)
     for (const value of axis.values)
@@ -426,7 +438,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     columns,
     header: (safe ? csvLineSafe : csvLine)(columns),
     shard,
-    count: shardRunsOf(total, shard),
+    count: shardRuns,
     safe,
     axisCount: axes.length,
   };
@@ -466,15 +478,9 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     done = existsSync(f.rowsPath) ? rowsWritten(f) : 0;
   }
 
-  const points = pointsOf(grid);
-  const size = `${total} runs (${points} grid point${points === 1 ? '' : 's'} × ${seeds} seed${seeds === 1 ? '' : 's'})`;
-  if (!o.quiet)
+  if (done > 0 && !o.quiet)
     process.stderr.write(
-      `sweep: ${shard === undefined ? size : `shard ${shard.index}/${shard.count}: ${f.count} of ${size}`}${done > 0 ? `; ${done} already in ${f.rowsPath}, ${f.count - done} to go` : ''}\n`,
-    );
-  if (total > SWEEP_RUNS_LARGE)
-    process.stderr.write(
-      `sweep: a large sweep: ${size}, more than ${SWEEP_RUNS_LARGE}; Ctrl-C stops it after the runs in progress and --resume continues it\n`,
+      `sweep: resuming: ${done} runs already in ${f.rowsPath}, ${f.count - done} to go\n`,
     );
 
   if (fresh) writeWhole(f.manifestPath, [JSON.stringify(manifest, null, 2)]);

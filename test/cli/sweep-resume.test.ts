@@ -159,7 +159,7 @@ describe('a sweep killed midway', () => {
     expect(r.out).toContain(
       `${reference('csv')} is already complete (${RUNS} runs); summary in ${summary}\n`,
     );
-    expect(r.err).toBe('');
+    expect(r.err).toBe(`sweep: ${RUNS} runs (12 grid points × ${SEEDS} seeds)\n`);
     expect(readFileSync(summary, 'utf8')).toBe(expected);
   });
 
