@@ -1,11 +1,11 @@
 /** The shipped catalogue and scenario files on disk. Node only. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import { type LoadedScenario, loadScenario } from '../sim/index.ts';
-import { didYouMean } from '../sim/scenario/index.ts';
+import { didYouMean, type ProtocolPathOptions } from '../sim/scenario/index.ts';
 import { UsageError } from './errors.ts';
+import { type FileRegistry, prepareScenario, scenarioRegistry } from './protocol-files.ts';
 
 export const CATALOG_DIR = fileURLToPath(new URL('../scenarios/catalog/', import.meta.url));
 
@@ -17,8 +17,24 @@ export function catalogNames(): string[] {
     .sort();
 }
 
-/** A catalogue name or a path to a YAML/JSON file → its path and text. */
-export function scenarioText(nameOrPath: string): { file: string; text: string; name: string } {
+/**
+ * The folder a scenario's relative protocol paths start from, given its file
+ * as `scenarioText` names it (a catalogue scenario is named from the checkout).
+ */
+export function scenarioDir(file: string): string {
+  return /^scenarios\/catalog\/[^/\\]+$/.test(file) && !existsSync(file)
+    ? CATALOG_DIR
+    : dirname(resolve(file));
+}
+
+/** A catalogue name or a path to a YAML/JSON file → its path, folder and text. */
+export function scenarioText(nameOrPath: string): {
+  file: string;
+  text: string;
+  name: string;
+  /** Absolute folder of the file: relative protocol paths start here. */
+  dir: string;
+} {
   const looksLikePath = /[/\\]|\.(ya?ml|json)$/i.test(nameOrPath);
   const file = looksLikePath ? nameOrPath : join(CATALOG_DIR, `${nameOrPath}.yaml`);
   if (!existsSync(file)) {
@@ -31,23 +47,38 @@ export function scenarioText(nameOrPath: string): { file: string; text: string; 
     file: looksLikePath ? nameOrPath : `scenarios/catalog/${nameOrPath}.yaml`,
     text: readFileSync(file, 'utf8'),
     name: basename(file).replace(/\.(ya?ml|json)$/i, ''),
+    dir: dirname(resolve(file)),
   };
+}
+
+/**
+ * Imports the protocol files a scenario names (in the file, the variant, the
+ * overrides and, for a sweep, its axes): call before `loadNamed`.
+ */
+export async function prepareNamed(
+  nameOrPath: string,
+  options: ProtocolPathOptions = {},
+): Promise<void> {
+  await prepareScenario(scenarioText(nameOrPath), options);
 }
 
 /** Loads a catalogue name or file, with a variant and overrides. */
 export function loadNamed(
   nameOrPath: string,
   options: { variant?: string | undefined; overrides?: readonly string[] } = {},
-): LoadedScenario & { file: string } {
-  const { file, text } = scenarioText(nameOrPath);
+): LoadedScenario & { file: string; dir: string; registry: FileRegistry } {
+  const source = scenarioText(nameOrPath);
+  const { file, text, dir } = source;
+  const variant = options.variant === undefined ? {} : { variant: options.variant };
+  const registry = scenarioRegistry(source, { ...variant, overrides: options.overrides ?? [] });
   const loaded = loadScenario(text, {
-    protocols: PROTOCOLS,
-    schedulers: SCHEDULERS,
+    protocols: registry.protocols,
+    ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
     file,
     overrides: options.overrides ?? [],
     ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
-  return { ...loaded, file };
+  return { ...loaded, file, dir, registry };
 }
 
 /** The lesson beside a catalogue scenario, or undefined. */

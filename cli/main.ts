@@ -1,5 +1,6 @@
 /** Entry of the `parley` command line. Node only. */
 import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
 import { PROTOCOLS } from '../scenarios/protocols/index.ts';
@@ -16,10 +17,13 @@ import {
   troubleLines,
   viewOf,
 } from '../sim/index.ts';
-import { catalogNames, lessonOf, loadNamed } from './catalog.ts';
+import { catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
+import { checkDeterminism } from './determinism.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
+import { newProtocol } from './new-protocol.ts';
+import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
 import { replay } from './replay.ts';
 import { shrink } from './shrink.ts';
 import { sweep } from './sweep.ts';
@@ -81,7 +85,8 @@ function program(): Command {
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
     .addOption(variantOption())
     .addOption(setOption())
-    .action((name, o) => {
+    .action(async (name, o) => {
+      await prepareNamed(name, { variant: o.variant, overrides: o.set });
       const { source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const lesson = lessonOf(name);
       if (lesson !== undefined)
@@ -104,16 +109,33 @@ function program(): Command {
     .option('--trace <file>', 'write the trace as JSONL')
     .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
+    .option(
+      '--check-determinism',
+      'run it twice here and once in a fresh thread, and compare the traces line by line (exit 1 on a difference)',
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json',
+      '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run ./ask-confirm.yaml --check-determinism',
     )
-    .action((name, o) => {
+    .action(async (name, o) => {
       const tracePath = o.trace ?? o.out;
       running = { name, variant: o.variant, set: o.set };
+      await prepareNamed(name, { variant: o.variant, overrides: o.set });
       const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const seed = o.seed ?? source.seed ?? 1;
       if (tracePath !== undefined) checkWritable(tracePath);
+      if (o.checkDeterminism === true) {
+        const d = await checkDeterminism(scenario, seed, { name, variant: o.variant, set: o.set });
+        if (tracePath !== undefined) writeWhole(tracePath, d.trace.lines());
+        const where = `${scenario.name} · seed ${seed}`;
+        if (o.json)
+          process.stdout.write(
+            `${JSON.stringify({ scenario: scenario.name, seed, identical: d.identical, hash: d.trace.hash(), message: d.message })}\n`,
+          );
+        else process.stdout.write(`${where}: ${d.message}\n`);
+        if (!d.identical) process.exitCode = EXIT_UNMET;
+        return;
+      }
       const run = runScenario(scenario, { seed });
       const judged = judge(run.trace);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
@@ -184,12 +206,16 @@ function program(): Command {
   p.command('replay')
     .description("run a trace's manifest again and check the new trace is identical, line for line")
     .argument('<trace>', 'a JSONL trace written by `parley run --out`')
+    .option(
+      '--protocols <dir>',
+      "where the run's protocol files are (their paths as the scenario wrote them start here); default the trace's folder",
+    )
     .addHelpText(
       'after',
       '\nExample:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl',
     )
-    .action(async (file) => {
-      const outcome = await replay(file);
+    .action(async (file, o) => {
+      const outcome = await replay(file, undefined, o.protocols);
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
     });
@@ -234,6 +260,7 @@ Examples:
   npx parley sweep gossip-loss --shard 1/4 --out part1.csv`,
     )
     .action(async (name, o) => {
+      await prepareNamed(name, { variant: o.variant, overrides: o.set, vary: o.vary, sweep: true });
       const { interrupted } = await sweep(name, o);
       if (interrupted) process.exitCode = 130;
     });
@@ -301,12 +328,18 @@ Examples:
     .addOption(setOption())
     .option('--out <file>', 'the shrunk scenario; default NAME-shrunk.yaml')
     .option('--force', 'overwrite the shrunk scenario file if it exists')
+    .option(
+      '--protocols <dir>',
+      "for a trace: where the run's protocol files are; default the trace's folder",
+    )
     .addHelpText(
       'after',
       '\nExample:\n  npx parley shrink llm-negotiation --seed 3 && npx parley run llm-negotiation-shrunk.yaml',
     )
-    .action((name, o) => {
+    .action(async (name, o) => {
       running = { name, variant: o.variant, set: o.set };
+      if (name.endsWith('.jsonl')) await prepareTrace(name, o.protocols);
+      else await prepareNamed(name, { variant: o.variant, overrides: o.set });
       // The default name comes from the scenario's text: one safe path segment, here.
       const outOf = (scenarioName: string) => o.out ?? `${safeStem(scenarioName)}-shrunk.yaml`;
       if (o.out !== undefined && existsSync(o.out) && o.force !== true)
@@ -315,7 +348,9 @@ Examples:
       const out = outOf(r.source.name);
       if (existsSync(out) && o.force !== true)
         throw new UsageError(`${out} exists: add --force to overwrite it, or choose --out`);
-      writeWhole(out, [stringify(r.source).trimEnd()]);
+      // Protocol file paths start from the shrunk file's folder.
+      const shrunk = rebaseProtocolPaths(r.source, r.files, dirname(resolve(out)));
+      writeWhole(out, [stringify(shrunk).trimEnd()]);
       const width = Math.max(...r.dimensions.map((d) => d.name.length));
       const lines = [
         `${r.property} still fails the same way at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
@@ -329,6 +364,24 @@ Examples:
         `written to ${out}; see it with: npx parley run ${shellWord(out)}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  p.command('new')
+    .description(
+      'start a protocol of your own: NAME.ts, NAME.yaml and NAME.test.mjs in this folder',
+    )
+    .argument('<what>', 'protocol')
+    .argument('<name>', "the protocol's name, e.g. ask-confirm")
+    .addHelpText(
+      'after',
+      '\nExample:\n  npx parley new protocol ask-confirm && npx parley run ask-confirm.yaml',
+    )
+    .action((what, name) => {
+      if (what !== 'protocol')
+        throw new UsageError(
+          `parley new ${what}: parley makes only protocols: parley new protocol NAME`,
+        );
+      process.stdout.write(`${newProtocol(name).join('\n')}\n`);
     });
 
   p.command('version')

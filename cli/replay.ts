@@ -4,7 +4,6 @@
  * line (is the file whole, does its hash check?) and compared with the
  * re-run's line. Node only.
  */
-import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import {
   createSimulation,
   type Manifest,
@@ -13,6 +12,7 @@ import {
 } from '../sim/index.ts';
 import { TraceReadError, TraceReader } from '../sim/trace-read.ts';
 import { UsageError } from './errors.ts';
+import { manifestRegistry, prepareManifest } from './protocol-files.ts';
 import { CHUNK_BYTES, fileLines } from './trace-file.ts';
 
 export interface ReplayOutcome {
@@ -27,7 +27,12 @@ export interface ReplayOutcome {
  * its hash included, matches. Throws a UsageError when the first line is not
  * a manifest this parley can re-run.
  */
-export async function replay(file: string, chunkBytes = CHUNK_BYTES): Promise<ReplayOutcome> {
+export async function replay(
+  file: string,
+  chunkBytes = CHUNK_BYTES,
+  /** Where the run's protocol files are; default the trace's folder. */
+  protocolsDir?: string,
+): Promise<ReplayOutcome> {
   const lines = fileLines(file, chunkBytes);
   const reader = new TraceReader(file);
   let damage: TraceReadError | undefined;
@@ -47,7 +52,10 @@ export async function replay(file: string, chunkBytes = CHUNK_BYTES): Promise<Re
   // Without a manifest this parley reads, there is nothing to re-run.
   if (damage !== undefined) throw new UsageError(damage.message);
   const manifest = JSON.parse(header) as Manifest;
-  const scenario = scenarioFromManifest(manifest, { protocols: PROTOCOLS, schedulers: SCHEDULERS });
+  // Protocol files the run used, found again from the trace's folder, each checked against its SHA-256.
+  await prepareManifest(manifest, file, protocolsDir);
+  const { registry, changed } = manifestRegistry(manifest, file, protocolsDir);
+  const scenario = scenarioFromManifest(manifest, registry);
   if (Array.isArray(scenario))
     throw new UsageError(`${file}: cannot rebuild the run: ${scenario.join('; ')}`);
   const version =
@@ -86,6 +94,12 @@ export async function replay(file: string, chunkBytes = CHUNK_BYTES): Promise<Re
       damage = e;
     }
   }
+  if (changed.length > 0)
+    return {
+      identical: false,
+      lines: n,
+      message: `${changed.join('\n')}\n${difference === undefined ? 'every line matches the re-run with the file as it is now, but it is not the file the run used' : `re-run with the file as it is now: ${difference}`}`,
+    };
   if (damage === undefined && difference === undefined)
     return {
       identical: true,

@@ -22,12 +22,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import {
   check,
   judge,
   loadScenario,
   type Manifest,
+  type Registry,
   runScenario,
   type Scenario,
   type ScenarioFile,
@@ -36,6 +36,7 @@ import {
 } from '../sim/index.ts';
 import { loadNamed } from './catalog.ts';
 import { UsageError } from './errors.ts';
+import { type FileRegistry, manifestRegistry } from './protocol-files.ts';
 
 /** One dimension of the scenario, before and after. */
 export interface ShrinkDimension {
@@ -55,6 +56,8 @@ export interface ShrinkResult {
   readonly agentsBefore: number;
   readonly agentsAfter: number;
   readonly dimensions: readonly ShrinkDimension[];
+  /** The file of each protocol path in `source` (as written): rebase them when writing elsewhere. */
+  readonly files: ReadonlyMap<string, string>;
 }
 
 /** Most runs a shrink may spend. */
@@ -73,10 +76,12 @@ interface Failure {
   readonly troubles: number;
 }
 
-function loaded(source: ScenarioFile): Scenario | undefined {
+function loaded(source: ScenarioFile, registry: Registry): Scenario | undefined {
   try {
-    return loadScenario(stringify(source), { protocols: PROTOCOLS, schedulers: SCHEDULERS })
-      .scenario;
+    return loadScenario(stringify(source), {
+      protocols: registry.protocols,
+      ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
+    }).scenario;
   } catch {
     return undefined; // the change made the scenario invalid: not a candidate
   }
@@ -96,8 +101,13 @@ function troubleCount(trace: Trace): number {
 }
 
 /** How `source` fails `property` at `seed`, or undefined when it does not (or cannot be run). */
-function failure(source: ScenarioFile, seed: number, property: string): Failure | undefined {
-  const scenario = loaded(source);
+function failure(
+  source: ScenarioFile,
+  seed: number,
+  property: string,
+  registry: Registry,
+): Failure | undefined {
+  const scenario = loaded(source, registry);
   if (scenario === undefined) return undefined;
   const run = runScenario(scenario, { seed });
   const spec = (source.checks ?? []).find((c) => c.property === property);
@@ -251,7 +261,10 @@ function setAt(root: unknown, path: readonly (string | number)[], value: unknown
  * keeps the scenario as data): agents, network (a scheduler by its name and
  * options), faults, trust, costs, checks and limits, and the run's seed.
  */
-function fromTrace(file: string): { source: ScenarioFile; scenario: Scenario } {
+function fromTrace(
+  file: string,
+  protocolsDir: string | undefined,
+): { source: ScenarioFile; scenario: Scenario; registry: FileRegistry } {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const firstLine = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
   let manifest: Manifest & { type?: string };
@@ -273,13 +286,23 @@ function fromTrace(file: string): { source: ScenarioFile; scenario: Scenario } {
     }
     network['scheduler'] = options;
   }
+  // Protocol files by the path the run recorded, found from the trace's folder (or --protocols).
+  const { registry, changed } = manifestRegistry(manifest, file, protocolsDir);
+  if (changed.length > 0) throw new UsageError(`${file}: ${changed.join('; ')}`);
+  const recorded = (spec['protocolFiles'] ?? {}) as Record<string, { path?: string }>;
+  delete spec['protocolFiles'];
+  if (Array.isArray(spec['agents']))
+    for (const a of spec['agents'] as Record<string, unknown>[]) {
+      const path = recorded[String(a['protocol'])]?.path;
+      if (path !== undefined) a['protocol'] = path;
+    }
   const source = { ...spec, network, seed: manifest.seed } as unknown as ScenarioFile;
   const { scenario } = loadScenario(stringify(source), {
-    protocols: PROTOCOLS,
-    schedulers: SCHEDULERS,
+    protocols: registry.protocols,
+    ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
     file,
   });
-  return { source, scenario };
+  return { source, scenario, registry };
 }
 
 /** The dimensions a user compares before and after. */
@@ -314,11 +337,14 @@ export function shrink(
     property?: string | undefined;
     variant?: string | undefined;
     set: readonly string[];
+    /** Where a trace's protocol files are; default the trace's folder. */
+    protocols?: string | undefined;
   },
 ): ShrinkResult {
   const base = name.endsWith('.jsonl')
-    ? fromTrace(name)
+    ? fromTrace(name, o.protocols)
     : loadNamed(name, { variant: o.variant, overrides: o.set });
+  const registry = base.registry;
   const seedBefore = o.seed ?? base.source.seed ?? 1;
   // The variant and overrides are applied once; the shrunk file stands alone.
   let source = structuredClone(base.source) as Source;
@@ -337,14 +363,14 @@ export function shrink(
     property = failing.property;
   }
   const prop = property;
-  const first = failure(source, seedBefore, prop);
+  const first = failure(source, seedBefore, prop, registry);
   if (first === undefined)
     throw new UsageError(
       `${name} at seed ${seedBefore} does not violate ${prop}: nothing to shrink`,
     );
   let runs = 2;
   // Does the failure need the adversity? Then every step must keep needing it.
-  const needsAdversity = failure(calm(source), seedBefore, prop) === undefined;
+  const needsAdversity = failure(calm(source), seedBefore, prop, registry) === undefined;
   let seed = seedBefore;
   let failTick = first.tick;
   const removed: string[] = [];
@@ -356,11 +382,11 @@ export function shrink(
     for (let k = 0; k < SEEDS_TRIED && runs < RUNS_MAX; k++) {
       const at = seed + k;
       runs++;
-      const f = failure(candidate, at, prop);
+      const f = failure(candidate, at, prop, registry);
       if (f === undefined || f.kinds !== first.kinds || f.troubles > first.troubles) continue;
       if (needsAdversity) {
         runs++;
-        if (failure(calm(candidate), at, prop) !== undefined) continue;
+        if (failure(calm(candidate), at, prop, registry) !== undefined) continue;
       }
       return { seed: at, tick: f.tick };
     }
@@ -430,6 +456,7 @@ export function shrink(
     runs,
     agentsBefore,
     agentsAfter: agentCount(source.agents),
+    files: registry.files,
     dimensions: Object.keys(before).map((k) => ({
       name: k,
       before: before[k] as string,

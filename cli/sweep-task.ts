@@ -1,8 +1,9 @@
 /** One sweep run, as a worker (or the main thread) does it. Node only through its callers; the work is pure. */
-import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import { InvariantError, loadScenario, type Scenario } from '../sim/index.ts';
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
+import { scenarioDir } from './catalog.ts';
 import { invariantParagraph, reproduceCommand } from './errors.ts';
+import { prepareScenario, type ScenarioSource, scenarioRegistry } from './protocol-files.ts';
 
 export interface SweepTask {
   readonly text: string;
@@ -14,15 +15,39 @@ export interface SweepTask {
 }
 
 const cache = new Map<string, Scenario>();
+/** Tasks whose protocol files this thread has imported, by key. */
+const prepared = new Set<string>();
+
+const keyOf = (task: SweepTask) =>
+  `${task.file}\u0000${task.variant ?? ''}\u0000${task.overrides.join('\u0000')}`;
+
+function sourceOf(task: SweepTask): ScenarioSource {
+  return { file: task.file, dir: scenarioDir(task.file), text: task.text };
+}
+
+/** Imports, in this thread, the protocol files the tasks name (a worker does it before `runTask`). */
+export async function prepareTasks(tasks: readonly SweepTask[]): Promise<void> {
+  for (const task of tasks) {
+    const key = keyOf(task);
+    if (prepared.has(key)) continue;
+    await prepareScenario(sourceOf(task), { variant: task.variant, overrides: task.overrides });
+    if (prepared.size > 10_000) prepared.clear();
+    prepared.add(key);
+  }
+}
 
 /** Runs one grid run and returns its row. */
 export function runTask(task: SweepTask): Cell[] {
-  const key = `${task.file}\u0000${task.variant ?? ''}\u0000${task.overrides.join('\u0000')}`;
+  const key = keyOf(task);
   let scenario = cache.get(key);
   if (scenario === undefined) {
+    const registry = scenarioRegistry(sourceOf(task), {
+      variant: task.variant,
+      overrides: task.overrides,
+    });
     scenario = loadScenario(task.text, {
-      protocols: PROTOCOLS,
-      schedulers: SCHEDULERS,
+      protocols: registry.protocols,
+      ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
       file: task.file,
       overrides: task.overrides,
       ...(task.variant === undefined ? {} : { variant: task.variant }),

@@ -84,6 +84,8 @@ export {
   type LinkOverride,
   type LinkSpec,
   type NetworkSpec,
+  type ParamSpec,
+  type ParamSpecs,
   type Protocol,
   type Scenario,
   type Scheduler,

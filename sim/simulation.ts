@@ -223,8 +223,21 @@ function describe(scenario: Scenario): Json {
       ...(scenario.checks !== undefined ? { checks: scenario.checks } : {}),
       ...(scenario.trust !== undefined ? { trust: scenario.trust } : {}),
       ...(scenario.cost !== undefined ? { cost: scenario.cost } : {}),
+      // Only for protocols read from files, so other traces keep their hashes.
+      ...protocolFiles(scenario),
     }),
   ) as Json;
+}
+
+/** `{ protocolFiles: { name: { path, sha256 } } }` for the protocols read from files, else `{}`. */
+function protocolFiles(scenario: Scenario): { protocolFiles?: Record<string, Json> } {
+  let files: Record<string, Json> | undefined;
+  for (const a of scenario.agents)
+    if (a.protocol.file !== undefined && files?.[a.protocol.name] === undefined) {
+      files ??= {};
+      files[a.protocol.name] = { path: a.protocol.file.path, sha256: a.protocol.file.sha256 };
+    }
+  return files === undefined ? {} : { protocolFiles: files };
 }
 
 class Engine implements Simulation {

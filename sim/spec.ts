@@ -28,6 +28,13 @@ export interface Protocol {
    * Without it the protocol takes any parameter, unchecked.
    */
   readonly params?: ParamSpecs;
+  /**
+   * Set by the command line for a protocol read from a file: the path as the
+   * scenario wrote it and the SHA-256 of the file's text. The trace manifest
+   * keeps it (`spec.protocolFiles`), so that replay finds the file again and
+   * notices a change.
+   */
+  readonly file?: { readonly path: string; readonly sha256: string };
 }
 
 /** What every parameter declaration says, whatever its type. */

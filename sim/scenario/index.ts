@@ -13,6 +13,12 @@ export {
 } from './load.ts';
 export { scenarioFromManifest } from './manifest.ts';
 export {
+  isProtocolPath,
+  type ProtocolPathOptions,
+  type ProtocolPathUse,
+  protocolPathsIn,
+} from './protocol-paths.ts';
+export {
   PARAM_REPEATS_MAX,
   PARAM_ROUNDS_MAX,
   PARAM_TICKS_MAX,

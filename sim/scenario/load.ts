@@ -31,6 +31,7 @@ import type {
 import { scenarioProblems } from '../validate.ts';
 import { nestingTooDeep } from './nesting.ts';
 import { paramProblems, sharedParamsFor } from './params.ts';
+import { isProtocolPath } from './protocol-paths.ts';
 import { type ScenarioFile, scenarioFileSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -520,6 +521,15 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   return { scenario: built, source };
 }
 
+/** Why a protocol value names no protocol: the names there are, and how to add one. */
+function unknownProtocol(value: string, names: readonly string[]): string {
+  const registered = names.filter((n) => !isProtocolPath(n));
+  if (isProtocolPath(value))
+    return `protocol file "${value}" was not read: protocol files are read by the command line (npx parley run FILE)`;
+  const file = /^[A-Za-z0-9_-]+$/.test(value) ? value : 'my-protocol';
+  return `unknown protocol "${value}"${didYouMean(value, registered)}; protocols: ${registered.join(', ')}; for one of your own, name its file (protocol: ./${file}.ts, from this scenario's folder), or add one file to scenarios/protocols and one line to its index.ts`;
+}
+
 /**
  * Names that refer to something: protocols, schedulers and agents. Checked on
  * the raw data next to the schema, so one pass reports every problem.
@@ -535,7 +545,7 @@ function referenceProblems(
     if (typeof value === 'string' && !registry.protocols.has(value))
       problems.push({
         path: path.join('.'),
-        message: `unknown protocol "${value}"${didYouMean(value, names)}; protocols: ${names.join(', ')}`,
+        message: unknownProtocol(value, names),
         ...locate(path),
       });
   };
@@ -652,7 +662,7 @@ function build(
         message:
           name === undefined
             ? 'no protocol: name one here or set the scenario protocol'
-            : `unknown protocol "${name}"${didYouMean(name, protocolNames)}; protocols: ${protocolNames.join(', ')}`,
+            : unknownProtocol(name, protocolNames),
         ...locate(path),
       });
     return protocol as Protocol;

@@ -88,7 +88,7 @@ checks:
   - { property: agreemnt }
 `;
     expect(problems(bad)).toEqual([
-      `f.yaml:2:11: protocol: unknown protocol "paxso" (did you mean "paxos"?); protocols: ${[...PROTOCOLS.keys()].join(', ')}`,
+      `f.yaml:2:11: protocol: unknown protocol "paxso" (did you mean "paxos"?); protocols: ${[...PROTOCOLS.keys()].join(', ')}; for one of your own, name its file (protocol: ./paxso.ts, from this scenario's folder), or add one file to scenarios/protocols and one line to its index.ts`,
       'f.yaml:5:5: agents.0.parms: unknown key "parms" (did you mean "params"?)',
       'f.yaml:7:13: agents.1.honest: must be true or false, got the text "maybe"',
       'f.yaml:9:14: network.dropRatio: must be at most 1, got the number 1.5',
