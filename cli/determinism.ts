@@ -46,8 +46,9 @@ type WatchedName = (typeof WATCHED)[number];
 
 /** The caller of a watched function, when it is not parley's engine or a library. */
 function callerOutsideParley(): string | undefined {
-  const frames = String(new Error().stack).split('\n').slice(3);
-  const frame = frames[0] ?? '';
+  // The first frame past this file's own (the watcher and its wrapper).
+  const frames = String(new Error().stack).split('\n').slice(1);
+  const frame = frames.find((f) => !/[/\\]cli[/\\]determinism\.ts/.test(f)) ?? '';
   if (/node_modules|node:internal|[/\\](sim|cli)[/\\][^/\\]+\.ts/.test(frame)) return undefined;
   return /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?$/.exec(frame)?.[1]?.replace(/^file:\/\//, '');
 }

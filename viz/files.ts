@@ -16,6 +16,7 @@ import {
   ScenarioLoadError,
   type Trace,
 } from '../sim/index.ts';
+import { protocolPathsIn } from '../sim/scenario/index.ts';
 import type { Cell } from '../sim/sweep/index.ts';
 import { errorColumn, TraceReadError, traceFromChunks, traceFromJsonl } from '../sim/trace-read.ts';
 import { el, short } from './views/common.ts';
@@ -272,6 +273,15 @@ export function loadText(name: string, text: string): LoadedFile {
     const { columns, rows } = sweepFromJsonl(text, name);
     return { kind: 'sweep', file: name, format: 'jsonl', columns, rows };
   }
+  // A protocol file cannot be imported by the page: say so plainly rather than as a loader error.
+  const protocolFile = protocolPathsIn(text)[0];
+  if (protocolFile !== undefined)
+    throw new FileLoadError(
+      name,
+      `this scenario's protocol is a file, ${protocolFile.value}: run it with npx parley run ${name}; the page runs the catalogue's protocols`,
+      protocolFile.line,
+      protocolFile.column,
+    );
   try {
     const loaded = loadScenario(text, { protocols: PROTOCOLS, schedulers: SCHEDULERS, file: name });
     return { kind: 'scenario', file: name, text, loaded };

@@ -13,12 +13,6 @@ export {
 } from './load.ts';
 export { scenarioFromManifest } from './manifest.ts';
 export {
-  isProtocolPath,
-  type ProtocolPathOptions,
-  type ProtocolPathUse,
-  protocolPathsIn,
-} from './protocol-paths.ts';
-export {
   PARAM_REPEATS_MAX,
   PARAM_ROUNDS_MAX,
   PARAM_TICKS_MAX,
@@ -29,5 +23,11 @@ export {
   paramValueProblems,
   sharedParamsFor,
 } from './params.ts';
+export {
+  isProtocolPath,
+  type ProtocolPathOptions,
+  type ProtocolPathUse,
+  protocolPathsIn,
+} from './protocol-paths.ts';
 export { type ScenarioFile, scenarioFileSchema, scenarioJsonSchema } from './schema.ts';
 export { closest, didYouMean, editDistance } from './suggest.ts';
