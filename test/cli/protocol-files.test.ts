@@ -173,6 +173,35 @@ describe('protocol files: where they are found and what the trace keeps', () => 
   });
 });
 
+describe('shrink from a trace of a protocol file', () => {
+  it("finds the file with --protocols and writes paths from the shrunk file's folder", () => {
+    const dir = folder();
+    mkdirSync(join(dir, 'traces'));
+    writeFileSync(join(dir, 'p.ts'), protocolText('own', 'context.id'));
+    writeFileSync(
+      join(dir, 's.yaml'),
+      'name: split\nprotocol: ./p.ts\nagents:\n  count: 3\nchecks:\n  - property: agreement\n    expect: fails\n',
+    );
+    expect(parleyIn(dir, 'run', 's.yaml', '--trace', 'traces/t.jsonl').code).toBe(0);
+    const without = parleyIn(dir, 'shrink', 'traces/t.jsonl');
+    expect(without.code).toBe(2);
+    expect(without.err).toContain('the run used protocol "own" from ./p.ts, which is not at');
+    const r = parleyIn(
+      dir,
+      'shrink',
+      'traces/t.jsonl',
+      '--protocols',
+      '.',
+      '--out',
+      'traces/small.yaml',
+    );
+    expect(r.err).toBe('');
+    expect(r.out).toContain('agents 3 -> 2');
+    expect(readFileSync(join(dir, 'traces', 'small.yaml'), 'utf8')).toContain('protocol: ../p.ts');
+    expect(parleyIn(dir, 'run', 'traces/small.yaml').code).toBe(0);
+  });
+});
+
 describe('--check-determinism on protocols that are not deterministic', () => {
   it('names the first differing line of each run and the Math.random calls', () => {
     const dir = folder();
