@@ -65,6 +65,9 @@ export const BASE_REGISTRY: FileRegistry = {
   files: new Map(),
 };
 
+/** Largest protocol file read, in bytes. */
+export const PROTOCOL_FILE_BYTES_MAX = 16 * 1024 * 1024;
+
 const importing = new Map<string, Promise<Imported>>();
 const imported = new Map<string, Imported>();
 const wrapped = new Map<string, Protocol>();
@@ -77,8 +80,9 @@ function installResolveHook(): void {
   register(new URL('./protocol-resolve.mjs', import.meta.url));
 }
 
-export function sha256OfText(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+/** SHA-256 of a file's bytes, in hex: what `sha256sum FILE` prints. */
+export function sha256OfFile(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 /** An import failure in one or two lines: the compiler's position, or where it threw. */
@@ -127,8 +131,16 @@ function protocolOf(module: Record<string, unknown>): Protocol | string {
 
 async function importOne(abs: string): Promise<Imported> {
   if (!existsSync(abs)) return { problem: `no such file: ${abs}`, sha256: '' };
-  if (statSync(abs).isDirectory()) return { problem: `${abs} is a folder, not a file`, sha256: '' };
-  const sha256 = sha256OfText(readFileSync(abs, 'utf8'));
+  const stat = statSync(abs);
+  if (stat.isDirectory()) return { problem: `is a folder (${abs}), not a file`, sha256: '' };
+  // A device or a pipe would never end; a file this large is no protocol.
+  if (!stat.isFile()) return { problem: `is not a regular file (${abs})`, sha256: '' };
+  if (stat.size > PROTOCOL_FILE_BYTES_MAX)
+    return {
+      problem: `is ${stat.size} bytes; a protocol file is at most ${PROTOCOL_FILE_BYTES_MAX}`,
+      sha256: '',
+    };
+  const sha256 = sha256OfFile(abs);
   installResolveHook();
   let module: Record<string, unknown>;
   try {

@@ -5,6 +5,7 @@
  * reported in one line.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,7 +116,12 @@ describe('protocol files: where they are found and what the trace keeps', () => 
     );
     expect(Object.keys(manifest.spec.protocolFiles)).toEqual(['own']);
     expect(manifest.spec.protocolFiles.own.path).toBe('./p.ts');
-    expect(manifest.spec.protocolFiles.own.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // What `sha256sum p.ts` prints.
+    expect(manifest.spec.protocolFiles.own.sha256).toBe(
+      createHash('sha256')
+        .update(readFileSync(join(dir, 'p.ts')))
+        .digest('hex'),
+    );
     expect(parleyIn(dir, 'replay', 't.jsonl').out).toMatch(/^t\.jsonl: identical: /);
 
     mkdirSync(join(dir, 'elsewhere'));
@@ -269,6 +275,7 @@ describe('bad protocol files: one line naming the scenario position and the file
       './none.ts',
       'protocol file ./none.ts exports no protocol: write `export default { name, machine, params }` or `export const protocol = …` (it exports x)',
     ],
+    ['/dev/null', 'protocol file /dev/null is not a regular file (/dev/null)'],
     [
       './named-paxos.ts',
       `protocol file ./named-paxos.ts declares the name "paxos", which parley's own protocol has: give it another name`,
