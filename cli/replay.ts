@@ -98,7 +98,13 @@ export async function replay(
     return {
       identical: false,
       lines: n,
-      message: `${changed.join('\n')}\n${difference === undefined ? 'every line matches the re-run with the file as it is now, but it is not the file the run used' : `re-run with the file as it is now: ${difference}`}`,
+      message: [
+        ...changed,
+        ...(damage === undefined ? [] : [`the file is not intact: ${damage.message}`]),
+        difference === undefined
+          ? 'every line matches the re-run with the file as it is now, but it is not the file the run used'
+          : `re-run with the file as it is now: ${difference}`,
+      ].join('\n'),
     };
   if (damage === undefined && difference === undefined)
     return {
