@@ -155,6 +155,14 @@ function pathDeeperThan(value: unknown, depthMax: number): Path | undefined {
   return undefined;
 }
 
+/** The YAML tags behind the JavaScript objects that are not plain data. */
+const YAML_TAGS: Readonly<Record<string, string>> = {
+  Uint8Array: '!!binary',
+  Set: '!!set',
+  Map: '!!omap',
+  Date: '!!timestamp',
+};
+
 /**
  * Values a scenario cannot hold: keys that name an object's prototype
  * (`__proto__`, `constructor`, `prototype`), and YAML's typed values that are
@@ -173,7 +181,7 @@ function unusablePaths(value: unknown): { path: Path; key: boolean; message: str
       out.push({
         path,
         key: false,
-        message: `is a YAML ${kind === 'Uint8Array' ? '!!binary' : kind === 'Set' ? '!!set' : kind === 'Map' ? '!!omap' : kind === 'Date' ? '!!timestamp' : kind} value; scenarios hold text, numbers, true/false, lists and maps`,
+        message: `is a YAML ${YAML_TAGS[kind] ?? kind} value; scenarios hold text, numbers, true/false, lists and maps`,
       });
       continue;
     }
