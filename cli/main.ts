@@ -248,7 +248,7 @@ function program(): Command {
       `
 Files: the rows (--out), FILE.manifest.json (what was run; once finished, the
 row count and SHA-256 of the rows), and NAME.summary.csv (each check's rate per
-grid point). CSV, JSONL and Parquet hold the values exactly as they are, for
+grid point, and the mean and percentiles of ticks, events and metrics). CSV, JSONL and Parquet hold the values exactly as they are, for
 pandas, R and DuckDB; a cell such as =HYPERLINK(…) from a scenario's text is
 written as it is. Opening a CSV in a spreadsheet? Add --spreadsheet-safe.
 Ctrl-C stops after the runs in progress (twice: at once); --resume continues.

@@ -34,6 +34,7 @@ export {
 export { gridRows, runRow } from './run.ts';
 export {
   checkColumnsOf,
+  metricColumnsOf,
   quantile,
   type SummaryBuilder,
   summarize,

@@ -1,7 +1,8 @@
 /**
  * The summary of a sweep per grid point: how often each check held, with a
  * Wilson 95% interval (Wilson 1927; Brown, Cai and DasGupta 2001 on why not
- * the normal interval), and quantiles of the stopping tick and events. Pure.
+ * the normal interval), the mean and quantiles of the stopping tick and events,
+ * and the mean, p50 and p90 of each check's numeric metric columns. Pure.
  */
 import type { Cell } from './rows.ts';
 
@@ -39,6 +40,37 @@ interface PointTally {
   /** How many runs stopped at each tick, and had each event count: exact quantiles in memory bounded by the distinct values, not the runs. */
   readonly ticks: Map<number, number>;
   readonly events: Map<number, number>;
+  /** Per metric column: the counts of its numeric values, and their sum (for the mean). */
+  readonly metrics: Map<number, number>[];
+  readonly sums: number[];
+  /** The sums of ticks and events, for their means. */
+  tickSum: number;
+  eventsSum: number;
+}
+
+/** The metric columns of each check (`agreement.values`…): those after its `.met` column that start with its name. Pure. */
+export function metricColumnsOf(
+  columns: readonly string[],
+  checkColumns: readonly string[],
+): string[] {
+  const out: string[] = [];
+  for (const c of checkColumns) {
+    let i = columns.indexOf(`${c}.met`) + 1;
+    while (i > 0 && i < columns.length) {
+      const m = columns[i] as string;
+      if (!m.startsWith(`${c}.`) || checkColumns.includes(m)) break;
+      out.push(m);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The mean of the values counted in `counts` whose sum is `sum`; NaN when none. */
+function countedMean(counts: ReadonlyMap<number, number>, sum: number): number {
+  let n = 0;
+  for (const c of counts.values()) n += c;
+  return n === 0 ? Number.NaN : sum / n;
 }
 
 /** The q-quantile (type 7, as `quantile`) of the values counted in `counts`. */
@@ -91,6 +123,8 @@ export function summaryBuilder(
   const checkAt = checkColumns.map((c) => columns.indexOf(c));
   const tickAt = columns.indexOf('tick');
   const eventsAt = columns.indexOf('events');
+  const metricColumns = metricColumnsOf(columns, checkColumns);
+  const metricAt = metricColumns.map((c) => columns.indexOf(c));
   return {
     add(r) {
       const values = r.slice(2, 2 + axisCount) as Cell[];
@@ -103,6 +137,10 @@ export function summaryBuilder(
           holds: checkAt.map(() => 0),
           ticks: new Map(),
           events: new Map(),
+          metrics: metricAt.map(() => new Map()),
+          sums: metricAt.map(() => 0),
+          tickSum: 0,
+          eventsSum: 0,
         };
         points.set(key, p);
       }
@@ -112,6 +150,14 @@ export function summaryBuilder(
       });
       count(p.ticks, r[tickAt] as number);
       count(p.events, r[eventsAt] as number);
+      p.tickSum += r[tickAt] as number;
+      p.eventsSum += r[eventsAt] as number;
+      metricAt.forEach((at, i) => {
+        const v = r[at];
+        if (typeof v !== 'number' || !Number.isFinite(v)) return;
+        count(p.metrics[i] as Map<number, number>, v);
+        (p.sums as number[])[i] = (p.sums[i] as number) + v;
+      });
     },
     result() {
       const out: Cell[][] = [];
@@ -121,19 +167,34 @@ export function summaryBuilder(
           const { low, high } = wilson(k, p.runs);
           row.push(round(k / p.runs), round(low), round(high));
         }
-        for (const xs of [p.ticks, p.events])
+        for (const [xs, sum] of [
+          [p.ticks, p.tickSum],
+          [p.events, p.eventsSum],
+        ] as const)
           row.push(
+            round(countedMean(xs, sum)),
             round(countedQuantile(xs, 0.1)),
             round(countedQuantile(xs, 0.5)),
             round(countedQuantile(xs, 0.9)),
           );
+        p.metrics.forEach((xs, i) => {
+          // A metric no run of this point reported stays empty, not NaN.
+          const none = xs.size === 0;
+          const cell = (x: number) => (none ? undefined : round(x));
+          row.push(
+            cell(countedMean(xs, p.sums[i] as number)),
+            cell(countedQuantile(xs, 0.5)),
+            cell(countedQuantile(xs, 0.9)),
+          );
+        });
         out.push(row);
       }
       const names = [
         ...columns.slice(2, 2 + axisCount),
         'runs',
         ...checkColumns.flatMap((c) => [`${c}.holds`, `${c}.holds.low95`, `${c}.holds.high95`]),
-        ...['tick', 'events'].flatMap((c) => [`${c}.p10`, `${c}.p50`, `${c}.p90`]),
+        ...['tick', 'events'].flatMap((c) => [`${c}.mean`, `${c}.p10`, `${c}.p50`, `${c}.p90`]),
+        ...metricColumns.flatMap((c) => [`${c}.mean`, `${c}.p50`, `${c}.p90`]),
       ];
       return { columns: names, rows: out };
     },

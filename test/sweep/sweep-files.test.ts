@@ -9,6 +9,7 @@ import {
   cellsOfCsvLine,
   csvLine,
   csvLineSafe,
+  metricColumnsOf,
   parseAxis,
   parseCsvLine,
   quantile,
@@ -173,17 +174,63 @@ describe('the streamed summary', () => {
       'agreement.holds',
       'agreement.holds.low95',
       'agreement.holds.high95',
+      'tick.mean',
       'tick.p10',
       'tick.p50',
       'tick.p90',
+      'events.mean',
       'events.p10',
       'events.p50',
       'events.p90',
     ]);
     expect(s.rows).toEqual([
-      ['a', 3, 0.6667, 0.2077, 0.9385, 14, 30, 46, 4.8, 8, 11.2],
-      ['b', 2, 0.5, 0.0945, 0.9055, 22, 30, 38, 6.4, 8, 9.6],
+      ['a', 3, 0.6667, 0.2077, 0.9385, 30, 14, 30, 46, 8, 4.8, 8, 11.2],
+      ['b', 2, 0.5, 0.0945, 0.9055, 30, 22, 30, 38, 8, 6.4, 8, 9.6],
     ]);
+  });
+});
+
+describe('the summary of metric columns', () => {
+  it('gives the mean beside p50 and p90 of each numeric check metric, empty when no run reported it', () => {
+    const columns = [
+      'run',
+      'seed',
+      'stop',
+      'tick',
+      'events',
+      'decided',
+      'duplicate-execution',
+      'duplicate-execution.met',
+      'duplicate-execution.tasks',
+      'duplicate-execution.duplicates',
+    ];
+    expect(metricColumnsOf(columns, ['duplicate-execution'])).toEqual([
+      'duplicate-execution.tasks',
+      'duplicate-execution.duplicates',
+    ]);
+    const rows = [0, 1, 2, 3].map((i) => [
+      i,
+      i + 1,
+      'quiet',
+      10,
+      5,
+      1,
+      'holds',
+      true,
+      undefined,
+      i,
+    ]);
+    const s = summarize(columns, rows, 0, ['duplicate-execution']);
+    expect(s.columns.slice(-6)).toEqual([
+      'duplicate-execution.tasks.mean',
+      'duplicate-execution.tasks.p50',
+      'duplicate-execution.tasks.p90',
+      'duplicate-execution.duplicates.mean',
+      'duplicate-execution.duplicates.p50',
+      'duplicate-execution.duplicates.p90',
+    ]);
+    expect(s.columns).toContain('tick.mean');
+    expect(s.rows[0]?.slice(-6)).toEqual([undefined, undefined, undefined, 1.5, 1.5, 2.7]);
   });
 });
 
@@ -214,8 +261,12 @@ describe('the streamed summary, counted', () => {
           const ticks = sorted(runs.map((r) => r[0]));
           const events = sorted(runs.map((r) => r[1]));
           const round = (x: number) => Number(x.toFixed(4));
-          const q = (xs: number[]) => [0.1, 0.5, 0.9].map((p) => round(quantile(xs, p)));
-          expect(b.result().rows[0]?.slice(-6)).toEqual([...q(ticks), ...q(events)]);
+          const mean = (xs: number[]) => round(xs.reduce((a, x) => a + x, 0) / xs.length);
+          const q = (xs: number[]) => [
+            mean(xs),
+            ...[0.1, 0.5, 0.9].map((p) => round(quantile(xs, p))),
+          ];
+          expect(b.result().rows[0]?.slice(-8)).toEqual([...q(ticks), ...q(events)]);
         },
       ),
       { seed: 7, numRuns: 200 },
