@@ -202,6 +202,20 @@ describe('parley sweep', () => {
     expect(pq).toEqual(csv);
   });
 
+  it('gives the same column types in DuckDB for the Parquet and the CSV of one sweep, an all-empty metric column included', async () => {
+    const a = join(dir, 'a.parquet');
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const typesOf = async (from: string) =>
+      (await c.runAndReadAll(`describe select * from ${from}`))
+        .getRowObjects()
+        .map((t) => `${t['column_name']}:${t['column_type']}`);
+    const pq = await typesOf(`'${a}'`);
+    expect(pq).toEqual(await typesOf(`read_csv_auto('${one}')`));
+    // No run reports termination.undecided here: both read it as VARCHAR.
+    expect(pq).toContain('termination.undecided:VARCHAR');
+  });
+
   it('loads in pandas (Debian python3-pandas)', () => {
     const script = [
       'import sys, pandas as pd',
