@@ -231,7 +231,10 @@ function program(): Command {
       collect,
       [] as string[],
     )
-    .option('--seeds <n>', 'seeds per grid point; default the scenario sweep, else 10')
+    .option(
+      '--seeds <n|start:stop>',
+      'seeds per grid point: N for seeds 1..N, or a range such as 1001:2000 (a second sweep with new seeds); default the scenario sweep, else 10',
+    )
     .option('--workers <n>', 'worker threads; default the number of cores')
     .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')

@@ -84,11 +84,34 @@ function shardsOf(paths: readonly string[]): ShardFile[] {
     const { shard: _s, ...rest } = JSON.parse(manifestKey(m)) as Record<string, unknown>;
     return JSON.stringify(rest);
   };
+  const seedsOf = (m: SweepManifest) => {
+    const start = m.grid.seedStart ?? 1;
+    return `${start}:${start + m.grid.seeds - 1}`;
+  };
+  const withoutSeeds = (m: SweepManifest) => {
+    const {
+      shard: _s,
+      runs: _r,
+      grid,
+      ...rest
+    } = JSON.parse(manifestKey(m)) as {
+      grid: { axes: unknown };
+    } & Record<string, unknown>;
+    return JSON.stringify({ ...rest, axes: grid.axes });
+  };
   for (const s of shards)
-    if (same(s.manifest) !== same(first.manifest))
+    if (same(s.manifest) !== same(first.manifest)) {
+      if (
+        withoutSeeds(s.manifest) === withoutSeeds(first.manifest) &&
+        seedsOf(s.manifest) !== seedsOf(first.manifest)
+      )
+        throw new UsageError(
+          `${first.path} and ${s.path} are two sweeps with seeds ${seedsOf(first.manifest)} and ${seedsOf(s.manifest)}; merge joins the shards of one sweep; concatenate the CSVs yourself or use DuckDB's union`,
+        );
       throw new UsageError(
         `${s.path} belongs to a different sweep than ${first.path} (compare their manifests)`,
       );
+    }
   const count = first.manifest.shard?.count ?? 1;
   const byIndex = new Map<number, ShardFile>();
   for (const s of shards) {

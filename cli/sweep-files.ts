@@ -35,7 +35,11 @@ export interface SweepManifest {
   readonly scenarioHash: string;
   readonly variant: string | null;
   readonly overrides: readonly string[];
-  readonly grid: { readonly axes: readonly Axis[]; readonly seeds: number };
+  readonly grid: {
+    readonly axes: readonly Axis[];
+    readonly seeds: number;
+    readonly seedStart?: number;
+  };
   readonly runs: number;
   readonly shard: Shard | null;
   readonly columns: readonly string[];

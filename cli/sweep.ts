@@ -98,6 +98,26 @@ export interface SweepOptions {
 }
 
 /** A whole-number flag from `min` to `max`, or a UsageError naming it. */
+/** `--seeds N` (seeds 1..N) or `--seeds START:STOP` (both included). */
+function seedRangeOf(
+  value: number | string | undefined,
+): { start: number; seeds: number } | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (m === null) {
+    const n = wholeFlag('--seeds', value, 1) as number;
+    return { start: 1, seeds: n };
+  }
+  const start = Number(m[1]);
+  const stop = Number(m[2]);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(stop) || start < 1 || stop < start)
+    throw new UsageError(
+      `--seeds ${value}: a count N (seeds 1 to N) or a range START:STOP with 1 <= START <= STOP`,
+    );
+  return { start, seeds: stop - start + 1 };
+}
+
 function wholeFlag(
   flag: string,
   value: number | string | undefined,
@@ -366,7 +386,7 @@ async function alreadyComplete(f: SweepFiles, complete: SweepCompletion): Promis
 export async function sweep(name: string, o: SweepOptions): Promise<{ interrupted: boolean }> {
   // Every flag is checked before anything is written.
   const workersAsked = wholeFlag('--workers', o.workers, 1, WORKERS_MAX);
-  const seedsAsked = wholeFlag('--seeds', o.seeds, 1);
+  const seedRange = seedRangeOf(o.seeds);
   const stopAfter = wholeFlag('--stop-after', o.stopAfter, 1);
   const shard = parseShard(o.shard);
   if (o.out !== undefined) formatOf(o.out);
@@ -377,8 +397,10 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     base.source.sweep?.params as Record<string, Json[]> | undefined,
     file,
   );
-  const seeds = seedsAsked ?? base.source.sweep?.seeds ?? 10;
-  const grid: Grid = { axes, seeds };
+  const seeds = seedRange?.seeds ?? base.source.sweep?.seeds ?? 10;
+  const seedStart = seedRange?.start ?? 1;
+  // The first seed is written only when it is not 1, so the manifests of earlier sweeps stay the same.
+  const grid: Grid = seedStart === 1 ? { axes, seeds } : { axes, seeds, seedStart };
   const total = runsOf(grid);
   if (total > SWEEP_RUNS_MAX)
     throw new UsageError(
@@ -419,7 +441,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     scenarioHash: sha256Hex(text),
     variant: o.variant ?? null,
     overrides: o.set,
-    grid: { axes, seeds },
+    grid,
     runs: total,
     shard: shard ?? null,
     columns,

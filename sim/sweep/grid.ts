@@ -2,7 +2,7 @@
  * Sweep grids: which parameters vary over which values, times how many
  * seeds, numbered so that any worker count or sharding gives the same runs.
  * Run ids interleave the grid: run r is grid point r mod P at seed
- * floor(r / P) + 1, so the first runs cover the whole grid once before any
+ * floor(r / P) + S (S the first seed, 1 unless a range 1001:2000 is asked), so the first runs cover the whole grid once before any
  * point gets a second seed. Pure.
  */
 import { parse as parseYaml } from 'yaml';
@@ -17,6 +17,8 @@ export interface Axis {
 export interface Grid {
   readonly axes: readonly Axis[];
   readonly seeds: number;
+  /** The first seed (default 1): the seeds are seedStart … seedStart + seeds - 1. */
+  readonly seedStart?: number;
 }
 
 export interface GridRun {
@@ -51,7 +53,7 @@ export function runAt(grid: Grid, run: number): GridRun {
     values[i] = axis.values[rest % axis.values.length] as Json;
     rest = Math.floor(rest / axis.values.length);
   }
-  return { run, seed: Math.floor(run / points) + 1, point, values };
+  return { run, seed: Math.floor(run / points) + (grid.seedStart ?? 1), point, values };
 }
 
 /** The overrides that set a run's axis values. */
