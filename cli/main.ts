@@ -255,6 +255,9 @@ grid point, and the mean and percentiles of ticks, events and metrics). CSV, JSO
 pandas, R and DuckDB; a cell such as =HYPERLINK(…) from a scenario's text is
 written as it is. Opening a CSV in a spreadsheet? Add --spreadsheet-safe.
 Ctrl-C stops after the runs in progress (twice: at once); --resume continues.
+A path fixed by --variant or --set wins over the scenario's sweep axis on it
+(or inside or around it): that axis is dropped, with a line on stderr; an
+explicit --vary on a path --set or --variant fixes is refused (exit 2).
 
 Examples:
   npx parley sweep two-generals

@@ -205,6 +205,51 @@ function axesOf(
   });
 }
 
+/** The paths an override fixes, each with who fixed it (`--variant mitigated`, `--set`). */
+function fixedPaths(
+  variant: string | undefined,
+  variants: Record<string, { readonly overrides?: readonly string[] | undefined }> | undefined,
+  set: readonly string[],
+): { path: string; by: string; text: string }[] {
+  const pathOf = (o: string) => o.slice(0, o.indexOf('=') < 0 ? o.length : o.indexOf('=')).trim();
+  const out = (variant === undefined ? [] : (variants?.[variant]?.overrides ?? [])).map((t) => ({
+    path: pathOf(t),
+    by: `--variant ${variant}`,
+    text: t,
+  }));
+  for (const t of set) out.push({ path: pathOf(t), by: '--set', text: t });
+  return out;
+}
+
+/** Whether `a` and `b` name the same value or one lies inside the other (`trust.mitigations` and `trust.mitigations.approval`). */
+const overlaps = (a: string, b: string) =>
+  a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+
+/**
+ * The rule when a sweep axis varies a path that `--variant` or `--set`
+ * fixes: the explicit choice wins. An axis from the scenario's `sweep` is
+ * dropped, with one line on stderr naming it; an explicit `--vary` on such
+ * a path contradicts the override and is refused (exit 2), naming both.
+ */
+function withoutFixedAxes(
+  axes: Axis[],
+  explicit: boolean,
+  fixed: readonly { path: string; by: string; text: string }[],
+): Axis[] {
+  return axes.filter((a) => {
+    const f = fixed.find((x) => overlaps(a.path, x.path));
+    if (f === undefined) return true;
+    if (explicit)
+      throw new UsageError(
+        `--vary ${a.path} contradicts ${f.by === '--set' ? `--set ${f.text}` : `${f.by} (which sets ${f.text})`}: a path cannot be both varied and fixed; drop one of them`,
+      );
+    process.stderr.write(
+      `${f.by} sets ${f.path}; the scenario's sweep axis on ${a.path === f.path ? 'it' : a.path} is dropped\n`,
+    );
+    return false;
+  });
+}
+
 /** Progress on stderr: a live line on a terminal, a plain line every few seconds otherwise. The rate counts this session's runs only. */
 function progress(
   total: number,
@@ -392,10 +437,10 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   if (o.out !== undefined) formatOf(o.out);
   const { text, file } = scenarioText(name);
   const base = loadNamed(name, { variant: o.variant, overrides: o.set });
-  const axes = axesOf(
-    o.vary,
-    base.source.sweep?.params as Record<string, Json[]> | undefined,
-    file,
+  const axes = withoutFixedAxes(
+    axesOf(o.vary, base.source.sweep?.params as Record<string, Json[]> | undefined, file),
+    o.vary.length > 0,
+    fixedPaths(o.variant, base.source.variants, o.set),
   );
   const seeds = seedRange?.seeds ?? base.source.sweep?.seeds ?? 10;
   const seedStart = seedRange?.start ?? 1;
