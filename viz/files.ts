@@ -257,6 +257,12 @@ function traceError(name: string, e: unknown): FileLoadError {
 
 /** Reads `text` as the file `name` holds it; throws FileLoadError, or ScenarioLoadError for a scenario. */
 export function loadText(name: string, text: string): LoadedFile {
+  // A Parquet file (its bytes start with PAR1) is not text: say so, not a YAML error.
+  if (name.toLowerCase().endsWith('.parquet') || text.startsWith('PAR1'))
+    throw new FileLoadError(
+      name,
+      'a Parquet sweep: the page reads CSV and JSONL sweeps only; write one with parley sweep … --out NAME.csv, or convert it with DuckDB (copy (select * from NAME.parquet) to NAME.csv)',
+    );
   const kind = guess(name, text);
   if (kind === 'trace') {
     try {

@@ -114,6 +114,14 @@ describe('loading dropped files in the browser', () => {
     ]);
   });
 
+  it('says plainly that a Parquet sweep is not read here, not a YAML error', async () => {
+    const bytes = new Uint8Array([0x50, 0x41, 0x52, 0x31, 0, 1, 2, 0x50, 0x41, 0x52, 0x31]);
+    const message = (await errorOf(new File([bytes], 'sweep.parquet'))).message;
+    expect(message).toContain('sweep.parquet');
+    expect(message).toContain('the page reads CSV and JSONL sweeps only');
+    expect(message).not.toMatch(/YAML|scenario/);
+  });
+
   it('names the file and the line of a malformed trace, scenario or sweep', async () => {
     const { trace } = runScenario(loadCatalog('two-generals').scenario, { seed: SEED });
     const lines = trace.toJSONL().split('\n');
