@@ -6,21 +6,7 @@
  * position, before any object or run sees it.
  */
 import { describe, expect, it } from 'vitest';
-import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import { formatProblem, loadScenario, ScenarioLoadError } from '../../sim/index.ts';
-
-const registry = { protocols: PROTOCOLS, schedulers: SCHEDULERS };
-
-function problems(text: string, overrides: string[] = []): string[] {
-  try {
-    loadScenario(text, { ...registry, file: 'f.yaml', overrides });
-  } catch (err) {
-    if (err instanceof ScenarioLoadError)
-      return err.problems.map((p) => formatProblem('f.yaml', p));
-    throw err;
-  }
-  return [];
-}
+import { problems } from '../fixtures/load-problems.ts';
 
 const BASE = 'name: t\nprotocol: two-generals\nagents: [{ id: a }, { id: b }]\n';
 

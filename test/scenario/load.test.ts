@@ -1,27 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
+import { PROTOCOLS } from '../../scenarios/protocols/index.ts';
 import {
   CHECKER_NAMES,
-  formatProblem,
   loadScenario,
   ScenarioLoadError,
   scenarioJsonSchema,
 } from '../../sim/index.ts';
-
-const registry = { protocols: PROTOCOLS, schedulers: SCHEDULERS };
-
-/** Every problem of `text`, formatted as the command line prints them. */
-function problems(text: string, overrides: string[] = []): string[] {
-  try {
-    loadScenario(text, { ...registry, file: 'f.yaml', overrides });
-  } catch (err) {
-    if (err instanceof ScenarioLoadError)
-      return err.problems.map((p) => formatProblem('f.yaml', p));
-    throw err;
-  }
-  return [];
-}
+import { problems, registry } from '../fixtures/load-problems.ts';
 
 const GOOD = `name: paxos-lossy
 protocol: paxos

@@ -2,14 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readmeWithTables } from '../../scenarios/protocols/docs.ts';
-import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import {
-  formatProblem,
-  loadScenario,
-  runScenario,
-  ScenarioLoadError,
-  scenarioJsonSchema,
-} from '../../sim/index.ts';
+import { PROTOCOLS } from '../../scenarios/protocols/index.ts';
+import { loadScenario, runScenario, scenarioJsonSchema } from '../../sim/index.ts';
 import {
   PARAM_TICKS_MAX,
   paramTable,
@@ -17,21 +11,9 @@ import {
   sharedParamsFor,
 } from '../../sim/scenario/index.ts';
 import type { ParamSpecs } from '../../sim/spec.ts';
+import { problems, registry } from '../fixtures/load-problems.ts';
 
-const registry = { protocols: PROTOCOLS, schedulers: SCHEDULERS };
 const root = join(import.meta.dirname, '..', '..');
-
-/** Every problem of `text`, formatted as the command line prints them. */
-function problems(text: string, overrides: string[] = []): string[] {
-  try {
-    loadScenario(text, { ...registry, file: 'f.yaml', overrides });
-  } catch (err) {
-    if (err instanceof ScenarioLoadError)
-      return err.problems.map((p) => formatProblem('f.yaml', p));
-    throw err;
-  }
-  return [];
-}
 
 const VOTE = `name: vote
 protocol: compromised
