@@ -17,6 +17,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+import type { Scenario } from '../sim/index.ts';
 import type { Axis, Cell, Shard } from '../sim/sweep/index.ts';
 import { UsageError } from './errors.ts';
 
@@ -45,8 +46,38 @@ export interface SweepManifest {
   readonly columns: readonly string[];
   readonly format: SweepFormat;
   readonly spreadsheetSafe: boolean;
+  /**
+   * The protocols read from files, by name: the path as the scenario wrote it
+   * and the SHA-256 of the file's text. Present only when there are some, so
+   * the manifests of other sweeps stay as they were.
+   */
+  readonly protocolFiles?: Readonly<
+    Record<string, { readonly path: string; readonly sha256: string }>
+  >;
   /** Written when the sweep finished, never before: a manifest without it is an unfinished sweep. */
   readonly complete?: SweepCompletion;
+}
+
+/** `{ protocolFiles }` of the protocols `scenario` read from files, or `{}` when it read none. */
+export function protocolFilesOf(scenario: Scenario): Pick<SweepManifest, 'protocolFiles'> {
+  const files: Record<string, { path: string; sha256: string }> = {};
+  for (const a of scenario.agents)
+    if (a.protocol.file !== undefined)
+      files[a.protocol.name] = { path: a.protocol.file.path, sha256: a.protocol.file.sha256 };
+  return Object.keys(files).length > 0 ? { protocolFiles: files } : {};
+}
+
+/** Which protocol file differs between the manifest a sweep `found` and the one it would write `now`, in words. */
+export function changedProtocolFile(found: SweepManifest, now: SweepManifest): string | undefined {
+  const before = found.protocolFiles ?? {};
+  const after = now.protocolFiles ?? {};
+  for (const [name, f] of Object.entries(after)) {
+    const old = before[name];
+    if (old === undefined) continue;
+    if (old.sha256 !== f.sha256)
+      return `protocol file ${f.path} changed since the sweep started (SHA-256 ${old.sha256.slice(0, 12)}… then, ${f.sha256.slice(0, 12)}… now)`;
+  }
+  return undefined;
 }
 
 /** The manifest's text without its completion record: what a resume must find unchanged. */
@@ -133,6 +164,23 @@ export function readManifest(path: string): SweepManifest {
     )
   )
     throw bad('complete', '{ rows, sha256 }');
+  const files = o['protocolFiles'];
+  if (
+    files !== undefined &&
+    !(
+      typeof files === 'object' &&
+      files !== null &&
+      !Array.isArray(files) &&
+      Object.values(files).every(
+        (f) =>
+          typeof f === 'object' &&
+          f !== null &&
+          typeof (f as { path?: unknown }).path === 'string' &&
+          /^[0-9a-f]{64}$/.test(String((f as { sha256?: unknown }).sha256)),
+      )
+    )
+  )
+    throw bad('protocolFiles', '{ name: { path, sha256 } }');
   return m as SweepManifest;
 }
 

@@ -51,10 +51,12 @@ import { loadNamed, scenarioText } from './catalog.ts';
 import { UsageError } from './errors.ts';
 import { safeStem, writeWhole } from './files.ts';
 import {
+  changedProtocolFile,
   checkOutputFolder,
   LineReader,
   manifestKey,
   parquetRows,
+  protocolFilesOf,
   readManifest,
   type SweepCompletion,
   type SweepFormat,
@@ -442,8 +444,10 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     o.vary.length > 0,
     fixedPaths(o.variant, base.source.variants, o.set),
   );
-  const seeds = seedRange?.seeds ?? base.source.sweep?.seeds ?? 10;
-  const seedStart = seedRange?.start ?? 1;
+  // --seeds over the file's sweep.seeds (checked by the loader), over 10.
+  const range = seedRange ?? seedRangeOf(base.source.sweep?.seeds) ?? { start: 1, seeds: 10 };
+  const seeds = range.seeds;
+  const seedStart = range.start;
   // The first seed is written only when it is not 1, so the manifests of earlier sweeps stay the same.
   const grid: Grid = seedStart === 1 ? { axes, seeds } : { axes, seeds, seedStart };
   const total = runsOf(grid);
@@ -492,6 +496,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     columns,
     format,
     spreadsheetSafe: safe,
+    ...protocolFilesOf(base.scenario),
   };
   const f: SweepFiles = {
     out,
@@ -530,6 +535,11 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
         `${present[0]} exists without its manifest ${f.manifestPath}, so it cannot be resumed; choose another --out`,
       );
     const found = readManifest(f.manifestPath);
+    const changed = changedProtocolFile(found, manifest);
+    if (changed !== undefined)
+      throw new UsageError(
+        `${out} cannot be resumed: ${changed}; the rows so far came from the old file: restore it, or move ${out} away and run the sweep again`,
+      );
     if (manifestKey(found) !== manifestKey(manifest))
       throw new UsageError(
         `${out} was written by a different sweep (see ${f.manifestPath}); it cannot be resumed with these options`,

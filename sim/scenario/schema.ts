@@ -279,7 +279,23 @@ export const scenarioFileSchema = z.strictObject({
   sweep: z
     .strictObject({
       params: z.record(z.string(), z.array(json).min(1)).describe('dotted path -> values'),
-      seeds: z.number().int().min(1).describe('seeds per grid point'),
+      seeds: z
+        .union([
+          z.number().int().min(1),
+          z
+            .string()
+            .regex(/^\d+:\d+$/, 'must be a count N (seeds 1 to N) or a range like "1001:2000"')
+            .refine(
+              (r) => {
+                const [start, stop] = r.split(':').map(Number) as [number, number];
+                return Number.isSafeInteger(stop) && start >= 1 && stop >= start;
+              },
+              { message: 'a range START:STOP needs 1 <= START <= STOP' },
+            ),
+        ])
+        .describe(
+          'seeds per grid point: N for seeds 1 to N, or "START:STOP" for those seeds (both included)',
+        ),
     })
     .optional(),
 });

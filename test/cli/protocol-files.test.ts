@@ -106,6 +106,31 @@ describe('parley new protocol, as a new user runs it', () => {
 });
 
 describe('protocol files: where they are found and what the trace keeps', () => {
+  it('a sweep records each protocol file with its SHA-256 and will not resume after the file changed', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'p.ts'), protocolText('own', 'context.id'));
+    writeFileSync(join(dir, 's.yaml'), scenarioText('./p.ts'));
+    const sweep = (...more: string[]) =>
+      parleyIn(dir, 'sweep', 's.yaml', '--seeds', '4', '--out', 'w.csv', ...more);
+    expect(sweep('--stop-after', '2').code).toBe(130);
+    const sha = createHash('sha256')
+      .update(readFileSync(join(dir, 'p.ts')))
+      .digest('hex');
+    const manifest = JSON.parse(readFileSync(join(dir, 'w.csv.manifest.json'), 'utf8'));
+    expect(manifest.protocolFiles).toEqual({ own: { path: './p.ts', sha256: sha } });
+    writeFileSync(join(dir, 'p.ts'), protocolText('own', '`${context.id}!`'));
+    const changed = sweep('--resume');
+    expect(changed.code).toBe(2);
+    expect(changed.err).toMatch(
+      new RegExp(
+        `\\nparley: w\\.csv cannot be resumed: protocol file \\./p\\.ts changed since the sweep started \\(SHA-256 ${sha.slice(0, 12)}… then, [0-9a-f]{12}… now\\); the rows so far came from the old file: restore it, or move w\\.csv away and run the sweep again\n$`,
+      ),
+    );
+    writeFileSync(join(dir, 'p.ts'), protocolText('own', 'context.id'));
+    expect(sweep('--resume').code).toBe(0);
+    expect(readFileSync(join(dir, 'w.csv'), 'utf8').trimEnd().split('\n')).toHaveLength(5);
+  });
+
   it('replays a trace from its folder, says when the file is missing, and when it changed', () => {
     const dir = folder();
     writeFileSync(join(dir, 'p.ts'), protocolText('own', 'context.id'));

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -61,6 +61,30 @@ describe('parley sweep --seeds START:STOP', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain(
       "are two sweeps with seeds 1:3 and 4:6; merge joins the shards of one sweep; concatenate the CSVs yourself or use DuckDB's union",
+    );
+  });
+
+  it('takes a range from the scenario file (sweep.seeds: "4:6"), and --seeds over it', () => {
+    const file = join(dir, 'ranged.yaml');
+    const text = read(
+      join(import.meta.dirname, '..', '..', 'scenarios', 'catalog', 'two-generals.yaml'),
+    );
+    writeFileSync(
+      file,
+      `${text.replace(/\nsweep:[\s\S]*$/, '')}\nsweep:\n  params: {}\n  seeds: "4:6"\n`,
+    );
+    const out = join(dir, 'ranged.csv');
+    expect(parley('sweep', file, '--out', out).code).toBe(0);
+    expect([...seedsOf(out)]).toEqual([4, 5, 6]);
+    const flag = join(dir, 'ranged-flag.csv');
+    expect(parley('sweep', file, '--seeds', '2', '--out', flag).code).toBe(0);
+    expect([...seedsOf(flag)]).toEqual([1, 2]);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"4:6"', '"6:4"'));
+    const bad = parley('sweep', file, '--out', join(dir, 'never.csv'));
+    expect(bad.code).toBe(2);
+    const line = readFileSync(file, 'utf8').split('\n').indexOf('  seeds: "6:4"') + 1;
+    expect(bad.err).toContain(
+      `${file}:${line}:10: sweep.seeds: a range START:STOP needs 1 <= START <= STOP`,
     );
   });
 
