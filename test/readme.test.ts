@@ -72,7 +72,11 @@ describe('the README, run as written', () => {
           text += chunk.toString();
           // biome-ignore lint/suspicious/noControlCharactersInRegex: vite colours its output
           const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(text.replace(/\u001b\[[0-9;]*m/g, ''));
-          if (m !== null) {
+          // And how to serve it to a room: the README's `npm start -- --host`.
+          if (
+            m !== null &&
+            text.includes('to serve the page on the local network: npm start -- --host')
+          ) {
             clearTimeout(timer);
             resolve(m[1] as string);
           }
@@ -87,6 +91,16 @@ describe('the README, run as written', () => {
     } finally {
       if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
     }
+  });
+
+  it('builds the static site as the README says, with relative paths', () => {
+    const build = blocks().find((b) => b.lang === 'sh' && b.lines[0]?.startsWith('npm run build'));
+    expect(build?.lines.map((l) => l.replace(/\s+#.*$/, ''))).toEqual(['npm run build']);
+    const r = sh('npm run build', root);
+    expect(r.code, r.err).toBe(0);
+    const html = readFileSync(join(root, 'dist', 'index.html'), 'utf8');
+    expect(html).toMatch(/src="\.\/assets\/index-[\w-]+\.js"/);
+    expect(html).not.toMatch(/(src|href)="\//);
   });
 
   it('runs every line of the command-line tour', () => {

@@ -5,9 +5,10 @@
  * seed, and a shared URL (overrides and cursor included) reproduces the run.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,43 @@ describe('the built app in Chromium', () => {
     expect(await page.locator('pre.error').textContent()).toContain(
       'bad.yaml:3:23: network.dropRatio: must be at most 1, got the number 7',
     );
+  }, 120_000);
+
+  it('works from any folder of a static host: served under /sub/path/ it loads and runs', async () => {
+    // A plain static server that knows nothing of the app: files of the build under /sub/path/.
+    const types: Record<string, string> = {
+      '.html': 'text/html',
+      '.js': 'text/javascript',
+      '.css': 'text/css',
+    };
+    const http: Server = createServer((req, res) => {
+      const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+      if (!path.startsWith('/sub/path/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const rel = normalize(path.slice('/sub/path/'.length) || 'index.html');
+      try {
+        const body = readFileSync(join(outDir, rel));
+        res.writeHead(200, { 'content-type': types[extname(rel)] ?? 'application/octet-stream' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as { port: number }).port;
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(`http://127.0.0.1:${port}/sub/path/?scenario=two-generals&seed=2`);
+      const s = await summaryOf(page);
+      expect(cli('run', 'two-generals', '--seed', '2')).toContain(`trace hash ${s['trace hash']}`);
+      expect(errors).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
   }, 120_000);
 
   it('takes a screenshot of every view for a few scenarios (written to PARLEY_SHOTS or a temporary folder, for people to look at)', async () => {
