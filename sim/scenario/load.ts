@@ -4,7 +4,10 @@
  * Every problem in the file is reported at once, each with its line, column
  * and dotted path, in words a workshop participant understands; overrides
  * (`network.dropRatio=0.2`) are applied before validation and problems in
- * them name the override instead of a line.
+ * them name the override instead of a line. An override that would change
+ * nothing is refused with the reason, and a setting with two spellings
+ * (network keys directly under `network` or under `network.defaults`,
+ * `honest` or `compromised`) may be given in one of them only.
  */
 import {
   isCollection,
@@ -32,7 +35,7 @@ import { scenarioProblems } from '../validate.ts';
 import { nestingTooDeep } from './nesting.ts';
 import { paramProblems, sharedParamsFor } from './params.ts';
 import { isProtocolPath } from './protocol-paths.ts';
-import { type ScenarioFile, scenarioFileSchema } from './schema.ts';
+import { networkSchema, type ScenarioFile, scenarioFileSchema } from './schema.ts';
 import { didYouMean } from './suggest.ts';
 
 /** Largest scenario text accepted, in UTF-16 code units. */
@@ -128,19 +131,166 @@ export function parseOverride(text: string): { path: Path; value: unknown } | st
   return { path: keys.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), value };
 }
 
-function setPath(root: Record<string, unknown>, path: Path, value: unknown): void {
-  let node: Record<string | number, unknown> = root;
-  for (let i = 0; i < path.length - 1; i++) {
+const plainMap = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+
+/** A few names, for a message: the first five, then an ellipsis. */
+const someNames = (names: readonly string[]) =>
+  names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')}, …`;
+
+/**
+ * Sets `value` at `path`, making the maps and lists on the way. Refuses,
+ * with the reason and what to write instead, a path that would change
+ * nothing the loader reads: a key that is not an index into a list (a list
+ * keeps it as a property no one reads), an index past a list's end (the
+ * gap would be holes; the index just past the last adds an entry), a key
+ * into a value that is neither a map nor a list, and a number into a group
+ * of agents.
+ */
+function setPath(
+  root: Record<string, unknown>,
+  path: Path,
+  value: unknown,
+): { path: string; message: string } | undefined {
+  const full = path.join('.');
+  let node: unknown = root;
+  for (let i = 0; i < path.length; i++) {
     const k = path[i] as string | number;
-    const next = node[k];
-    if (typeof next !== 'object' || next === null) {
+    const where = path.slice(0, i).join('.');
+    if (Array.isArray(node)) {
+      const n = node.length;
+      if (typeof k !== 'number') {
+        if (where === 'agents') {
+          const ids = node.map((a) => String(plainMap(a)?.['id'] ?? '?'));
+          const count = k === 'count' && path.length === 2 ? String(value) : String(n);
+          return {
+            path: where,
+            message: `is a list of ${n} agents here (${someNames(ids)}), so ${full} means nothing: set one agent by its index (${ids
+              .slice(0, 2)
+              .map((_, j) => `agents.${j}.…`)
+              .join(
+                ', ',
+              )}), or write the agents in the file as a group (agents: { count: ${count}, … })`,
+          };
+        }
+        return {
+          path: where,
+          message:
+            n === 0
+              ? `is an empty list here, so ${full} means nothing: a list's entries are named by their index`
+              : `is a list of ${n} here, so ${full} means nothing: name an entry by its index (${where}.0${n > 1 ? ` to ${where}.${n - 1}` : ''})`,
+        };
+      }
+      if (k > n)
+        return {
+          path: where,
+          message:
+            n === 0
+              ? `has no entries here, so ${path.slice(0, i + 1).join('.')} is past its end: add the first at ${where}.0, or set the whole list (${where}=[…])`
+              : `is a list of ${n} here (${where}.0${n > 1 ? ` to ${where}.${n - 1}` : ''}), so ${path.slice(0, i + 1).join('.')} is past its end: change an entry that is there, add one at ${where}.${n}, or set the whole list (${where}=[…])`,
+        };
+    } else if (i === 1 && path[0] === 'agents' && typeof k === 'number') {
+      const g = node as Record<string, unknown>;
+      const count = g['count'];
+      const prefix = typeof g['idPrefix'] === 'string' ? g['idPrefix'] : 'a';
+      const known = typeof count === 'number' && Number.isSafeInteger(count) && count >= 1;
+      return {
+        path: 'agents',
+        message: `is a group of ${known ? `${count} agents here (ids ${prefix}0 to ${prefix}${count - 1})` : 'agents here'}, so agents.${k} means nothing: set one agent by its id (agents.agents.${prefix}0.…) or every agent (agents.params.…)`,
+      };
+    }
+    const container = node as Record<string | number, unknown>;
+    if (i === path.length - 1) {
+      container[k] = value;
+      return undefined;
+    }
+    const next = container[k];
+    if (next === undefined || next === null) {
       const fresh = typeof path[i + 1] === 'number' ? [] : {};
-      node[k] = fresh;
-      node = fresh as Record<string | number, unknown>;
-    } else node = next as Record<string | number, unknown>;
+      container[k] = fresh;
+      node = fresh;
+    } else if (typeof next !== 'object') {
+      const here = path.slice(0, i + 1).join('.');
+      return {
+        path: here,
+        message: `is ${describeValue(next)} here, not a map or a list, so ${full} names nothing: set ${here} itself (${here}=…)`,
+      };
+    } else node = next;
   }
-  node[path.at(-1) as string | number] = value;
+  return undefined;
 }
+
+/**
+ * Parts of a file that are no part of a run, each with why an override of
+ * them is refused. (`sweep` is not among them: the sweep command reads it
+ * after the overrides.)
+ */
+const NOT_A_RUN: Readonly<Record<string, (path: Path, value: string) => string>> = {
+  description: () =>
+    'is the line parley list shows; it changes no run, so an override of it does nothing',
+  variants: (path) =>
+    `are read before any override, so ${path.join('.')} changes nothing: choose a variant with --variant and give overrides of your own with --set`,
+  seed: (_, value) =>
+    `is the seed the file documents, not a setting of the scenario: choose a run's seed itself (--seed ${value} for parley run, --seeds for parley sweep, the seed field on the page)`,
+};
+
+/**
+ * Two spellings of one setting. Network keys mean the same directly under
+ * `network` and under `network.defaults`; `compromised: true` is
+ * `honest: false`. A map may give one of each pair, not both.
+ */
+interface Twin {
+  readonly a: Path;
+  readonly b: Path;
+  readonly why: string;
+  /** The value of one spelling written in the other. */
+  readonly convert: (value: unknown) => unknown;
+}
+
+const LINK_KEYS: readonly string[] = Object.keys(networkSchema.shape).filter(
+  (k) => k !== 'defaults' && k !== 'links' && k !== 'scheduler',
+);
+
+/** The settings `data` gives in both spellings. */
+function twinsIn(data: Record<string, unknown>): Twin[] {
+  const out: Twin[] = [];
+  const net = plainMap(data['network']);
+  const defaults = plainMap(net?.['defaults']);
+  if (net !== undefined && defaults !== undefined)
+    for (const k of LINK_KEYS)
+      if (Object.hasOwn(net, k) && Object.hasOwn(defaults, k))
+        out.push({
+          a: ['network', k],
+          b: ['network', 'defaults', k],
+          why: 'keys directly under network and under network.defaults mean the same: the defaults of every link',
+          convert: (v) => v,
+        });
+  const roles: Path[] = [];
+  const agents = data['agents'];
+  if (Array.isArray(agents)) for (let i = 0; i < agents.length; i++) roles.push(['agents', i]);
+  else if (plainMap(agents) !== undefined) {
+    roles.push(['agents']);
+    for (const id of Object.keys(plainMap(plainMap(agents)?.['agents']) ?? {}))
+      roles.push(['agents', 'agents', id]);
+  }
+  for (const r of roles) {
+    const role = plainMap(valueAt(data, r));
+    if (role !== undefined && Object.hasOwn(role, 'honest') && Object.hasOwn(role, 'compromised'))
+      out.push({
+        a: [...r, 'honest'],
+        b: [...r, 'compromised'],
+        why: 'compromised: true means honest: false',
+        convert: (v) => (typeof v === 'boolean' ? !v : v),
+      });
+  }
+  return out;
+}
+
+/** Whether `a` is `b` or lies above it. */
+const isPrefix = (a: Path, b: Path) =>
+  a.length <= b.length && a.every((k, i) => String(k) === String(b[i]));
 
 /** The path of a value nested deeper than `depthMax` in a parsed value, without recursion. */
 function pathDeeperThan(value: unknown, depthMax: number): Path | undefined {
@@ -391,6 +541,16 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
     }
     return {};
   };
+  /** Where the key of `path` is written in the file, if it is. */
+  const keyAt = (path: Path): KeyPosition | undefined => {
+    const parent = path.length > 1 ? doc.getIn(path.slice(0, -1), true) : doc.contents;
+    if (!isMap(parent)) return undefined;
+    const pair = parent.items.find(
+      (p) => isScalar(p.key) && String(p.key.value) === String(path.at(-1)),
+    );
+    const range = (pair?.key as Node | undefined)?.range;
+    return range ? { offset: range[0], ...at(range[0]) } : undefined;
+  };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: ALIASES_MAX });
@@ -450,26 +610,39 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
     }
     overrides.unshift(...(chosen as unknown[]).map(String));
   }
+  // One setting in two spellings, in the file itself (before any override).
+  const fileTwins = twinsIn(data as Record<string, unknown>);
   for (const o of overrides) {
     const parsed = parseOverride(o);
     if (typeof parsed === 'string') {
       problems.push({ path: '', message: parsed, override: o });
       continue;
     }
-    setPath(data as Record<string, unknown>, parsed.path, parsed.value);
+    const root = String(parsed.path[0]);
+    const notARun = Object.hasOwn(NOT_A_RUN, root) ? NOT_A_RUN[root] : undefined;
+    const refused =
+      notARun !== undefined
+        ? { path: root, message: notARun(parsed.path, o.slice(o.indexOf('=') + 1)) }
+        : setPath(data as Record<string, unknown>, parsed.path, parsed.value);
+    if (refused !== undefined) {
+      problems.push({ ...refused, override: o });
+      continue;
+    }
     overridden.push({ path: parsed.path, text: o });
   }
   if (problems.length > 0) fail(problems);
 
   /** Where a path points: its override, or the nearest node of the file. */
   const locate = (path: Path, key = false): Partial<LoadProblem> => {
-    const o = overridden.find(
-      (x) =>
-        x.path.every((k, i) => String(path[i]) === String(k)) ||
-        (path.every((k, i) => String(x.path[i]) === String(k)) &&
-          path.length >= 1 &&
-          x.path.length <= path.length),
-    );
+    // The override at or above the path; else, when the file has nothing
+    // there, the override that made the first of its maps or lists the file lacks.
+    let o = overridden.find((x) => isPrefix(x.path, path));
+    if (o === undefined && path.length >= 1 && !doc.hasIn(path)) {
+      let n = path.length - 1;
+      while (n > 0 && !doc.hasIn(path.slice(0, n))) n--;
+      const made = path.slice(0, n + 1);
+      o = overridden.find((x) => isPrefix(made, x.path));
+    }
     if (o !== undefined) return { override: o.text };
     for (let n = path.length; n >= 0; n--) {
       const prefix = path.slice(0, n);
@@ -492,6 +665,12 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   for (const u of unusablePaths(data))
     problems.push({ path: u.path.join('.'), message: u.message, ...locate(u.path, u.key) });
   if (problems.length > 0) fail(sortProblems(problems));
+
+  // An override of the spelling the file does not use is told alone: the
+  // half map it made would only add problems about what it left out.
+  const twins = twinProblems(data as Record<string, unknown>, fileTwins, overridden, keyAt);
+  if (twins.some((p) => p.override !== undefined)) fail(twins.filter((p) => p.override));
+  problems.push(...twins);
 
   referenceProblems(data as Record<string, unknown>, options, problems, locate);
   problems.push(...paramProblems(data, options, locate));
@@ -522,11 +701,82 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   if (problems.length === 0) {
     for (const p of scenarioProblems(built)) {
       const path = p.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k));
-      problems.push({ path: p.path, message: p.message, ...locate(filePath(path, source)) });
+      const where = filePath(path, source);
+      // Network keys are named as the file spells them.
+      const named = path[0] === 'network' ? where.join('.') : p.path;
+      problems.push({ path: named, message: p.message, ...locate(where) });
     }
   }
   if (problems.length > 0) fail(sortProblems(problems));
   return { scenario: built, source };
+}
+
+interface KeyPosition {
+  readonly offset: number;
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Settings given in two spellings: those in the file, at the second one
+ * written; those an override made, naming the override and the spelling to
+ * write instead.
+ */
+function twinProblems(
+  data: Record<string, unknown>,
+  fileTwins: readonly Twin[],
+  overridden: readonly { path: Path; text: string }[],
+  keyAt: (path: Path) => KeyPosition | undefined,
+): LoadProblem[] {
+  const out: LoadProblem[] = [];
+  const id = (t: Twin) => `${t.a.join('.')} ${t.b.join('.')}`;
+  for (const t of fileTwins) {
+    const [first, second] = [
+      { path: t.a, at: keyAt(t.a) },
+      { path: t.b, at: keyAt(t.b) },
+    ].sort((x, y) => (x.at?.offset ?? 0) - (y.at?.offset ?? 0)) as [
+      { path: Path; at?: KeyPosition },
+      { path: Path; at?: KeyPosition },
+    ];
+    out.push({
+      path: second.path.join('.'),
+      message: `is the same setting as ${first.path.join('.')}${first.at ? ` (line ${first.at.line})` : ''}, given twice (${t.why}); keep one`,
+      ...(second.at ? { line: second.at.line, column: second.at.column } : {}),
+    });
+  }
+  const inFile = new Set(fileTwins.map(id));
+  for (const t of twinsIn(data)) {
+    if (inFile.has(id(t))) continue;
+    const touches = (x: Path, p: Path) => isPrefix(x, p) || isPrefix(p, x);
+    const o = [...overridden].reverse().find((x) => touches(x.path, t.a) || touches(x.path, t.b));
+    if (o === undefined) continue;
+    const mine =
+      touches(o.path, t.a) === touches(o.path, t.b) ? undefined : touches(o.path, t.a) ? t.a : t.b;
+    if (mine === undefined) {
+      out.push({
+        path: t.b.join('.'),
+        message: `is the same setting as ${t.a.join('.')}, and this override gives both (${t.why}); give one`,
+        override: o.text,
+      });
+      continue;
+    }
+    const other = mine === t.a ? t.b : t.a;
+    const by = overridden.find((x) => x !== o && touches(x.path, other));
+    let fix = `set ${other.join('.')} instead`;
+    if (isPrefix(mine, o.path)) {
+      const text = o.text.slice(o.text.indexOf('=') + 1);
+      const parsed = parseOverride(o.text);
+      const value = typeof parsed === 'string' ? text : parsed.value;
+      const converted = o.path.length === mine.length ? t.convert(value) : value;
+      fix = `write ${[...other, ...o.path.slice(mine.length)].join('.')}=${converted === value ? text : JSON.stringify(converted)} instead`;
+    }
+    out.push({
+      path: mine.join('.'),
+      message: `is the same setting as ${other.join('.')}, which ${by === undefined ? 'this scenario' : `override ${by.text}`} gives (${t.why}); ${fix}`,
+      override: o.text,
+    });
+  }
+  return out;
 }
 
 /** Why a protocol value names no protocol: the names there are, and how to add one. */
@@ -646,9 +896,14 @@ function sortProblems(problems: LoadProblem[]): LoadProblem[] {
   );
 }
 
-/** The file path of a Scenario path: network defaults may be written at network level. */
+/** The file path of a Scenario path: network defaults may be written directly under network. */
 function filePath(path: Path, source: ScenarioFile): Path {
-  if (path[0] === 'network' && path[1] === 'defaults' && source.network?.defaults === undefined)
+  if (
+    path[0] === 'network' &&
+    path[1] === 'defaults' &&
+    (source.network?.defaults === undefined ||
+      (path.length > 2 && Object.hasOwn(source.network ?? {}, String(path[2]))))
+  )
     return ['network', ...path.slice(2)];
   if (path[0] === 'agents' && !Array.isArray(source.agents)) return ['agents'];
   return path;
@@ -726,11 +981,18 @@ function build(
           ...locate(['agents', 'agents', id]),
         });
     const { count: _c, idPrefix: _p, agents: _a, ...shared } = g;
+    const { honest: _h, compromised: _k, ...sharedButHonesty } = shared;
     agents = ids.map((id) => {
       const own = g.agents?.[id] ?? {};
+      // An agent's own honest or compromised wins over the group's, whichever spelling each uses.
+      const says = own.honest !== undefined || own.compromised !== undefined;
       return agentOf(
         id,
-        { ...shared, ...own, params: { ...shared.params, ...own.params } },
+        {
+          ...(says ? sharedButHonesty : shared),
+          ...own,
+          params: { ...shared.params, ...own.params },
+        },
         own.protocol !== undefined ? ['agents', 'agents', id] : ['agents'],
       );
     });

@@ -61,7 +61,9 @@ export const networkSchema = z.strictObject({
   ...linkFields,
   defaults: link
     .optional()
-    .describe('applied to every link not overridden (same as the keys above)'),
+    .describe(
+      'applied to every link not overridden; the same keys as directly under network, with the same meaning: give each key in one place, not both',
+    ),
   links: z
     .array(z.strictObject({ source: name, target: name, ...linkFields }))
     .optional()

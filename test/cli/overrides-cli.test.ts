@@ -1,0 +1,55 @@
+/**
+ * An override that would change nothing stops the command line with exit
+ * code 2 and one line naming the override and why, before any run.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
+const parley = (cwd: string, ...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('overrides that would change nothing', () => {
+  it('run two-generals --set agents.count=3: the agents are a list, not a group', () => {
+    const r = parley(process.cwd(), 'run', 'two-generals', '--set', 'agents.count=3');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      'scenarios/catalog/two-generals.yaml: override agents.count=3: agents: is a list of 2 agents here (alpha, beta), so agents.count means nothing: set one agent by its index (agents.0.…, agents.1.…), or write the agents in the file as a group (agents: { count: 3, … })\n',
+    );
+  });
+
+  it('run --set network.dropRatio=0.3 on a file that writes network.defaults', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-overrides-'));
+    writeFileSync(
+      join(dir, 's.yaml'),
+      'name: d\nprotocol: gossip\nagents: { count: 3 }\nnetwork:\n  defaults:\n    dropRatio: 0.2\n',
+    );
+    const r = parley(dir, 'run', 's.yaml', '--set', 'network.dropRatio=0.3');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      's.yaml: override network.dropRatio=0.3: network.dropRatio: is the same setting as network.defaults.dropRatio, which this scenario gives (keys directly under network and under network.defaults mean the same: the defaults of every link); write network.defaults.dropRatio=0.3 instead\n',
+    );
+    expect(parley(dir, 'run', 's.yaml', '--set', 'network.defaults.dropRatio=0.3').code).toBe(0);
+  });
+
+  it('sweep --vary agents.count=2,3 on two-generals stops before any run and writes nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-overrides-'));
+    const r = parley(dir, 'sweep', 'two-generals', '--vary', 'agents.count=2,3', '--seeds', '2');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      'scenarios/catalog/two-generals.yaml: override agents.count=2: agents: is a list of 2 agents here',
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
