@@ -20,6 +20,7 @@ import {
   DEFAULT_CHECKS,
   type Json,
   PARLEY_VERSION,
+  ScenarioLoadError,
   sha256Hex,
 } from '../sim/index.ts';
 import {
@@ -118,6 +119,49 @@ function seedRangeOf(
       `--seeds ${value}: a count N (seeds 1 to N) or a range START:STOP with 1 <= START <= STOP`,
     );
   return { start, seeds: stop - start + 1 };
+}
+
+/** Grids up to this many points are checked point by point before the sweep starts; larger ones value by value. */
+const GRID_POINTS_CHECKED_MAX = 2_000;
+
+/**
+ * Every grid point must make a valid scenario: checked before any run, so a
+ * value (or two values together) that the loader refuses stops the sweep at
+ * once, naming where the value came from (the --vary flag or the file's
+ * sweep.params). Grids of more than GRID_POINTS_CHECKED_MAX points are
+ * checked one value at a time.
+ */
+function checkGrid(name: string, grid: Grid, o: SweepOptions): void {
+  const from = (path: string) => {
+    const flag = o.vary.find((v) => v.slice(0, v.indexOf('=')).trim() === path);
+    return flag === undefined ? `sweep.params ${path}` : `--vary ${flag}`;
+  };
+  const load = (overrides: string[]) => {
+    try {
+      loadNamed(name, { variant: o.variant, overrides: [...o.set, ...overrides] });
+    } catch (err) {
+      if (!(err instanceof ScenarioLoadError)) throw err;
+      throw new ScenarioLoadError(
+        err.file,
+        err.problems.map((p) => {
+          const i = overrides.indexOf(p.override ?? '');
+          if (i < 0) return p;
+          const path = overrides[i]?.slice(0, overrides[i]?.indexOf('=')) as string;
+          const others = overrides.filter((_, j) => j !== i);
+          return {
+            ...p,
+            override: `${overrides[i]} (from ${from(path)}${others.length > 0 && points > 1 ? `, at the grid point ${others.join(', ')}` : ''})`,
+          };
+        }),
+      );
+    }
+  };
+  const points = pointsOf(grid);
+  if (points <= GRID_POINTS_CHECKED_MAX)
+    for (let point = 0; point < points; point++) load(overridesOf(grid, runAt(grid, point)));
+  else
+    for (const axis of grid.axes)
+      for (const value of axis.values) load([`${axis.path}=${JSON.stringify(value)}`]);
 }
 
 function wholeFlag(
@@ -467,13 +511,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     process.stderr.write(
       `sweep: a large sweep: ${size}, more than ${SWEEP_RUNS_LARGE}; Ctrl-C stops it after the runs in progress and --resume continues it\n`,
     );
-  // Each axis value must make a valid scenario: checked here, once, naming the flag.
-  for (const axis of axes)
-    for (const value of axis.values)
-      loadNamed(name, {
-        variant: o.variant,
-        overrides: [...o.set, `${axis.path}=${JSON.stringify(value)}`],
-      });
+  checkGrid(name, grid, o);
 
   const checks = (base.source.checks ?? DEFAULT_CHECKS) as readonly CheckSpec[];
   const columns = columnsOf(grid, checks);

@@ -48,7 +48,27 @@ describe('overrides that would change nothing', () => {
     const r = parley(dir, 'sweep', 'two-generals', '--vary', 'agents.count=2,3', '--seeds', '2');
     expect(r.code).toBe(2);
     expect(r.err).toContain(
-      'scenarios/catalog/two-generals.yaml: override agents.count=2: agents: is a list of 2 agents here',
+      'scenarios/catalog/two-generals.yaml: override agents.count=2 (from --vary agents.count=2,3): agents: is a list of 2 agents here',
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('sweep checks every grid point before any run: two axes that each load alone but not together', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-overrides-'));
+    const r = parley(
+      dir,
+      'sweep',
+      'two-generals',
+      '--vary',
+      'network.dropRatio=0.1,0.2',
+      '--vary',
+      'network.defaults.dropRatio=0.3',
+      '--seeds',
+      '2',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      'scenarios/catalog/two-generals.yaml: override network.defaults.dropRatio=0.3 (from --vary network.defaults.dropRatio=0.3, at the grid point network.dropRatio=0.1): network.defaults.dropRatio: is the same setting as network.dropRatio',
     );
     expect(readdirSync(dir)).toEqual([]);
   });
