@@ -612,11 +612,28 @@ export function loadScenario(text: string, options: LoadOptions): LoadedScenario
   }
   // One setting in two spellings, in the file itself (before any override).
   const fileTwins = twinsIn(data as Record<string, unknown>);
-  for (const o of overrides) {
+  const fromVariant = overrides.length - (options.overrides?.length ?? 0);
+  for (const [index, o] of overrides.entries()) {
     const parsed = parseOverride(o);
     if (typeof parsed === 'string') {
       problems.push({ path: '', message: parsed, override: o });
       continue;
+    }
+    // An override of one's own that a later one of one's own replaces does nothing (the
+    // variant's may be replaced: that is how a variant's value is changed).
+    if (index >= fromVariant) {
+      const later = overrides
+        .slice(index + 1)
+        .map((x) => ({ text: x, parsed: parseOverride(x) }))
+        .find((x) => typeof x.parsed !== 'string' && isPrefix(x.parsed.path, parsed.path));
+      if (later !== undefined) {
+        problems.push({
+          path: parsed.path.join('.'),
+          message: `is set again by the later override ${later.text}, so this one does nothing; give each path once`,
+          override: o,
+        });
+        continue;
+      }
     }
     const root = String(parsed.path[0]);
     const notARun = Object.hasOwn(NOT_A_RUN, root) ? NOT_A_RUN[root] : undefined;

@@ -197,3 +197,23 @@ describe('overrides of parts of the file that are no part of a run', () => {
     ]);
   });
 });
+
+describe('an override replaced by a later one', () => {
+  it("is refused when the later one sets the same path or a map above it; a variant's value may be replaced", () => {
+    expect(problems(LIST, ['network.dropRatio=0.1', 'network.dropRatio=0.2'])).toEqual([
+      'f.yaml: override network.dropRatio=0.1: network.dropRatio: is set again by the later override network.dropRatio=0.2, so this one does nothing; give each path once',
+    ]);
+    expect(problems(LIST, ['params.hops=3', 'params={hops: 4}'])).toEqual([
+      'f.yaml: override params.hops=3: params.hops: is set again by the later override params={hops: 4}, so this one does nothing; give each path once',
+    ]);
+    // A map first, then a value inside it: both count.
+    expect(problems(LIST, ['params={hops: 4, deadlineTicks: 50}', 'params.hops=3'])).toEqual([]);
+    // The variant sets params.hops=6; the user's own value replaces it.
+    const loaded = loadScenario(LIST, {
+      ...registry,
+      variant: 'more-hops',
+      overrides: ['params.hops=8'],
+    });
+    expect(loaded.source.params?.['hops']).toBe(8);
+  });
+});
