@@ -18,7 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
 import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
 import type { Scenario } from '../sim/index.ts';
-import type { Axis, Cell, Shard } from '../sim/sweep/index.ts';
+import { type Axis, type Cell, columnKind, type Shard } from '../sim/sweep/index.ts';
 import { UsageError } from './errors.ts';
 
 export type SweepFormat = 'csv' | 'jsonl' | 'parquet';
@@ -292,8 +292,13 @@ export const PARQUET_GROUP_ROWS = 50_000;
 
 type ParquetType = 'BOOLEAN' | 'INT64' | 'DOUBLE' | 'STRING';
 
-/** Tracks which Parquet type fits every value of a column: BOOLEAN, INT64, DOUBLE, else STRING. */
+/**
+ * Tracks which Parquet type fits every value of a column: its declared kind
+ * when every value fits it (a metric's type even when no run gave it),
+ * else BOOLEAN, INT64, DOUBLE or STRING by its values.
+ */
 class ColumnType {
+  constructor(private readonly declared: 'integer' | 'number' | undefined) {}
   private present = 0;
   private booleans = true;
   private integers = true;
@@ -306,6 +311,8 @@ class ColumnType {
     if (typeof v !== 'number') this.numbers = false;
   }
   get type(): ParquetType {
+    if (this.declared === 'integer' && this.integers) return 'INT64';
+    if (this.declared === 'number' && this.numbers) return 'DOUBLE';
     if (this.present === 0) return 'STRING';
     return this.booleans ? 'BOOLEAN' : this.integers ? 'INT64' : this.numbers ? 'DOUBLE' : 'STRING';
   }
@@ -319,8 +326,9 @@ function parquetValue(type: ParquetType, v: Cell): unknown {
 }
 
 /**
- * Writes rows as a Parquet file, each column typed by its values (whole
- * numbers as INT64, other numbers as DOUBLE, booleans, else text), one row
+ * Writes rows as a Parquet file, each metric column typed by its metric
+ * (sim/sweep/rows.ts METRIC_KINDS) and every other column by its values
+ * (whole numbers as INT64, other numbers as DOUBLE, booleans, else text), one row
  * group of PARQUET_GROUP_ROWS at a time. `rows` is called twice (a pass for
  * the types, a pass for the data), and must give the same rows both times;
  * `onRow` sees each row of the first pass. Written beside and renamed into
@@ -332,7 +340,7 @@ export async function writeParquet(
   rows: () => AsyncIterable<Cell[]> | Iterable<Cell[]>,
   onRow: (cells: Cell[]) => void = () => {},
 ): Promise<number> {
-  const types = columns.map(() => new ColumnType());
+  const types = columns.map((c) => new ColumnType(columnKind(c)));
   let count = 0;
   for await (const cells of rows()) {
     types.forEach((t, i) => {

@@ -31,6 +31,7 @@ export const termination: Checker = {
         status: 'holds',
         summary: `${required.length === 1 ? 'the one required agent' : `all ${required.length} required agents`} decided by tick ${tickMax}`,
         records: required.map((id) => decidedAt.get(id) as number),
+        metrics: { undecided: 0 },
       };
     const lastState = new Map<string, number>();
     for (const r of view.ofKind('state'))

@@ -9,22 +9,49 @@ import type { RunResult } from '../simulation.ts';
 import type { CheckSpec, Json } from '../spec.ts';
 import type { Grid, GridRun } from './grid.ts';
 
-/** The scalar metrics of each checker that become columns. */
-export const METRIC_COLUMNS: Readonly<Record<string, readonly string[]>> = {
-  agreement: ['values'],
-  termination: ['undecided'],
-  convergence: ['ticksToConverge', 'flipFlopsTotal'],
-  'leader-per-term': ['terms'],
-  'duplicate-execution': ['tasks', 'duplicates'],
-  infection: ['peakFraction', 'finalFraction', 'ticksToPeak'],
-  budget: ['total', 'refusals', 'agentsOverBudget'],
-  runaway: ['total', 'slope'],
-  'load-amplification': ['attempts', 'requests', 'ratio'],
-  breach: ['breaches', 'acts'],
-  'destructive-action': ['destructive', 'acts'],
-  'attack-success': ['attackSuccess', 'induced'],
-  utility: ['utility'],
+/**
+ * The scalar metrics of each checker that become columns, with their kind:
+ * a count or a tick (`integer`) or any number (`number`). Typed files
+ * (Parquet) take a column's type from here, not from its values, so a column
+ * that is empty in every run of a sweep still has its metric's type.
+ */
+export const METRIC_KINDS: Readonly<
+  Record<string, Readonly<Record<string, 'integer' | 'number'>>>
+> = {
+  agreement: { values: 'integer' },
+  termination: { undecided: 'integer' },
+  convergence: { ticksToConverge: 'integer', flipFlopsTotal: 'integer' },
+  'leader-per-term': { terms: 'integer' },
+  'duplicate-execution': { tasks: 'integer', duplicates: 'integer' },
+  infection: { peakFraction: 'number', finalFraction: 'number', ticksToPeak: 'integer' },
+  budget: { total: 'number', refusals: 'integer', agentsOverBudget: 'integer' },
+  runaway: { total: 'number', slope: 'number' },
+  'load-amplification': { attempts: 'integer', requests: 'integer', ratio: 'number' },
+  breach: { breaches: 'integer', acts: 'integer' },
+  'destructive-action': { destructive: 'integer', acts: 'integer' },
+  'attack-success': { attackSuccess: 'integer', induced: 'integer' },
+  utility: { utility: 'integer' },
 };
+
+/** The scalar metrics of each checker that become columns. */
+export const METRIC_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(METRIC_KINDS).map(([property, kinds]) => [property, Object.keys(kinds)]),
+);
+
+/** Columns every sweep has whose values are whole numbers. */
+const INTEGER_COLUMNS: ReadonlySet<string> = new Set(['run', 'seed', 'tick', 'events', 'decided']);
+
+/**
+ * The declared kind of a sweep column from its name alone (`termination.undecided`,
+ * `agreement#2.values`, `tick`), or undefined for a varied value, a verdict or text.
+ */
+export function columnKind(column: string): 'integer' | 'number' | undefined {
+  if (INTEGER_COLUMNS.has(column)) return 'integer';
+  const dot = column.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const property = column.slice(0, dot).replace(/#\d+$/, '');
+  return METRIC_KINDS[property]?.[column.slice(dot + 1)];
+}
 
 export type Cell = Json | undefined;
 

@@ -212,8 +212,31 @@ describe('parley sweep', () => {
         .map((t) => `${t['column_name']}:${t['column_type']}`);
     const pq = await typesOf(`'${a}'`);
     expect(pq).toEqual(await typesOf(`read_csv_auto('${one}')`));
-    // No run reports termination.undecided here: both read it as VARCHAR.
-    expect(pq).toContain('termination.undecided:VARCHAR');
+    // No run reports termination.undecided: 0 when it holds, so both read it as BIGINT.
+    expect(pq).toContain('termination.undecided:BIGINT');
+  });
+
+  it('types a metric column by its metric in Parquet, even when no run of the sweep gave it', async () => {
+    const r = join(dir, 'raft.parquet');
+    // Stopped at tick 5, before any leader: convergence never comes.
+    expect(
+      parley('sweep', 'raft-election', '--vary', 'limits.ticksMax=5', '--seeds', '2', '--out', r)
+        .code,
+    ).toBe(0);
+    const db = await DuckDBInstance.create(':memory:');
+    const c = await db.connect();
+    const rows = (
+      await c.runAndReadAll(
+        `select count(*)::int n, count("convergence.ticksToConverge")::int given from '${r}'`,
+      )
+    ).getRowObjects();
+    // The column is empty in every run…
+    expect(rows).toEqual([{ n: 2, given: 0 }]);
+    const types = (await c.runAndReadAll(`describe select * from '${r}'`)).getRowObjects();
+    // …and still typed as the tick it would hold.
+    expect(
+      types.find((t) => t['column_name'] === 'convergence.ticksToConverge')?.['column_type'],
+    ).toBe('BIGINT');
   });
 
   it('loads in pandas (Debian python3-pandas)', () => {
