@@ -3,11 +3,15 @@
  * never executed or inserted as HTML: a JSONL trace (read a chunk at a time,
  * rebuilt and its end line and hash checked by sim/trace-read.ts: a file cut
  * short or changed is refused), a scenario file (YAML or JSON, through the
- * same loader and protocol registry as the command line), or sweep results
+ * same loader and protocol registry as the command line), sweep results
  * as written by `parley sweep` (CSV with its header row, RFC 4180 quoting,
- * or JSONL rows). A file that cannot be read gives an Error whose message
- * starts `file:line:column:` (or `file:` when no line applies).
+ * JSONL rows, or Parquet read with hyparquet, each cell typed as the CSV
+ * reader types it), or a sweep's manifest (`FILE.manifest.json`: the
+ * scenario, variant and overrides the sweep ran). A file that cannot be read
+ * gives an Error whose message starts `file:line:column:` (or `file:` when
+ * no line applies).
  */
+import { parquetMetadata, parquetRead } from 'hyparquet';
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import {
   type Json,
@@ -39,10 +43,39 @@ export type LoadedFile =
   | {
       readonly kind: 'sweep';
       readonly file: string;
-      readonly format: 'csv' | 'jsonl';
+      readonly format: 'csv' | 'jsonl' | 'parquet';
       readonly columns: readonly string[];
       readonly rows: readonly (readonly Cell[])[];
-    };
+    }
+  | { readonly kind: 'sweep-manifest'; readonly file: string; readonly manifest: SweepManifest };
+
+/**
+ * The manifest `parley sweep` writes beside a sweep file (cli/sweep-files.ts
+ * writes it; the page reads the fields it needs to re-run a cell). The
+ * scenario is named, not embedded: `scenarioHash` is the SHA-256 of the
+ * scenario file's text the sweep ran.
+ */
+export interface SweepManifest {
+  readonly parley: string;
+  /** The scenario's name (its `name:`), a catalogue name or a file of the user's. */
+  readonly scenario: string;
+  readonly scenarioHash: string;
+  readonly variant: string | null;
+  /** The sweep's `--set` overrides, before each run's own axis values. */
+  readonly overrides: readonly string[];
+  readonly grid: {
+    readonly axes: readonly { readonly path: string; readonly values: readonly Json[] }[];
+    readonly seeds: number;
+    readonly seedStart?: number;
+  };
+  readonly runs: number;
+  readonly columns: readonly string[];
+  readonly format: 'csv' | 'jsonl' | 'parquet';
+  /** The protocols read from files, by name: present only when there are some. */
+  readonly protocolFiles?: Readonly<
+    Record<string, { readonly path: string; readonly sha256: string }>
+  >;
+}
 
 /** A file that could not be read; `line` is 1-based, absent when the problem is the whole file. */
 export class FileLoadError extends Error {
@@ -226,12 +259,108 @@ export function sweepFromJsonl(text: string, file: string): { columns: string[];
   return { columns, rows: objects.map((o) => columns.map((c) => o[c])) };
 }
 
-type Guess = 'trace' | 'scenario' | 'sweep-csv' | 'sweep-jsonl';
+/** A Parquet cell as the CSV reader gives it: INT64 (a BigInt) as a number, null as absent, text typed as a CSV field. */
+function parquetCell(v: unknown): Cell {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v === 'bigint') return Number(v);
+  // `parley sweep` writes a column of mixed values (and every array or object) as text: typed as CSV types it.
+  if (typeof v === 'string') return csvValue(v);
+  return v as Cell;
+}
+
+/** Sweep rows from the bytes of a Parquet file written by `parley sweep` (hyparquet-writer), typed as `sweepFromCsv` types them. */
+export async function sweepFromParquet(
+  bytes: ArrayBuffer,
+  file: string,
+): Promise<{ columns: string[]; rows: Cell[][] }> {
+  let columns: string[];
+  let raw: unknown[][] = [];
+  try {
+    const metadata = parquetMetadata(bytes);
+    columns = metadata.schema.slice(1).map((s) => s.name);
+    await parquetRead({
+      file: bytes,
+      metadata,
+      onComplete: (rows: unknown[][]) => {
+        raw = rows;
+      },
+    });
+  } catch (e) {
+    throw new FileLoadError(file, `not a readable Parquet file (${(e as Error).message})`);
+  }
+  checkColumns(columns, file, undefined);
+  const rows = raw.map((r) => r.map(parquetCell));
+  rows.forEach((r, i) => {
+    if (typeof r[1] !== 'number')
+      throw new FileLoadError(file, `row ${i + 1}: the seed is not a number`);
+  });
+  return { columns, rows };
+}
+
+const isStrings = (v: unknown): v is string[] =>
+  Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** A sweep manifest from its JSON text (`FILE.manifest.json`); a FileLoadError naming the field that is wrong. */
+export function sweepManifestFromJson(text: string, file: string): SweepManifest {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw new FileLoadError(file, `not a sweep manifest: not JSON (${(e as Error).message})`);
+  }
+  const bad = (field: string, want: string) =>
+    new FileLoadError(file, `not a sweep manifest: "${field}" should be ${want}`);
+  if (typeof m !== 'object' || m === null || Array.isArray(m))
+    throw bad('(the whole file)', 'an object');
+  const o = m as Record<string, unknown>;
+  for (const f of ['parley', 'scenario', 'scenarioHash'])
+    if (typeof o[f] !== 'string') throw bad(f, 'a string');
+  if (o['variant'] !== null && typeof o['variant'] !== 'string')
+    throw bad('variant', 'a name or null');
+  if (!isStrings(o['overrides'])) throw bad('overrides', 'a list of path=value');
+  const grid = o['grid'] as { axes?: unknown; seeds?: unknown } | null | undefined;
+  if (
+    typeof grid !== 'object' ||
+    grid === null ||
+    !Array.isArray(grid.axes) ||
+    !grid.axes.every(
+      (a: unknown) =>
+        typeof a === 'object' &&
+        a !== null &&
+        typeof (a as { path?: unknown }).path === 'string' &&
+        Array.isArray((a as { values?: unknown }).values),
+    ) ||
+    !Number.isSafeInteger(grid.seeds)
+  )
+    throw bad('grid', 'an object with axes and seeds');
+  if (!isStrings(o['columns'])) throw bad('columns', 'a list of names');
+  if (!['csv', 'jsonl', 'parquet'].includes(o['format'] as string))
+    throw bad('format', 'csv, jsonl or parquet');
+  const files = o['protocolFiles'];
+  if (
+    files !== undefined &&
+    (typeof files !== 'object' ||
+      files === null ||
+      Array.isArray(files) ||
+      !Object.values(files).every(
+        (f: unknown) =>
+          typeof f === 'object' && f !== null && typeof (f as { path?: unknown }).path === 'string',
+      ))
+  )
+    throw bad('protocolFiles', '{ name: { path, sha256 } }');
+  return m as SweepManifest;
+}
+
+type Guess = 'trace' | 'scenario' | 'sweep-csv' | 'sweep-jsonl' | 'sweep-manifest';
 
 /** What a file holds, from its name and first line. */
 function guess(name: string, text: string): Guess {
   const lower = name.toLowerCase();
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'scenario';
+  if (lower.endsWith('.manifest.json')) return 'sweep-manifest';
+  // A manifest renamed: a JSON object with the fields only a sweep manifest has.
+  if (lower.endsWith('.json') && /"scenarioHash"\s*:/.test(text) && /"grid"\s*:/.test(text))
+    return 'sweep-manifest';
   if (lower.endsWith('.csv')) return 'sweep-csv';
   const first = text.slice(0, text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')).trim();
   if (/^"?run"?,"?seed"?(,|$)/.test(first)) return 'sweep-csv';
@@ -257,13 +386,20 @@ function traceError(name: string, e: unknown): FileLoadError {
 
 /** Reads `text` as the file `name` holds it; throws FileLoadError, or ScenarioLoadError for a scenario. */
 export function loadText(name: string, text: string): LoadedFile {
-  // A Parquet file (its bytes start with PAR1) is not text: say so, not a YAML error.
-  if (name.toLowerCase().endsWith('.parquet') || text.startsWith('PAR1'))
+  // A Parquet file (its bytes start with PAR1) is read from its bytes (loadDroppedFile), never as text.
+  if (isParquetName(name) || text.startsWith('PAR1'))
     throw new FileLoadError(
       name,
-      'a Parquet sweep: the page reads CSV and JSONL sweeps only; write one with parley sweep … --out NAME.csv, or convert it with DuckDB (copy (select * from NAME.parquet) to NAME.csv)',
+      'a Parquet sweep is read from its bytes: drop the file itself on the page, not its text',
+    );
+  if (name.toLowerCase().endsWith('.summary.csv'))
+    throw new FileLoadError(
+      name,
+      `a sweep's summary: the page draws a sweep from its rows; drop the rows file beside it (${name.slice(0, -'.summary.csv'.length)}.csv, .jsonl or .parquet) and its manifest`,
     );
   const kind = guess(name, text);
+  if (kind === 'sweep-manifest')
+    return { kind: 'sweep-manifest', file: name, manifest: sweepManifestFromJson(text, name) };
   if (kind === 'trace') {
     try {
       return { kind: 'trace', file: name, trace: traceFromJsonl(text, name) };
@@ -297,13 +433,21 @@ export function loadText(name: string, text: string): LoadedFile {
   }
 }
 
-/** Reads a dropped or picked file as text and loads what it holds. */
+const isParquetName = (name: string) => name.toLowerCase().endsWith('.parquet');
+
+/** Reads a dropped or picked file (a Parquet sweep as bytes, the rest as text) and loads what it holds. */
 export async function loadDroppedFile(file: File): Promise<LoadedFile> {
   if (file.size > FILE_BYTES_MAX)
     throw new FileLoadError(
       file.name,
       `${file.size} bytes; the page reads files up to ${FILE_BYTES_MAX} bytes (use the command line for larger ones)`,
     );
+  // A Parquet sweep (its bytes start with PAR1) is read from its bytes.
+  const magic = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  if (isParquetName(file.name) || String.fromCharCode(...magic) === 'PAR1') {
+    const { columns, rows } = await sweepFromParquet(await file.arrayBuffer(), file.name);
+    return { kind: 'sweep', file: file.name, format: 'parquet', columns, rows };
+  }
   // A trace is read a chunk at a time, never as one string; the rest whole, once its kind is known.
   const head = await file.slice(0, HEAD_BYTES).text();
   const headLineWhole = head.includes('\n') || file.size <= HEAD_BYTES;
@@ -352,7 +496,10 @@ export function installDropZone(
   onError: (error: Error) => void,
 ): DropZone {
   const load = async (files: FileList | null | undefined) => {
-    for (const f of files ?? []) {
+    // Scenario files last, so one dropped with a sweep and its manifest finds them shown.
+    const scenarioLast = (f: File) => (/\.(ya?ml)$/i.test(f.name) ? 1 : 0);
+    const ordered = [...(files ?? [])].sort((a, b) => scenarioLast(a) - scenarioLast(b));
+    for (const f of ordered) {
       try {
         onLoaded(await loadDroppedFile(f));
       } catch (e) {
@@ -380,7 +527,7 @@ export function installDropZone(
   const picker = el('label', 'open a trace, scenario or sweep file ', 'file-picker');
   const input = el('input');
   input.type = 'file';
-  input.accept = '.jsonl,.ndjson,.json,.yaml,.yml,.csv';
+  input.accept = '.jsonl,.ndjson,.json,.yaml,.yml,.csv,.parquet';
   input.multiple = true;
   input.addEventListener('change', () => {
     void load(input.files).then(() => {
@@ -426,6 +573,12 @@ export function loadedSummary(loaded: LoadedFile): HTMLElement {
     row('scenario', scenario.name);
     if (source.description !== undefined) row('description', source.description);
     row('agents', String(scenario.agents.length));
+  } else if (loaded.kind === 'sweep-manifest') {
+    const m = loaded.manifest;
+    row('manifest of', `a sweep of ${m.scenario}`);
+    row('variant', m.variant ?? '(default)');
+    row('overrides', m.overrides.join('; ') || 'none');
+    row('runs', String(m.runs));
   } else {
     const seed = loaded.columns.indexOf('seed');
     const stop = loaded.columns.indexOf('stop');

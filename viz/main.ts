@@ -18,11 +18,12 @@ import { exportsBar } from './exports.ts';
 import { installDropZone, type LoadedFile } from './files.ts';
 import { player } from './player.ts';
 import { type RunSummary, runInWorker } from './run-client.ts';
+import type { ScenarioFile } from './sweep-cell.ts';
+import { type SweepPanel, sweepPanel } from './sweep-panel.ts';
 import { el, jsonText, short } from './views/common.ts';
 import { convergenceView } from './views/convergence.ts';
 import { lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
-import { sweepView } from './views/sweep.ts';
 import { topologyView } from './views/topology.ts';
 
 /** The scenario shown when the URL names none. */
@@ -323,8 +324,11 @@ function knobsView(
   return box;
 }
 
-/** Shows a dropped or picked file in `content`, replacing what was there. */
-async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: string): Promise<void> {
+/** Shows a dropped or picked trace or scenario file in `content`, replacing what was there. */
+async function showFile(
+  content: HTMLElement,
+  f: Exclude<LoadedFile, { kind: 'sweep' | 'sweep-manifest' }>,
+): Promise<void> {
   content.replaceChildren(el('p', `loaded ${f.file}`, 'note'));
   if (f.kind === 'trace') {
     const trace = f.trace;
@@ -356,34 +360,61 @@ async function showFile(content: HTMLElement, f: LoadedFile, scenarioName: strin
     showRun(content, trace, undefined, summary, undefined, undefined);
     return;
   }
-  if (f.kind === 'scenario') {
-    const reply = await runInWorker({ scenarioText: f.text, file: f.file, overrides: [] });
-    if (!reply.ok) {
-      content.append(el('pre', reply.error, 'error'));
-      return;
-    }
-    showRun(
-      content,
-      traceFromJsonl(reply.jsonl, f.file),
-      reply.jsonl,
-      reply.summary,
-      undefined,
-      undefined,
-    );
+  const reply = await runInWorker({ scenarioText: f.text, file: f.file, overrides: [] });
+  if (!reply.ok) {
+    content.append(el('pre', reply.error, 'error'));
     return;
   }
-  content.append(
-    el('h2', 'sweep results'),
-    el('p', `click a cell to run its first seed of ${scenarioName} with its values`, 'note'),
-    sweepView(f.columns, f.rows, {
-      onPick: ({ values, seed }) => {
-        const q = new URLSearchParams({ scenario: scenarioName, seed: String(seed) });
-        for (const [path, value] of Object.entries(values))
-          q.append('set', `${path}=${JSON.stringify(value)}`);
-        location.search = q.toString();
-      },
-    }).element,
+  showRun(
+    content,
+    traceFromJsonl(reply.jsonl, f.file),
+    reply.jsonl,
+    reply.summary,
+    undefined,
+    undefined,
   );
+}
+
+/**
+ * Routes dropped files: a sweep's rows and manifest go to one sweep panel
+ * (made on the first of them), whose cells run the sweep's own scenario; a
+ * scenario file the panel waits for goes to it; anything else replaces the
+ * content as before.
+ */
+function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
+  let panel: SweepPanel | undefined;
+  const scenarioFiles: ScenarioFile[] = [];
+  return (f) => {
+    const shown = panel !== undefined && content.contains(panel.element);
+    if (f.kind === 'sweep' || f.kind === 'sweep-manifest') {
+      if (panel === undefined || !shown) {
+        panel = sweepPanel({
+          catalog: CATALOG,
+          scenarioFiles: () => scenarioFiles,
+          width: Math.max(640, Math.min(1100, (content.clientWidth || 1000) - 20)),
+          // A cell's run below the heatmap; the page's URL stays that of the page's own run.
+          showRun: (container, reply, plan) =>
+            showRun(
+              container,
+              traceFromJsonl(reply.jsonl, `${plan.scenario}.jsonl`),
+              reply.jsonl,
+              reply.summary,
+              plan.variant,
+              undefined,
+              false,
+            ),
+        });
+        content.replaceChildren(panel.element);
+      }
+      panel.add(f);
+      return;
+    }
+    if (f.kind === 'scenario') {
+      scenarioFiles.push({ file: f.file, text: f.text });
+      if (shown && panel?.offerScenario({ file: f.file, text: f.text })) return;
+    }
+    void showFile(content, f);
+  };
 }
 
 async function render(page: HTMLElement): Promise<void> {
@@ -401,15 +432,9 @@ async function render(page: HTMLElement): Promise<void> {
   // Files dropped anywhere on the page (or picked): a trace is shown as it is,
   // a scenario file is run, a sweep file is shown as a heatmap.
   const content = el('div', undefined, 'content');
-  const drop = installDropZone(
-    document.body,
-    (f) => {
-      void showFile(content, f, name);
-    },
-    (e) => {
-      content.replaceChildren(el('pre', e.message, 'error'));
-    },
-  );
+  const drop = installDropZone(document.body, fileRouter(content), (e) => {
+    content.replaceChildren(el('pre', e.message, 'error'));
+  });
   pick.form.append(drop.picker);
   root.append(content);
   root = content;
@@ -456,6 +481,8 @@ function showRun(
   summary: RunSummary,
   variant: string | undefined,
   at: number | undefined,
+  /** Whether the cursor is kept in the URL (not for a run the URL does not describe). */
+  keepUrl = true,
 ): void {
   const summaryPart = summaryView(trace, summary, variant);
   root.append(summaryPart.element);
@@ -503,7 +530,7 @@ function showRun(
     records.element,
   );
 
-  const keepUrl = urlKeeper();
+  const urlAt = keepUrl ? urlKeeper() : () => {};
   const follow = (seq: number) => {
     summaryPart.update(seq);
     records.update(seq);
@@ -511,10 +538,10 @@ function showRun(
   };
   play.onChange((seq) => {
     follow(seq);
-    if (!play.playing()) keepUrl(seq);
+    if (!play.playing()) urlAt(seq);
   });
   play.onPlaying((on) => {
-    if (!on) keepUrl(play.position());
+    if (!on) urlAt(play.position());
   });
   follow(play.position());
 }

@@ -2,14 +2,17 @@
  * Sweep results (the rows of `parley sweep`, sim/sweep/rows.ts): a heatmap
  * of a chosen metric over two chosen varied parameters (the columns between
  * `seed` and `stop`), each cell the mean over its runs (the seeds, and any
- * other varied parameter), with a colour legend and the value and run count
- * in each cell's tooltip; with one varied parameter, a line chart. A metric
- * is any numeric column (its mean) or a check column (the rate of `holds`)
- * or a true/false column such as `agreement.met` (the rate of true).
- * Clicking a cell calls `onPick` with the varied values and the first seed
- * of that cell's runs, so the page can re-run it. At most `CELLS_MAX` cells
- * are drawn, and the view says when some are not. Text goes in with
- * textContent or d3's `.text()` only.
+ * other varied parameter), with a colour legend; with one varied parameter,
+ * a line chart. A metric is any numeric column (its mean) or a check column
+ * (the rate of `holds`) or a true/false column such as `agreement.met` (the
+ * rate of true). A rate is shown with its n and its Wilson 95% interval
+ * (`wilson` of sim/sweep, the interval of the `*.summary.csv` that `parley
+ * sweep` writes) wherever it is shown: in the cell, in the readout of the
+ * hovered or focused cell, in its accessible label, and as whiskers on the
+ * line chart. Clicking a cell (or Enter on a focused one) calls `onPick`
+ * with the varied values and the first seed of that cell's runs, so the
+ * page can re-run it. At most `CELLS_MAX` cells are drawn, and the view says
+ * when some are not. Text goes in with textContent or d3's `.text()` only.
  */
 import {
   axisBottom,
@@ -24,7 +27,7 @@ import {
   select,
 } from 'd3';
 import type { Json } from '../../sim/index.ts';
-import type { Cell } from '../../sim/sweep/index.ts';
+import { type Cell, wilson } from '../../sim/sweep/index.ts';
 import { el, short } from './common.ts';
 
 /** Most cells (or chart points) drawn. */
@@ -36,6 +39,8 @@ export interface SweepPick {
   /** The varied values of the picked run, by column (dotted path). */
   readonly values: Record<string, Json>;
   readonly seed: number;
+  /** The picked run's id (the `run` column), to find its row. */
+  readonly run: number;
 }
 
 export interface SweepViewOptions {
@@ -58,6 +63,30 @@ interface Metric {
   readonly column: string;
   readonly kind: 'mean' | 'holds' | 'true';
   readonly label: string;
+}
+
+/** A rate of `successes` in `n` runs with its Wilson 95% interval, as the sweep summary gives it. Pure. */
+export interface Rate {
+  readonly successes: number;
+  readonly n: number;
+  readonly rate: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** The rate of `successes` in `n` and its Wilson 95% interval (sim/sweep's `wilson`); undefined when n is 0. Pure. */
+export function rateOf(successes: number, n: number): Rate | undefined {
+  if (n === 0) return undefined;
+  const { low, high } = wilson(successes, n);
+  return { successes, n, rate: successes / n, low, high };
+}
+
+const percent = format('.1~%');
+
+/** A rate's interval as text, e.g. `49–94.3%` (the bounds at the summary's four decimals). */
+export function intervalText(r: Rate): string {
+  const round = (x: number) => Number(x.toFixed(4));
+  return `${percent(round(r.low)).replace('%', '')}–${percent(round(r.high))}`;
 }
 
 /** One drawn cell: the runs at one pair of axis values. */
@@ -122,6 +151,9 @@ function option(value: string, label: string, selected: boolean): HTMLOptionElem
 
 let gradients = 0;
 
+const HOVER_HINT =
+  'Point at a cell to read its value, its runs and, for a rate, its 95% interval; click it to run its first seed.';
+
 export function sweepView(
   columns: readonly string[],
   rows: readonly (readonly Cell[])[],
@@ -169,7 +201,7 @@ export function sweepView(
     params.forEach((p, k) => {
       values[p] = (first[seedAt + 1 + k] ?? null) as Json;
     });
-    options.onPick?.({ values, seed: first[seedAt] as number });
+    options.onPick?.({ values, seed: first[seedAt] as number, run: first[0] as number });
   };
 
   const draw = () => {
@@ -213,7 +245,7 @@ export function sweepView(
       notes.push(`Showing the first ${ys.length} of ${allY.length} values of ${state.y}.`);
     const seeds = new Set(rows.map((r) => r[seedAt])).size;
     notes.push(
-      `Each ${yi < 0 ? 'point' : 'cell'} is the ${rate ? 'rate' : 'mean'} over its runs (${seeds} seed${seeds === 1 ? '' : 's'}${others.length > 0 ? `, and every value of ${others.join(', ')}` : ''}); click one to re-run its first seed.`,
+      `Each ${yi < 0 ? 'point' : 'cell'} is the ${rate ? 'rate' : 'mean'} over its runs (${seeds} seed${seeds === 1 ? '' : 's'}${others.length > 0 ? `, and every value of ${others.join(', ')}` : ''})${rate ? `, with its 95% Wilson interval and n${yi < 0 ? ' (the whisker)' : ''}` : ''}; click one to run its first seed.`,
     );
     for (const n of notes) body.append(el('p', n, 'note'));
 
@@ -226,8 +258,51 @@ export function sweepView(
       hi = Number.isFinite(hi) ? hi + 0.5 : 1;
     }
     const colour = scaleSequential(interpolateViridis).domain([lo, hi]);
-    const tip = (b: Bin, mean: number | undefined, at: string) =>
-      `${at}\n${m.label}: ${mean === undefined ? 'no value' : fmt(mean)} over ${b.n} run${b.n === 1 ? '' : 's'}${b.runs !== b.n ? ` (${b.runs} in the cell)` : ''}\nclick: re-run seed ${b.first[seedAt] as number}`;
+    // A rate's interval: from its successes (the sum of 0s and 1s) and n, as the summary computes it.
+    const rates = bins.map((b) => (!rate || b === undefined ? undefined : rateOf(b.sum, b.n)));
+    const runsText = (n: number) => `${n} run${n === 1 ? '' : 's'}`;
+    const tip = (b: Bin, at: number, where: string) => {
+      const mean = means[at];
+      const r = rates[at];
+      const value =
+        mean === undefined
+          ? `no value over ${runsText(b.n)}`
+          : r === undefined
+            ? `${fmt(mean)} over ${runsText(b.n)}`
+            : `${fmt(mean)} over ${runsText(b.n)} (${r.successes} of ${r.n}), 95% interval ${intervalText(r)}`;
+      return `${where}\n${m.label}: ${value}${b.runs !== b.n ? ` (${b.runs} runs in the cell)` : ''}\nclick: run seed ${b.first[seedAt] as number}`;
+    };
+    // The hovered or focused cell's text in full, above the chart (a tooltip the eye and a screenshot can read).
+    const hint = HOVER_HINT.replace('a cell', yi < 0 ? 'a point' : 'a cell');
+    const readout = el('p', hint, 'note sweep-readout');
+    const show = (node: Element | null, text: string | undefined) => {
+      for (const c of body.querySelectorAll('.cell.hover')) c.classList.remove('hover');
+      node?.classList.add('hover');
+      readout.textContent = text ?? hint;
+      // A heatmap's cell outlined above its neighbours (moving the cell itself would lose its focus).
+      const outline = svgNode.querySelector('.cell-outline');
+      if (outline === null) return;
+      outline.setAttribute('visibility', node?.tagName === 'rect' ? 'visible' : 'hidden');
+      if (node?.tagName === 'rect')
+        for (const a of ['x', 'y', 'width', 'height'])
+          outline.setAttribute(a, node.getAttribute(a) ?? '0');
+    };
+    const interactive = (node: Element, b: Bin, text: string) => {
+      select(node)
+        .attr('tabindex', 0)
+        .attr('role', 'button')
+        .attr('aria-label', text.replaceAll('\n', '; '))
+        .style('cursor', 'pointer')
+        .on('click', () => pick(b.first))
+        .on('keydown', (e: KeyboardEvent) => {
+          if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            pick(b.first);
+          }
+        })
+        .on('mouseenter focus', () => show(node, text))
+        .on('mouseleave blur', () => show(null, undefined));
+    };
     const svgNode = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
     const svg = select(svgNode).attr('class', 'chart sweep-chart');
 
@@ -288,8 +363,24 @@ export function sweepView(
             .x((p) => p[0])
             .y((p) => p[1]),
         );
+      // A rate's 95% interval as a whisker through its point.
+      for (const [px, , i] of points) {
+        const r = rates[i];
+        if (r === undefined) continue;
+        svg
+          .append('line')
+          .attr('class', 'interval')
+          .attr('x1', px)
+          .attr('x2', px)
+          .attr('y1', y(r.low))
+          .attr('y2', y(r.high))
+          .attr('stroke', '#2f6fb0')
+          .attr('stroke-opacity', 0.45)
+          .attr('stroke-width', points.length > 200 ? 1 : 3);
+      }
       for (const [px, py, i] of points) {
         const b = bins[i] as Bin;
+        const r = rates[i];
         const c = svg
           .append('circle')
           .attr('class', 'cell point')
@@ -300,14 +391,15 @@ export function sweepView(
           .attr('data-x', key(xs[i]))
           .attr('data-value', String(means[i]))
           .attr('data-runs', String(b.n))
-          .attr('data-seed', String(b.first[seedAt]))
-          .style('cursor', 'pointer')
-          .on('click', () => pick(b.first));
-        c.append('title').text(
-          tip(b, means[i], state.x === undefined ? 'all runs' : `${state.x} = ${valueText(xs[i])}`),
+          .attr('data-seed', String(b.first[seedAt]));
+        if (r !== undefined) c.attr('data-low', String(r.low)).attr('data-high', String(r.high));
+        interactive(
+          c.node() as Element,
+          b,
+          tip(b, i, state.x === undefined ? 'all runs' : `${state.x} = ${valueText(xs[i])}`),
         );
       }
-      body.append(svgNode);
+      body.append(readout, svgNode);
       return;
     }
 
@@ -322,6 +414,8 @@ export function sweepView(
       .attr('height', M.top + Math.max(plotH, 80) + M.bottom);
     svg.append('text').attr('class', 'chart-title').attr('x', M.left).attr('y', 16).text(m.label);
     const labelsIn = cw >= 38 && ch >= 16;
+    // Room for a second line in the cell: the rate's interval and n.
+    const detailIn = rate && cw >= 84 && ch >= 40;
     const cells = svg.append('g').attr('class', 'cells');
     bins.forEach((b, at) => {
       if (b === undefined) return;
@@ -331,8 +425,10 @@ export function sweepView(
       const px = M.left + cx * cw;
       // The first y value at the bottom, as on a chart.
       const py = M.top + (ys.length - 1 - cy) * ch;
+      const r = rates[at];
       const g = cells.append('g');
-      g.append('rect')
+      const rect = g
+        .append('rect')
         .attr('class', 'cell')
         .attr('x', px)
         .attr('y', py)
@@ -343,23 +439,48 @@ export function sweepView(
         .attr('data-y', key(ys[cy]))
         .attr('data-value', mean === undefined ? '' : String(mean))
         .attr('data-runs', String(b.n))
-        .attr('data-seed', String(b.first[seedAt]))
-        .style('cursor', 'pointer')
-        .on('click', () => pick(b.first))
-        .append('title')
-        .text(tip(b, mean, `${state.x} = ${valueText(xs[cx])}, ${state.y} = ${valueText(ys[cy])}`));
-      if (labelsIn && mean !== undefined)
+        .attr('data-seed', String(b.first[seedAt]));
+      if (r !== undefined) rect.attr('data-low', String(r.low)).attr('data-high', String(r.high));
+      interactive(
+        rect.node() as Element,
+        b,
+        tip(b, at, `${state.x} = ${valueText(xs[cx])}, ${state.y} = ${valueText(ys[cy])}`),
+      );
+      if (labelsIn && mean !== undefined) {
+        const ink = (mean - lo) / (hi - lo) < 0.55 ? '#fff' : '#111';
+        const two = detailIn && r !== undefined;
         g.append('text')
           .attr('class', 'cell-label')
           .attr('x', px + cw / 2)
-          .attr('y', py + ch / 2)
+          .attr('y', py + ch / 2 - (two ? 8 : 0))
           .attr('text-anchor', 'middle')
           .attr('dominant-baseline', 'central')
           .attr('pointer-events', 'none')
-          .attr('font-size', 12)
-          .attr('fill', (mean - lo) / (hi - lo) < 0.55 ? '#fff' : '#111')
+          .attr('font-size', 13)
+          .attr('font-weight', 600)
+          .attr('fill', ink)
           .text(fmt(mean));
+        if (two)
+          g.append('text')
+            .attr('class', 'cell-detail')
+            .attr('x', px + cw / 2)
+            .attr('y', py + ch / 2 + 9)
+            .attr('text-anchor', 'middle')
+            .attr('dominant-baseline', 'central')
+            .attr('pointer-events', 'none')
+            .attr('font-size', 10)
+            .attr('fill', ink)
+            .text(`${intervalText(r)} · n ${r.n}`);
+      }
     });
+    svg
+      .append('rect')
+      .attr('class', 'cell-outline')
+      .attr('fill', 'none')
+      .attr('stroke', '#e8590c')
+      .attr('stroke-width', 3)
+      .attr('pointer-events', 'none')
+      .attr('visibility', 'hidden');
     // Axis labels: every k-th value, so labels do not overlap.
     const xEvery = Math.max(1, Math.ceil(44 / cw));
     const yEvery = Math.max(1, Math.ceil(14 / ch));
@@ -433,7 +554,7 @@ export function sweepView(
           .ticks(5)
           .tickFormat((d) => fmt(Number(d))),
       );
-    body.append(svgNode);
+    body.append(readout, svgNode);
   };
 
   metricSelect.addEventListener('change', () => {
