@@ -17,6 +17,7 @@ import {
   troubleLines,
   viewOf,
 } from '../sim/index.ts';
+import { keyMoments, storyLines } from '../sim/story.ts';
 import { catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
 import { checkDeterminism } from './determinism.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
@@ -110,12 +111,16 @@ function program(): Command {
     .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
     .option(
+      '--story',
+      "print the run's key moments in words, one per line (tick first), after the verdicts; with --json, a moments array",
+    )
+    .option(
       '--check-determinism',
       'run it twice here and once in a fresh thread, and compare the traces line by line (exit 1 on a difference)',
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run ./ask-confirm.yaml --check-determinism',
+      '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run two-generals --seed 2 --story\n  npx parley run ./ask-confirm.yaml --check-determinism',
     )
     .action(async (name, o) => {
       const tracePath = o.trace ?? o.out;
@@ -137,10 +142,13 @@ function program(): Command {
         return;
       }
       const run = runScenario(scenario, { seed });
-      const judged = judge(run.trace);
+      // One index of the trace for the checkers, the troubles and the story.
+      const view = viewOf(run.trace);
+      const judged = judge(view);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
       const reproduce = reproduceCommand(name, seed, o.variant, o.set);
-      const troubles = troubleLines(viewOf(run.trace));
+      const troubles = troubleLines(view);
+      const moments = o.story === true ? keyMoments(view, judged.verdicts) : undefined;
       if (o.json) {
         process.stdout.write(
           `${JSON.stringify({
@@ -155,6 +163,7 @@ function program(): Command {
             met: judged.met,
             troubles,
             reproduce,
+            ...(moments === undefined ? {} : { moments }),
           })}\n`,
         );
       } else {
@@ -198,6 +207,11 @@ function program(): Command {
           `trace hash ${run.trace.hash()}${tracePath === undefined ? '' : ` (written to ${tracePath})`}`,
         );
         out.push(`reproduce: ${reproduce}`);
+        if (moments !== undefined)
+          out.push(
+            moments.length === 0 ? 'key moments: none found' : 'key moments:',
+            ...storyLines(moments).map((line) => `  ${line}`),
+          );
         process.stdout.write(`${out.join('\n')}\n`);
       }
       if (!judged.met) process.exitCode = EXIT_UNMET;
