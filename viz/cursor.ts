@@ -1,10 +1,11 @@
 /**
  * What each agent was at a point of a trace: up or down, its machine state,
- * the value it held and its decision, as the records up to and including seq
- * `at` say. The index reads the trace once into per-agent change lists, so a
- * look-up is a binary search per agent, fast enough for every frame of playback.
+ * the value it held and its decision, and whether it was infected, as the
+ * records up to and including seq `at` say. The indexes read the trace once
+ * into per-agent change lists, so a look-up is a binary search per agent,
+ * fast enough for every frame of playback.
  */
-import type { Json, Trace } from '../sim/index.ts';
+import { type Json, type Trace, valueKey } from '../sim/index.ts';
 
 export interface AgentAt {
   readonly agent: string;
@@ -82,6 +83,24 @@ export class CursorIndex {
     }
   }
 
+  /** Agent `lane`'s status at `seq` (`pending` before its start). O(log n), pure. */
+  statusOf(lane: number, seq: number): 'pending' | 'up' | 'down' {
+    const list = this.status[lane];
+    return list === undefined ? 'pending' : (lastAt(list, seq)?.value ?? 'pending');
+  }
+
+  /** What agent `lane` last proposed, held or decided at `seq` (undefined before any). O(log n), pure. */
+  valueOf(lane: number, seq: number): Json | undefined {
+    const list = this.value[lane];
+    return list === undefined ? undefined : lastAt(list, seq)?.value;
+  }
+
+  /** Agent `lane`'s decision at `seq`, undefined before it decides. O(log n), pure. */
+  decidedOf(lane: number, seq: number): Json | undefined {
+    const list = this.decided[lane];
+    return list === undefined ? undefined : lastAt(list, seq)?.value;
+  }
+
   /** Every agent, in the trace's order, as the records up to and including `seq` say. */
   at(seq: number): AgentAt[] {
     return this.trace.agentIds.map((agent, lane) => ({
@@ -91,5 +110,66 @@ export class CursorIndex {
       value: lastAt(this.value[lane] as Change<Json>[], seq)?.value,
       decided: lastAt(this.decided[lane] as Change<Json>[], seq)?.value,
     }));
+  }
+}
+
+/**
+ * Who is infected at each record, by the infection checker's definition
+ * (sim/checkers/infection.ts): an agent is infected while it follows at
+ * least one instruction, from its note `{ follows: id }` to `{ recovers: id }`
+ * for every id it follows (ids compared by content), and a crash ends all of
+ * its following. Built once in O(records); a look-up is a binary search.
+ */
+export class InfectionIndex {
+  /** Per agent lane: when it became infected (true) or stopped being (false). */
+  private readonly changes: Change<boolean>[][];
+  /** The number of infected agents after each change of it. */
+  private readonly counts: Change<number>[] = [];
+  /** Agents that were ever infected. */
+  readonly ever: number;
+
+  constructor(readonly trace: Trace) {
+    const n = trace.agentIds.length;
+    this.changes = Array.from({ length: n }, (): Change<boolean>[] => []);
+    const laneOf = new Map(trace.agentIds.map((a, i) => [a, i]));
+    const following = new Map<string, Set<string>>();
+    const everSet = new Set<string>();
+    for (let seq = 0; seq < trace.length; seq++) {
+      const k = trace.kindAt(seq);
+      if (k !== 10 && k !== 11) continue; // note, crash
+      const r = trace.record(seq);
+      const agent = r.agent;
+      if (agent === undefined) continue;
+      const before = following.has(agent);
+      if (r.kind === 'crash') following.delete(agent);
+      else {
+        const d = r.data;
+        if (d === null || typeof d !== 'object' || Array.isArray(d)) continue;
+        const held = following.get(agent) ?? new Set<string>();
+        if ('follows' in d) held.add(valueKey(d['follows']));
+        else if ('recovers' in d) held.delete(valueKey(d['recovers']));
+        else continue;
+        if (held.size === 0) following.delete(agent);
+        else following.set(agent, held);
+      }
+      const after = following.has(agent);
+      if (before === after) continue;
+      if (after) everSet.add(agent);
+      const lane = laneOf.get(agent);
+      if (lane !== undefined) (this.changes[lane] as Change<boolean>[]).push({ seq, value: after });
+      this.counts.push({ seq, value: following.size });
+    }
+    this.ever = everSet.size;
+  }
+
+  /** Whether agent `lane` is infected at `seq`. O(log n), pure. */
+  infectedOf(lane: number, seq: number): boolean {
+    const list = this.changes[lane];
+    return list === undefined ? false : (lastAt(list, seq)?.value ?? false);
+  }
+
+  /** How many agents are infected at `seq`. O(log n), pure. */
+  countAt(seq: number): number {
+    return lastAt(this.counts, seq)?.value ?? 0;
   }
 }

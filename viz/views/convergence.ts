@@ -1,17 +1,26 @@
 /**
- * Convergence over time, as small SVG step charts sharing one time axis:
- * the number of distinct values the honest agents hold (the convergence
- * checker's `metrics.distinct`), the fraction of agents infected (the
- * infection checker's `metrics.infected`) when any agent ever followed an
- * injected instruction, and the cumulative spend when the run spent
- * anything. Beside them, the run's verdicts with their status; clicking one
- * calls `onVerdict` (the page highlights its records in the Lamport
- * diagram). Text goes in with d3's `.text()` (textContent) only.
+ * Charts over time sharing one time axis, beside the run's verdicts: the
+ * number of distinct values the honest agents hold (the convergence
+ * checker's `metrics.distinct`), the spread of their numbers (its
+ * `metrics.spread`, when they held numbers that differed), the fraction of
+ * agents infected (the infection checker's `metrics.infected`), the
+ * cumulative spend with the run's budget (charged as the budget checker
+ * charges: done spends, and `cost.perMessage` per paid send), and the load
+ * on a service with its success rate (load.ts). Every chart shades the
+ * run's fault windows (windows.ts) and carries the playback cursor
+ * (`setCursor`). A chart that would say nothing for this run is left out,
+ * with one line saying why. Clicking a verdict calls `onVerdict` (the page
+ * highlights its records in the Lamport diagram). Text goes in with d3's
+ * `.text()` (textContent) only.
  */
-import { axisBottom, axisLeft, curveStepAfter, format, line, max, scaleLinear, select } from 'd3';
+import { format } from 'd3';
 import type { CheckSpec, Json, Judged, Trace, Verdict } from '../../sim/index.ts';
-import { check, viewOf } from '../../sim/index.ts';
+import { check, valueKey, viewOf } from '../../sim/index.ts';
+import { CursorIndex, InfectionIndex } from '../cursor.ts';
+import { type FaultWindow, faultWindows } from '../windows.ts';
+import { type Chart, type Series, timeChart, valueAt } from './chart.ts';
 import { el } from './common.ts';
+import { loadCharts } from './load.ts';
 
 export interface ConvergenceOptions {
   /** Width of the whole view in CSS pixels; default 1000. */
@@ -20,18 +29,25 @@ export interface ConvergenceOptions {
   readonly verdicts?: readonly Judged[];
   /** Called when a verdict is clicked. */
   readonly onVerdict?: (verdict: Judged) => void;
+  /** The run's fault windows, if already read (default: read from the trace). */
+  readonly windows?: readonly FaultWindow[];
+  /** The trace's cursor index, if already built. */
+  readonly index?: CursorIndex;
 }
 
 export interface ConvergenceView {
   readonly element: HTMLElement;
   /** Titles of the charts drawn, in order. */
   readonly charts: readonly string[];
+  /** Why each chart left out was left out, one line each. */
+  readonly folded: readonly string[];
+  /**
+   * Moves every chart's cursor line to `tick` (null hides them). With the
+   * cursor's record `seq`, the agents' charts are labelled with their value
+   * at that record, which may differ from the value at the end of its tick.
+   */
+  setCursor(tick: number | null, seq?: number): void;
 }
-
-type Series = readonly (readonly [number, number])[];
-
-const CHART_H = 110;
-const M = { top: 20, right: 16, bottom: 22, left: 44 };
 
 function series(v: Json | undefined): Series {
   if (!Array.isArray(v)) return [];
@@ -42,76 +58,65 @@ function series(v: Json | undefined): Series {
   return out;
 }
 
-function chart(
-  title: string,
-  data: Series,
-  lastTick: number,
-  width: number,
-  yFormat: (n: number) => string,
-  integral: boolean,
-  yMax?: number,
-): SVGSVGElement {
-  const svg = select(document.createElementNS('http://www.w3.org/2000/svg', 'svg'))
-    .attr('width', width)
-    .attr('height', CHART_H)
-    .attr('class', 'chart');
-  const last = data.at(-1);
-  // Steps hold their value to the end of the run.
-  const points: [number, number][] = data.map(([t, v]) => [t, v]);
-  const end = lastTick + 1;
-  if (last !== undefined && last[0] < end) points.push([end, last[1]]);
-  const x = scaleLinear()
-    .domain([0, end])
-    .range([M.left, width - M.right]);
-  const top = yMax ?? Math.max(1, max(points, (p) => p[1]) ?? 1);
-  const y = scaleLinear()
-    .domain([0, top])
-    .nice()
-    .range([CHART_H - M.bottom, M.top]);
-  svg.append('text').attr('x', M.left).attr('y', 12).attr('class', 'chart-title').text(title);
-  svg
-    .append('g')
-    .attr('transform', `translate(0,${CHART_H - M.bottom})`)
-    .call(
-      axisBottom(x)
-        .tickValues(x.ticks(Math.max(2, Math.floor(width / 90))).filter((t) => Number.isInteger(t)))
-        .tickFormat(format('d')),
-    );
-  svg
-    .append('g')
-    .attr('transform', `translate(${M.left},0)`)
-    .call(
-      axisLeft(y)
-        .tickValues(y.ticks(4).filter((t) => !integral || Number.isInteger(t)))
-        .tickFormat((d) => yFormat(Number(d))),
-    );
-  svg
-    .append('path')
-    .datum(points)
-    .attr('fill', 'none')
-    .attr('stroke', '#2f6fb0')
-    .attr('stroke-width', 1.8)
-    .attr(
-      'd',
-      line<[number, number]>()
-        .x((p) => x(p[0]))
-        .y((p) => y(p[1]))
-        .curve(curveStepAfter),
-    );
-  if (points.length === 0)
-    svg
-      .append('text')
-      .attr('x', M.left + 8)
-      .attr('y', CHART_H / 2)
-      .attr('class', 'chart-empty')
-      .text('no data');
-  return svg.node() as SVGSVGElement;
+interface SpendSpec {
+  agents?: { id: string; budget?: number }[];
+  cost?: { perMessage?: number; budgetRun?: number; unit?: string };
+}
+
+/**
+ * Cumulative spend per tick with a charge, charged as the budget checker
+ * charges (sim/checkers/spend.ts): done spends, and with `cost.perMessage`
+ * every send not dropped for 'budget'. Also who was charged. Pure.
+ */
+export function spendSeries(trace: Trace): {
+  points: Series;
+  agents: ReadonlySet<string>;
+  /** The cumulative spend after each charge, by the charge's seq. */
+  bySeq: readonly (readonly [number, number])[];
+} {
+  const perMessage = ((trace.manifest.spec ?? {}) as SpendSpec).cost?.perMessage ?? 0;
+  const unpaid = new Set<number>();
+  if (perMessage > 0)
+    for (let i = 0; i < trace.length; i++) {
+      if (trace.kindAt(i) !== 2) continue; // drop
+      const r = trace.record(i);
+      if (r.data === 'budget' && r.msg !== undefined) unpaid.add(r.msg);
+    }
+  const points: [number, number][] = [];
+  const bySeq: [number, number][] = [];
+  const agents = new Set<string>();
+  let total = 0;
+  for (let i = 0; i < trace.length; i++) {
+    const k = trace.kindAt(i);
+    let amount = 0;
+    if (k === 24) {
+      const r = trace.record(i);
+      const d = r.data as { amount?: Json; outcome?: Json } | null | undefined;
+      if (d === null || typeof d !== 'object' || d.outcome === 'refused') continue;
+      amount = typeof d.amount === 'number' ? d.amount : 0;
+      if (r.agent !== undefined) agents.add(r.agent);
+    } else if (k === 1 && perMessage > 0) {
+      const r = trace.record(i);
+      if (r.msg !== undefined && unpaid.has(r.msg)) continue;
+      amount = perMessage;
+      if (r.agent !== undefined) agents.add(r.agent);
+    } else continue;
+    total += amount;
+    bySeq.push([i, total]);
+    const tick = trace.record(i).tick;
+    const last = points.at(-1);
+    if (last?.[0] === tick) last[1] = total;
+    else points.push([tick, total]);
+  }
+  return { points, agents, bySeq };
 }
 
 export function convergenceView(trace: Trace, options: ConvergenceOptions = {}): ConvergenceView {
   const width = options.width ?? 1000;
   const view = viewOf(trace);
   const lastTick = view.lastTick;
+  const endTick = lastTick + 1;
+  const windows = options.windows ?? faultWindows(trace);
   const checks = (trace.manifest.spec as { checks?: CheckSpec[] } | null)?.checks ?? [];
   const optionsOf = (property: string) => checks.find((c) => c.property === property)?.options;
   const converge: Verdict = check(view, 'convergence', optionsOf('convergence'));
@@ -123,36 +128,135 @@ export function convergenceView(trace: Trace, options: ConvergenceOptions = {}):
   element.append(plots, side);
   const plotW = Math.max(320, width - 340);
   const titles: string[] = [];
-  const add = (title: string, node: SVGSVGElement) => {
+  const folded: string[] = [];
+  const charts: { chart: Chart; at?: (seq: number) => number }[] = [];
+  const add = (title: string, chart: Chart, at?: (seq: number) => number) => {
     titles.push(title);
-    plots.append(node);
+    charts.push(at === undefined ? { chart } : { chart, at });
+    plots.append(chart.node);
   };
+  let index: CursorIndex | undefined = options.index;
+  const lanes = () => {
+    index ??= new CursorIndex(trace);
+    const i = index;
+    const honest = trace.agentIds.flatMap((a, lane) => (view.honest.has(a) ? [lane] : []));
+    return { i, honest };
+  };
+  /** The values the honest agents hold at `seq`, as the convergence checker reads them. */
+  const heldAt = (seq: number, l: ReturnType<typeof lanes>) => {
+    const out: (Json | undefined)[] = [];
+    for (const lane of l.honest) {
+      const v = l.i.valueOf(lane, seq);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  };
+  const base = { width: plotW, endTick, windows };
 
   const whole = format('d');
   const distinct = series(converge.metrics?.['distinct']);
-  add(
-    'distinct values held by honest agents',
-    chart('distinct values held by honest agents', distinct, lastTick, plotW, whole, true),
-  );
-  const infected = series(infection.metrics?.['infected']);
-  if (infected.some(([, f]) => f > 0))
+  if (distinct.some(([, n]) => n > 0)) {
+    const title = 'distinct values held by honest agents';
     add(
-      'fraction of agents infected',
-      chart('fraction of agents infected', infected, lastTick, plotW, format('.0%'), false, 1),
+      title,
+      timeChart({
+        ...base,
+        title,
+        lines: [{ points: distinct, colour: '#2f6fb0' }],
+        yFormat: whole,
+        integral: true,
+      }),
+      (seq) => {
+        const l = lanes();
+        return new Set(heldAt(seq, l).map((v) => valueKey(v))).size;
+      },
     );
-  const spend: [number, number][] = [];
-  let total = 0;
-  for (let i = 0; i < trace.length; i++) {
-    if (trace.kindAt(i) !== 24) continue; // Kind.spend
-    const r = trace.record(i);
-    const d = r.data as { amount?: Json; outcome?: Json } | undefined;
-    if (d?.outcome !== 'done' || typeof d.amount !== 'number') continue;
-    total += d.amount;
-    if (spend.at(-1)?.[0] === r.tick) (spend.at(-1) as [number, number])[1] = total;
-    else spend.push([r.tick, total]);
+  } else folded.push('No honest agent held a value, so there is no convergence chart.');
+
+  const spread = series(converge.metrics?.['spread']);
+  if (spread.some(([, s]) => s > 0)) {
+    const title = "spread of the honest agents' numbers (max − min)";
+    add(
+      title,
+      timeChart({
+        ...base,
+        title,
+        lines: [{ points: spread, colour: '#6b4fa0' }],
+        yFormat: format('~r'),
+      }),
+      (seq) => {
+        const held = heldAt(seq, lanes());
+        const nums = held.filter((v): v is number => typeof v === 'number');
+        return nums.length === 0 || nums.length < held.length
+          ? Number.NaN
+          : Math.max(...nums) - Math.min(...nums);
+      },
+    );
+  } else
+    folded.push(
+      spread.length === 0
+        ? 'No agent held a number, so there is no spread chart.'
+        : "The agents' numbers never differed, so there is no spread chart.",
+    );
+
+  const infected = series(infection.metrics?.['infected']);
+  let infectionIndex: InfectionIndex | undefined;
+  if (infected.some(([, f]) => f > 0)) {
+    const title = 'fraction of agents infected';
+    add(
+      title,
+      timeChart({
+        ...base,
+        title,
+        lines: [{ points: infected, colour: '#d62728' }],
+        yFormat: format('.0%'),
+        yMax: 1,
+      }),
+      (seq) => {
+        infectionIndex ??= new InfectionIndex(trace);
+        return infectionIndex.countAt(seq) / Math.max(1, trace.agentIds.length);
+      },
+    );
+  } else folded.push('No agent followed an injected instruction, so there is no infection chart.');
+
+  const spend = spendSeries(trace);
+  if (spend.points.length > 0) {
+    const spec = (trace.manifest.spec ?? {}) as SpendSpec;
+    const unit = spec.cost?.unit === undefined ? '' : ` (${spec.cost.unit})`;
+    const rules: { value: number; label: string }[] = [];
+    if (typeof spec.cost?.budgetRun === 'number')
+      rules.push({ value: spec.cost.budgetRun, label: `run budget ${spec.cost.budgetRun}` });
+    // An agent's budget bounds the total only when it is the one agent that spent.
+    const only = spend.agents.size === 1 ? [...spend.agents][0] : undefined;
+    const cap = (spec.agents ?? []).find((a) => a.id === only)?.budget;
+    if (only !== undefined && typeof cap === 'number')
+      rules.push({ value: cap, label: `${only}'s budget ${cap}` });
+    const title = 'cumulative spend';
+    add(
+      title,
+      timeChart({
+        ...base,
+        title: `${title}${unit}`,
+        lines: [{ points: spend.points, colour: '#2f6fb0' }],
+        yFormat: format('~s'),
+        valueFormat: format(',.6~r'),
+        rules,
+      }),
+      (seq) => valueAt(spend.bySeq, seq) ?? 0,
+    );
+  } else folded.push('Nothing was spent, so there is no spend chart.');
+
+  const load = loadCharts(trace, base);
+  if (load !== undefined) for (const c of load.charts) add(c.title, c.chart);
+  else folded.push('No message carried a request id, so there is no load chart.');
+
+  if (folded.length > 0) {
+    const list = el('ul', undefined, 'folded note');
+    list.style.margin = '0.2rem 0';
+    list.style.paddingLeft = '1.1rem';
+    for (const f of folded) list.append(el('li', f));
+    plots.append(list);
   }
-  if (spend.length > 0)
-    add('cumulative spend', chart('cumulative spend', spend, lastTick, plotW, format('~s'), false));
 
   side.append(el('h3', 'verdicts'));
   const list = el('ul', undefined, 'verdicts');
@@ -177,5 +281,13 @@ export function convergenceView(trace: Trace, options: ConvergenceOptions = {}):
   }
   if ((options.verdicts ?? []).length === 0) list.append(el('li', 'no checks'));
   side.append(list);
-  return { element, charts: titles };
+  return {
+    element,
+    charts: titles,
+    folded,
+    setCursor(tick, seq) {
+      for (const c of charts)
+        c.chart.setCursor(tick, seq === undefined || c.at === undefined ? undefined : c.at(seq));
+    },
+  };
 }
