@@ -25,6 +25,7 @@ import { convergenceView } from './views/convergence.ts';
 import { lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
 import { topologyView } from './views/topology.ts';
+import { faultWindows } from './windows.ts';
 
 /** The scenario shown when the URL names none. */
 export const DEFAULT_SCENARIO = 'two-generals';
@@ -33,6 +34,8 @@ export const DEFAULT_SCENARIO = 'two-generals';
 const RECORDS_WINDOW = 400;
 /** Agents listed in the summary at the cursor. */
 const AGENTS_SHOWN_MAX = 40;
+/** Decisions listed in the summary's decisions row. */
+const DECISIONS_SHOWN_MAX = 30;
 
 interface Picker {
   readonly form: HTMLFormElement;
@@ -127,11 +130,31 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
   row('seed', String(summary.seed));
   row('stopped', `${summary.stop.reason} at tick ${summary.stop.tick}`);
   row('events', String(summary.events));
-  row(
-    'decisions',
-    summary.decisions.map((d) => `${d.agent} → ${jsonText(d.value)} @${d.tick}`).join(', ') ||
-      'none',
-  );
+  // Decisions made by the cursor, not at the end: the row changes as the cursor passes each.
+  const decisionsRow = row('decisions', '');
+  const decides: number[] = [];
+  for (let i = 0; i < trace.length; i++) if (trace.kindAt(i) === 9) decides.push(i); // decide
+  let decisionsShown = -1;
+  const showDecisions = (seq: number) => {
+    let k = 0;
+    for (let hi = decides.length; k < hi; ) {
+      const mid = (k + hi) >> 1;
+      if ((decides[mid] as number) <= seq) k = mid + 1;
+      else hi = mid;
+    }
+    if (k === decisionsShown) return;
+    decisionsShown = k;
+    const listed = decides.slice(0, Math.min(k, DECISIONS_SHOWN_MAX)).map((s) => {
+      const r = trace.record(s);
+      return `${r.agent ?? '?'} → ${jsonText(r.data ?? null)} @${r.tick}`;
+    });
+    const more = k > listed.length ? `, and ${k - listed.length} more` : '';
+    const total = decides.length;
+    decisionsRow.textContent =
+      k === 0
+        ? `none by the cursor (${total} by the end)`
+        : `${k} of ${total} by the cursor: ${listed.join(', ')}${more}`;
+  };
   const hash = trace.hash();
   row('trace hash', hash);
   if (hash !== summary.hash)
@@ -160,6 +183,7 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
     );
 
   const update = (seq: number) => {
+    showDecisions(seq);
     if (seq < 0) {
       at.textContent = 'no records';
       return;
@@ -193,7 +217,7 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
       (c[1] as HTMLTableCellElement).className = `status-${a.status}`;
     });
   };
-  return { element, update };
+  return { element, update, index };
 }
 
 /** The records table: a window of rows around the cursor, the cursor's row marked and scrolled to. */
@@ -490,13 +514,16 @@ function showRun(
   // The views, below the playback toolbar: the diagram, the agents' lanes in step with its time, the charts and verdicts.
   const width = Math.max(640, Math.min(1400, root.clientWidth || 1000));
   const lamport = lamportView(trace, { width });
-  const lanes = lanesView(trace, { width });
+  const windows = faultWindows(trace);
+  const lanes = lanesView(trace, { width, windows });
   lanes.setTimeDomain(lamport.timeDomain());
   lamport.onTimeChange((domain) => lanes.setTimeDomain(domain));
   const verdicts = judge(trace).verdicts;
   const convergence = convergenceView(trace, {
     width,
     verdicts,
+    windows,
+    index: summaryPart.index,
     // Highlight the records that prove the verdict, and move the cursor to the first of them.
     onVerdict: (v) => {
       lamport.highlight(v.records);
@@ -516,15 +543,21 @@ function showRun(
     }),
   );
   const records = recordsView(trace, (seq) => play.seek(seq));
+  const topology = topologyView(trace, {
+    width,
+    windows,
+    index: summaryPart.index,
+    valueColour: (key) => lanes.colourOf(key),
+  });
   root.append(
     bar,
     el('h2', 'space-time diagram'),
     lamport.element,
     el('h2', 'topology and trust zones'),
-    topologyView(trace, { width }).element,
+    topology.element,
     el('h2', 'agent states and values'),
     lanes.element,
-    el('h2', 'convergence and verdicts'),
+    el('h2', 'charts and verdicts'),
     convergence.element,
     el('h2', 'records'),
     records.element,
@@ -534,7 +567,11 @@ function showRun(
   const follow = (seq: number) => {
     summaryPart.update(seq);
     records.update(seq);
-    lamport.setCursor(seq < 0 ? null : trace.record(seq).tick);
+    const tick = seq < 0 ? null : trace.record(seq).tick;
+    lamport.setCursor(tick);
+    topology.setCursor(seq);
+    lanes.setCursor(tick);
+    convergence.setCursor(tick, seq < 0 ? undefined : seq);
   };
   play.onChange((seq) => {
     follow(seq);
