@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
-import { PROTOCOLS } from '../scenarios/protocols/index.ts';
+import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
 import {
   checkSeed,
@@ -98,7 +98,8 @@ function program(): Command {
   p.command('schema')
     .description('the JSON Schema of scenario files, for editors')
     .action(() => {
-      process.stdout.write(`${JSON.stringify(scenarioJsonSchema(PROTOCOLS.values()), null, 2)}\n`);
+      const schema = scenarioJsonSchema(PROTOCOLS.values(), SCHEDULERS);
+      process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
 
   p.command('run')

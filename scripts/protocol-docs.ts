@@ -1,13 +1,20 @@
 /**
- * Rewrites the parameter tables of scenarios/protocols/README.md from the
- * protocols' declarations: `node --import tsx scripts/protocol-docs.ts`.
+ * Rewrites the generated tables from the declarations: the protocols'
+ * parameters and the schedulers' options in scenarios/protocols/README.md,
+ * the checkers' options in README.md: `node --import tsx scripts/protocol-docs.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readmeWithTables } from '../scenarios/protocols/docs.ts';
+import { readmeWithCheckerTables, readmeWithTables } from '../scenarios/protocols/docs.ts';
 
-const file = join(import.meta.dirname, '..', 'scenarios', 'protocols', 'README.md');
-const before = readFileSync(file, 'utf8');
-const after = readmeWithTables(before);
-if (after !== before) writeFileSync(file, after);
-console.log(`${file}: ${after === before ? 'unchanged' : 'tables rewritten'}`);
+const root = join(import.meta.dirname, '..');
+const files: [string, (text: string) => string][] = [
+  [join(root, 'scenarios', 'protocols', 'README.md'), (text) => readmeWithTables(text)],
+  [join(root, 'README.md'), readmeWithCheckerTables],
+];
+for (const [file, rewrite] of files) {
+  const before = readFileSync(file, 'utf8');
+  const after = rewrite(before);
+  if (after !== before) writeFileSync(file, after);
+  console.log(`${file}: ${after === before ? 'unchanged' : 'tables rewritten'}`);
+}

@@ -58,12 +58,41 @@
  * | 'proposal', r, v }), a network without loss, and that nobody crashes; a
  * duplicate copy gets the latency its first copy got.
  *
- * Options: faults: f, the crashes the protocol tolerates (its `faults`
- * parameter), default 1; fastTicks: default 1; slowTicks: at least
- * fastTicks + 1, default 10.
+ * Options, beside its name in a scenario's `network.scheduler`:
+ * `FLP_ADVERSARY_OPTIONS` below.
  */
 import type { Message } from '../../sim/effects.ts';
-import type { ChooseLatency, Scheduler } from '../../sim/spec.ts';
+import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
+import type { ChooseLatency, ParamSpecs, Scheduler } from '../../sim/spec.ts';
+
+/** The adversary's options, declared for the scenario loader, the JSON Schema and the README. */
+export const FLP_ADVERSARY_OPTIONS = {
+  faults: {
+    type: 'integer',
+    min: 0,
+    max: 1000,
+    default: 1,
+    unit: 'agents',
+    meaning:
+      'f, the crashes the protocol tolerates (its faults parameter): each receiver gets n - f copies fast',
+  },
+  fastTicks: {
+    type: 'integer',
+    min: 0,
+    max: PARAM_TICKS_MAX,
+    default: 1,
+    unit: 'ticks',
+    meaning: 'latency of a copy the adversary lets through',
+  },
+  slowTicks: {
+    type: 'integer',
+    min: 1,
+    max: PARAM_TICKS_MAX,
+    default: 10,
+    unit: 'ticks',
+    meaning: 'latency of a delayed copy; at least fastTicks + 1',
+  },
+} as const satisfies ParamSpecs;
 
 export interface FlpAdversaryOptions {
   readonly faults?: number;

@@ -2,14 +2,20 @@
  * Every protocol parley ships, by the name scenario files use, and the
  * network schedulers. Adding a protocol: one file here, one line below.
  */
-import type { Protocol, Scheduler } from '../../sim/index.ts';
+import type { Protocol } from '../../sim/index.ts';
+import { declareScheduler, type SchedulerFactory } from '../../sim/scenario/options.ts';
 import { ackRetransmit } from './ack-retransmit.ts';
 import { averaging } from './averaging.ts';
 import { benOr } from './ben-or.ts';
 import { byzantineOM } from './byzantine-om.ts';
 import { compromised } from './compromised.ts';
 import { debate } from './debate.ts';
-import { type FlpAdversaryOptions, flpAdversary, flpScheduler } from './flp-adversary.ts';
+import {
+  FLP_ADVERSARY_OPTIONS,
+  type FlpAdversaryOptions,
+  flpAdversary,
+  flpScheduler,
+} from './flp-adversary.ts';
 import { gossip } from './gossip.ts';
 import { handoff } from './handoff.ts';
 import { llmAssistant } from './llm-assistant.ts';
@@ -51,11 +57,17 @@ const all: readonly Protocol[] = [
 /** Protocols by name. */
 export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map(all.map((p) => [p.name, p]));
 
-/** Network schedulers (adversaries that choose latencies) by name: each builds one from its options. */
-export const SCHEDULERS: ReadonlyMap<string, (options: Record<string, unknown>) => Scheduler> =
-  new Map([
-    ['flp-adversary', (o: Record<string, unknown>) => flpAdversary(o as FlpAdversaryOptions)],
-  ]);
+/**
+ * Network schedulers (adversaries that choose latencies) by name: each builds
+ * one from its options, and declares them (`SchedulerFactory.options`) so
+ * that the loader checks them.
+ */
+export const SCHEDULERS: ReadonlyMap<string, SchedulerFactory> = new Map([
+  [
+    'flp-adversary',
+    declareScheduler((o) => flpAdversary(o as FlpAdversaryOptions), FLP_ADVERSARY_OPTIONS),
+  ],
+]);
 
 export {
   ackRetransmit,

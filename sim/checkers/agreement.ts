@@ -10,6 +10,7 @@ import { valueKey } from './verdict.ts';
 export const agreement: Checker = {
   property: 'agreement',
   description: 'no two honest agents decide different values',
+  options: {},
   check(view) {
     const first = new Map<string, { seq: number; agent: string }>();
     for (const r of view.ofKind('decide')) {

@@ -224,6 +224,7 @@ export function describeChain(view: RunView, trust: TrustView, breach: Breach): 
 export const breach: Checker = {
   property: 'breach',
   description: 'no executed act was influenced from a less trusted zone or went beyond its needs',
+  options: {},
   check(view) {
     const trust = new TrustView(view);
     const found = findBreaches(view, trust);

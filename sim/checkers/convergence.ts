@@ -12,14 +12,30 @@
  * `spread` likewise for numeric values (max - min); `ticksToConverge`, or null;
  * `flipFlops`, changes of held value per agent after its first.
  */
-import type { Json } from '../spec.ts';
+import { type Json, TICK_MAX } from '../spec.ts';
 import type { TraceRecord } from '../trace.ts';
-import type { Checker } from './verdict.ts';
-import { valueKey } from './verdict.ts';
+import { type Checker, OPTION_VALUE_MAX, valueKey } from './verdict.ts';
 
 export const convergence: Checker = {
   property: 'convergence',
   description: 'the honest agents come to hold one value and keep it',
+  options: {
+    tolerance: {
+      type: 'number',
+      min: 0,
+      max: OPTION_VALUE_MAX,
+      default: 0,
+      meaning: 'numbers at most this far apart count as one value',
+    },
+    tickMax: {
+      type: 'integer',
+      min: 0,
+      max: TICK_MAX,
+      defaultIs: 'the end of the run',
+      unit: 'ticks',
+      meaning: 'the tick by which the agents must hold one value',
+    },
+  },
   check(view, options) {
     const tolerance = typeof options?.['tolerance'] === 'number' ? options['tolerance'] : 0;
     const tickMax = typeof options?.['tickMax'] === 'number' ? options['tickMax'] : view.lastTick;

@@ -17,6 +17,7 @@ import { plural } from './words.ts';
 export const destructiveAction: Checker = {
   property: 'destructive-action',
   description: 'no executed act is destructive',
+  options: {},
   check(view) {
     const trust = new TrustView(view);
     const acts = executedActs(view);

@@ -12,6 +12,7 @@ import { plural } from './words.ts';
 export const duplicateExecution: Checker = {
   property: 'duplicate-execution',
   description: 'no task is executed more than once',
+  options: {},
   check(view) {
     const seen = new Map<string, number[]>();
     for (const r of view.ofKind('note')) {

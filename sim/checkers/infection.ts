@@ -41,6 +41,16 @@ function percent(f: number): string {
 export const infection: Checker = {
   property: 'infection',
   description: 'an injected instruction reaches at most a fraction of the agents by the end',
+  options: {
+    fractionMax: {
+      type: 'number',
+      min: 0,
+      max: 1,
+      default: 0.5,
+      meaning:
+        'the largest fraction of all agents still infected at the end for the property to hold',
+    },
+  },
   check(view, options) {
     const fractionMax = typeof options?.['fractionMax'] === 'number' ? options['fractionMax'] : 0.5;
     const n = view.agents.length;

@@ -10,6 +10,7 @@ import { plural } from './words.ts';
 export const integrity: Checker = {
   property: 'integrity',
   description: 'no agent decides more than once',
+  options: {},
   check(view) {
     const first = new Map<string, number>();
     for (const r of view.ofKind('decide')) {

@@ -9,6 +9,7 @@ import { plural } from './words.ts';
 export const leaderPerTerm: Checker = {
   property: 'leader-per-term',
   description: 'no two agents are leader in the same term',
+  options: {},
   check(view) {
     const leaders = new Map<number, { agent: string; seq: number }>();
     for (const r of view.ofKind('note')) {

@@ -9,6 +9,7 @@ import type { Checker } from './verdict.ts';
 export const minorityCommit: Checker = {
   property: 'minority-commit',
   description: 'no agent decides on a minority side of a partition',
+  options: {},
   check(view) {
     const n = view.agents.length;
     // Active symmetric partitions by record seq: agent -> size of its side.

@@ -37,10 +37,10 @@
  *   request). Its records: the sends of the request with the most attempts
  *   (at most 1000).
  */
-import type { Json } from '../spec.ts';
+import { type Json, TICK_MAX } from '../spec.ts';
 import type { TraceRecord } from '../trace.ts';
 import type { Checker, Verdict } from './verdict.ts';
-import { valueKey } from './verdict.ts';
+import { OPTION_VALUE_MAX, valueKey } from './verdict.ts';
 import type { RunView } from './view.ts';
 import { num, plural } from './words.ts';
 
@@ -115,6 +115,7 @@ function optionString(
 export const budget: Checker = {
   property: 'budget',
   description: 'no agent spends past its budget, and the run not past its run budget',
+  options: {},
   check(view) {
     const spec = specOf(view);
     const budgets = new Map<string, number>();
@@ -193,6 +194,40 @@ function spendPoints(charges: readonly Charge[], pointsMax: number): [number, nu
 export const runaway: Checker = {
   property: 'runaway',
   description: 'spend is not still growing when the run ends',
+  options: {
+    tickEnd: {
+      type: 'integer',
+      min: 0,
+      max: TICK_MAX,
+      defaultIs: 'the end of the run',
+      unit: 'ticks',
+      meaning: 'the tick the window ends at',
+    },
+    windowTicks: {
+      type: 'integer',
+      min: 1,
+      max: TICK_MAX,
+      defaultIs: 'a tenth of tickEnd, at least 1',
+      unit: 'ticks',
+      meaning: 'the window before tickEnd the slope is measured over',
+    },
+    rateMax: {
+      type: 'number',
+      min: 0,
+      max: OPTION_VALUE_MAX,
+      default: 0,
+      unit: 'per tick',
+      meaning: 'the largest spend per tick in the window for the property to hold',
+    },
+    pointsMax: {
+      type: 'integer',
+      min: 1,
+      max: 100_000,
+      default: 1000,
+      unit: 'points',
+      meaning: 'most points of the spend-over-time metric',
+    },
+  },
   check(view, options) {
     const end = optionNumber(options, 'tickEnd') ?? view.lastTick;
     const windowTicks = Math.max(1, optionNumber(options, 'windowTicks') ?? Math.round(end / 10));
@@ -239,6 +274,25 @@ export const runaway: Checker = {
 export const loadAmplification: Checker = {
   property: 'load-amplification',
   description: 'attempts at a service per distinct request stay at most ratioMax',
+  options: {
+    service: {
+      type: 'agent',
+      default: 'service',
+      meaning: 'the agent whose incoming attempts are counted',
+    },
+    idField: {
+      type: 'string',
+      default: 'request',
+      meaning: 'the message field that names the request an attempt is for',
+    },
+    ratioMax: {
+      type: 'number',
+      min: 0,
+      max: OPTION_VALUE_MAX,
+      defaultIs: 'no limit',
+      meaning: 'the most attempts per distinct request for the property to hold',
+    },
+  },
   check(view, options): Verdict {
     const service = optionString(options, 'service', 'service');
     const idField = optionString(options, 'idField', 'request');

@@ -6,12 +6,29 @@
  * A failure points at each undecided agent's last state record and at every
  * crash, which is what usually explains the wait (e.g. 2PC blocking).
  */
+import { TICK_MAX } from '../spec.ts';
 import type { Checker } from './verdict.ts';
 import { mOfN, someOf } from './words.ts';
 
 export const termination: Checker = {
   property: 'termination',
   description: 'every honest agent that is up decides by the tick limit',
+  options: {
+    tickMax: {
+      type: 'integer',
+      min: 0,
+      max: TICK_MAX,
+      defaultIs: 'the end of the run',
+      unit: 'ticks',
+      meaning: 'the tick by which the agents must have decided',
+    },
+    agents: {
+      type: 'agents',
+      itemsMin: 1,
+      defaultIs: 'the honest agents up at the end',
+      meaning: 'the ids that must decide, when only some roles decide',
+    },
+  },
   check(view, options) {
     const tickMax = typeof options?.['tickMax'] === 'number' ? options['tickMax'] : view.lastTick;
     const down = view.downAtEnd();

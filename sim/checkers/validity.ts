@@ -15,6 +15,19 @@ import { valueKey } from './verdict.ts';
 export const validity: Checker = {
   property: 'validity',
   description: "every honest decision is some honest agent's input",
+  options: {
+    values: {
+      type: 'list',
+      itemsMin: 1,
+      defaultIs: "the honest agents' proposals",
+      meaning: 'the valid decisions, compared by content',
+    },
+    hull: {
+      type: 'boolean',
+      default: false,
+      meaning: "numbers: every honest value held or decided stays within the honest inputs' range",
+    },
+  },
   check(view, options) {
     if (options?.['hull'] === true) return hull(view);
     const inputs = new Set<string>();

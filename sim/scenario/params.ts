@@ -3,9 +3,11 @@
  * protocol declares (`Protocol.params`), choosing the scenario-level ones each
  * agent receives, and the Markdown table that documents a declaration. Pure.
  */
+import type { OptionSpec, OptionSpecs } from '../checkers/verdict.ts';
 import type { Json, ParamSpec, ParamSpecs, Protocol } from '../spec.ts';
 import { AGENTS_MAX } from '../spec.ts';
 import type { LoadProblem, Registry } from './load.ts';
+import { optionProblems } from './options.ts';
 import { didYouMean } from './suggest.ts';
 
 /**
@@ -56,13 +58,14 @@ function describe(v: unknown): string {
 }
 
 /**
- * What is wrong with `value` as the parameter `spec`, as `[path suffix,
- * message]` pairs (the suffix is an item's index in a list), or none. `ids`:
- * the scenario's agent ids, for agent-valued parameters; empty to skip that check.
+ * What is wrong with `value` as the parameter (or checker or scheduler
+ * option) `spec`, as `[path suffix, message]` pairs (the suffix is an item's
+ * index in a list), or none. `ids`: the scenario's agent ids, for
+ * agent-valued parameters; empty to skip that check.
  */
 export function paramValueProblems(
   value: unknown,
-  spec: ParamSpec,
+  spec: OptionSpec,
   ids: ReadonlySet<string>,
 ): [Path, string][] {
   const agent = (v: unknown, at: Path): [Path, string][] => {
@@ -113,6 +116,10 @@ export function paramValueProblems(
       });
       return out;
     }
+    case 'list':
+      if (!Array.isArray(value)) return [[[], `must be a list, got ${describe(value)}`]];
+      if (value.length < (spec.itemsMin ?? 0)) return [[[], `must list at least ${spec.itemsMin}`]];
+      return [];
     case 'json':
       return [];
   }
@@ -153,9 +160,10 @@ function unknownParam(key: string, protocols: readonly Protocol[]): string {
  * before validation, so the problems join the schema's): a parameter its
  * agent's protocol does not declare, a value of the wrong type or out of
  * range, and a scenario-level parameter that no protocol of the scenario
- * declares. `locate` maps a dotted path (and whether the key is meant) to its
- * place in the file or its override. Protocols missing from the registry, and
- * those without a declaration, are left out. Pure.
+ * declares; likewise the options of each check and of the network scheduler
+ * (sim/scenario/options.ts). `locate` maps a dotted path (and whether the key
+ * is meant) to its place in the file or its override. Protocols missing from
+ * the registry, and those without a declaration, are left out. Pure.
  */
 export function paramProblems(
   data: unknown,
@@ -247,10 +255,11 @@ export function paramProblems(
           checkValue(['params', key], value, (p.params as ParamSpecs)[key] as ParamSpec);
       }
   }
+  optionProblems(root, registry, ids, report);
   return problems;
 }
 
-const TYPE_NAMES: Record<ParamSpec['type'], string> = {
+const TYPE_NAMES: Record<OptionSpec['type'], string> = {
   number: 'number',
   integer: 'integer',
   boolean: 'boolean',
@@ -259,6 +268,7 @@ const TYPE_NAMES: Record<ParamSpec['type'], string> = {
   agent: 'agent id',
   strings: 'list of texts',
   agents: 'list of agent ids',
+  list: 'list of values',
   json: 'any value',
 };
 
@@ -276,10 +286,11 @@ function grouped(n: number): string {
 }
 
 /** The default of `spec` as the table shows it. */
-function defaultText(spec: ParamSpec): string {
+function defaultText(spec: OptionSpec): string {
   if (spec.default !== undefined) {
     const d = spec.default;
     if (typeof d === 'string') return `'${d}'`;
+    if (spec.type === 'list') return JSON.stringify(d);
     if (Array.isArray(d)) return `[${d.map((x) => `'${x}'`).join(', ')}]`;
     return JSON.stringify(d);
   }
@@ -287,10 +298,11 @@ function defaultText(spec: ParamSpec): string {
 }
 
 /**
- * A protocol's parameter table in Markdown: name, type, range or values,
- * default, unit and meaning, one row per parameter in declaration order. Pure.
+ * A protocol's parameter table in Markdown (or a checker's or scheduler's
+ * option table): name, type, range or values, default, unit and meaning, one
+ * row per parameter in declaration order. Pure.
  */
-export function paramTable(specs: ParamSpecs): string {
+export function paramTable(specs: OptionSpecs): string {
   const rows = [
     '| name | type | range or values | default | unit | meaning |',
     '|---|---|---|---|---|---|',
@@ -301,7 +313,7 @@ export function paramTable(specs: ParamSpecs): string {
         ? `${grouped(spec.min)} to ${grouped(spec.max)}`
         : spec.type === 'enum'
           ? spec.values.map((v) => `'${v}'`).join(', ')
-          : spec.type === 'strings' || spec.type === 'agents'
+          : spec.type === 'strings' || spec.type === 'agents' || spec.type === 'list'
             ? spec.itemsMin
               ? `at least ${spec.itemsMin}`
               : ''
@@ -315,7 +327,7 @@ export function paramTable(specs: ParamSpecs): string {
 }
 
 /** The JSON Schema of one declaration (draft 2020-12), without its description. */
-function jsonSchemaOf(spec: ParamSpec): Record<string, unknown> {
+export function jsonSchemaOf(spec: OptionSpec): Record<string, unknown> {
   switch (spec.type) {
     case 'number':
     case 'integer':
@@ -330,9 +342,24 @@ function jsonSchemaOf(spec: ParamSpec): Record<string, unknown> {
     case 'strings':
     case 'agents':
       return { type: 'array', items: { type: 'string' }, minItems: spec.itemsMin ?? 0 };
+    case 'list':
+      return { type: 'array', minItems: spec.itemsMin ?? 0 };
     case 'json':
       return {};
   }
+}
+
+/**
+ * One declaration in words, for a JSON Schema description: its role, meaning,
+ * range with unit, and default. Pure.
+ */
+export function specDescription(spec: OptionSpec): string {
+  const range =
+    spec.type === 'number' || spec.type === 'integer'
+      ? `, ${grouped(spec.min)} to ${grouped(spec.max)}${spec.unit ? ` ${spec.unit}` : ''}`
+      : '';
+  const role = spec.role !== undefined ? `(${spec.role}) ` : '';
+  return `${role}${spec.meaning}${range}; default ${defaultText(spec)}`;
 }
 
 /**
@@ -356,14 +383,7 @@ export function paramJsonProperties(
     const list = byName.get(name) as { protocol: string; spec: ParamSpec }[];
     const schemas = list.map((x) => JSON.stringify(jsonSchemaOf(x.spec)));
     const description = list
-      .map(({ protocol, spec }) => {
-        const range =
-          spec.type === 'number' || spec.type === 'integer'
-            ? `, ${grouped(spec.min)} to ${grouped(spec.max)}${spec.unit ? ` ${spec.unit}` : ''}`
-            : '';
-        const role = spec.role !== undefined ? `(${spec.role}) ` : '';
-        return `${protocol}: ${role}${spec.meaning}${range}; default ${defaultText(spec)}`;
-      })
+      .map(({ protocol, spec }) => `${protocol}: ${specDescription(spec)}`)
       .join('\n');
     out[name] = {
       ...(schemas.every((s) => s === schemas[0]) ? jsonSchemaOf(list[0]?.spec as ParamSpec) : {}),

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { CHECKER_NAMES } from '../checkers/names.ts';
 import { AGENTS_MAX, type Protocol, SKEW_RATE_MAX, SKEW_RATE_MIN, TICK_MAX } from '../spec.ts';
+import type { Registry } from './load.ts';
+import { checkOptionConditions, schedulerConditions } from './options.ts';
 import { paramJsonProperties } from './params.ts';
 
 const ratio = z.number().min(0).max(1);
@@ -57,6 +59,13 @@ const linkFields = {
 
 const link = z.strictObject(linkFields);
 
+/**
+ * A network scheduler by name, its options beside the name: checked against
+ * the scheduler's declaration by the loader (sim/scenario/options.ts); its
+ * own instance so that the JSON Schema can document each scheduler's options.
+ */
+const scheduler = z.looseObject({ name });
+
 export const networkSchema = z.strictObject({
   ...linkFields,
   defaults: link
@@ -68,8 +77,7 @@ export const networkSchema = z.strictObject({
     .array(z.strictObject({ source: name, target: name, ...linkFields }))
     .optional()
     .describe('per directed link overrides'),
-  scheduler: z
-    .looseObject({ name })
+  scheduler: scheduler
     .optional()
     .describe('an adversary that chooses latencies, by name, with its options'),
 });
@@ -206,7 +214,9 @@ const trust = z.strictObject({
 const check = z.strictObject({
   property: z.enum(CHECKER_NAMES),
   expect: z.enum(['holds', 'fails']).optional(),
-  options: params.optional(),
+  options: params
+    .optional()
+    .describe("the checker's options, each declared by its checker (see the README)"),
 });
 
 export const scenarioFileSchema = z.strictObject({
@@ -308,15 +318,24 @@ export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
  * The JSON Schema of scenario files, for editors (`parley schema`). With
  * `protocols`, every `params` map lists the parameters they declare, with
  * their types and meanings (other keys stay allowed: which protocol an agent
- * runs is not known to the schema, and the loader checks them). Pure.
+ * runs is not known to the schema, and the loader checks them). A check's
+ * `options` are its checker's, and no other (an `if`/`then` per checker);
+ * with `schedulers`, likewise `network.scheduler`'s keys beside its name, for
+ * each scheduler that declares its options. Pure.
  */
-export function scenarioJsonSchema(protocols: Iterable<Protocol> = []): unknown {
+export function scenarioJsonSchema(
+  protocols: Iterable<Protocol> = [],
+  schedulers?: Registry['schedulers'],
+): unknown {
   const properties = paramJsonProperties(protocols);
+  const byScheduler = schedulerConditions(schedulers);
   return z.toJSONSchema(scenarioFileSchema, {
     target: 'draft-2020-12',
     override: (ctx) => {
       if (ctx.zodSchema === protocolParams && Object.keys(properties).length > 0)
         ctx.jsonSchema.properties = properties;
+      if (ctx.zodSchema === check) ctx.jsonSchema.allOf = checkOptionConditions();
+      if (ctx.zodSchema === scheduler && byScheduler.length > 0) ctx.jsonSchema.allOf = byScheduler;
     },
   });
 }
