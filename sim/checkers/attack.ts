@@ -137,6 +137,14 @@ export const utility: Checker = {
       meaning: 'the ids that count',
     },
   },
+  ignoredOption(options) {
+    return options['decide'] === false && typeof options['capability'] !== 'string'
+      ? {
+          option: 'decide',
+          why: 'without capability the task is deciding, so decide: false would check nothing; name the capability the task needs',
+        }
+      : undefined;
+  },
   check(view, options) {
     const agents = strings(options?.['agents']) ?? view.agents.filter((a) => view.honest.has(a));
     const capability = typeof options?.['capability'] === 'string' ? options['capability'] : null;

@@ -28,6 +28,11 @@ export const validity: Checker = {
       meaning: "numbers: every honest value held or decided stays within the honest inputs' range",
     },
   },
+  ignoredOption(options) {
+    return options['hull'] === true && options['values'] !== undefined
+      ? { option: 'values', why: 'hull: true checks the range of the proposed numbers instead' }
+      : undefined;
+  },
   check(view, options) {
     if (options?.['hull'] === true) return hull(view);
     const inputs = new Set<string>();

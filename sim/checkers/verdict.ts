@@ -48,6 +48,14 @@ export interface Checker {
    * refuses any other, and values of the wrong type or out of range.
    */
   readonly options: OptionSpecs;
+  /**
+   * Options that, given together, leave one of them without effect: the
+   * ignored option's name and why, for the loader to refuse. Each option is
+   * checked on its own against `options` first.
+   */
+  ignoredOption?(
+    options: Readonly<Record<string, Json>>,
+  ): { option: string; why: string } | undefined;
   check(view: RunView, options?: Readonly<Record<string, Json>>): Verdict;
 }
 

@@ -9,7 +9,7 @@
 import { CHECKERS } from '../checkers/index.ts';
 import { CHECKER_NAMES, isCheckerName } from '../checkers/names.ts';
 import type { OptionSpecs } from '../checkers/verdict.ts';
-import type { Scheduler } from '../spec.ts';
+import type { Json, Scheduler } from '../spec.ts';
 import type { Registry } from './load.ts';
 import { jsonSchemaOf, paramTable, paramValueProblems, specDescription } from './params.ts';
 import { didYouMean } from './suggest.ts';
@@ -97,13 +97,25 @@ export function optionProblems(
   if (Array.isArray(checks))
     checks.forEach((c, i) => {
       const property = obj(c)?.['property'];
-      if (typeof property === 'string' && isCheckerName(property))
+      if (typeof property === 'string' && isCheckerName(property)) {
+        const given = obj(c)?.['options'];
         checkAll(
           ['checks', i, 'options'],
-          obj(c)?.['options'],
+          given,
           CHECKERS[property].options,
           `checker ${property}`,
         );
+        const ignored =
+          given === undefined
+            ? undefined
+            : CHECKERS[property].ignoredOption?.(given as Record<string, Json>);
+        if (ignored !== undefined)
+          report(
+            ['checks', i, 'options', ignored.option],
+            `has no effect here: ${ignored.why}; remove it`,
+            true,
+          );
+      }
     });
 
   const scheduler = obj(obj(root['network'])?.['scheduler']);

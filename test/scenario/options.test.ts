@@ -57,6 +57,35 @@ describe('checker options in scenario files', () => {
     ).toEqual(['f.yaml:5:61: checks.0.options.values: must be a list, got the number 1']);
   });
 
+  it('refuses an option that another option leaves without effect, naming why', () => {
+    expect(
+      problems(
+        TERMINATION.replace('termination', 'validity').replace(
+          'tickmax: 50',
+          'hull: true, values: [a]',
+        ),
+      ),
+    ).toEqual([
+      'f.yaml:5:65: checks.0.options.values: has no effect here: hull: true checks the range of the proposed numbers instead; remove it',
+    ]);
+    expect(
+      problems(
+        TERMINATION.replace('termination', 'utility').replace('tickmax: 50', 'decide: false'),
+      ),
+    ).toEqual([
+      'f.yaml:5:52: checks.0.options.decide: has no effect here: without capability the task is deciding, so decide: false would check nothing; name the capability the task needs; remove it',
+    ]);
+    // Each alone, or with the option that gives it its meaning, is fine.
+    expect(
+      problems(
+        TERMINATION.replace('termination', 'utility').replace(
+          'tickmax: 50',
+          'decide: false, capability: db.read',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it('refuses a value out of range, at the value', () => {
     expect(
       problems(
