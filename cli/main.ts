@@ -20,6 +20,7 @@ import {
 import { keyMoments, storyLines } from '../sim/story.ts';
 import { catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
 import { checkDeterminism } from './determinism.ts';
+import { diff } from './diff.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
@@ -233,6 +234,53 @@ function program(): Command {
       const outcome = await replay(file, undefined, o.protocols);
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
+    });
+
+  p.command('diff')
+    .description(
+      'compare two runs: two trace files, or a scenario against its variant, another seed or overrides',
+    )
+    .argument('<a>', 'a JSONL trace, or a scenario (catalogue name or YAML/JSON file)')
+    .argument('[b]', 'the second JSONL trace, when comparing files')
+    .option(
+      '--seed <n>',
+      "a scenario's seed for both runs; default its documented seed, else 1",
+      seedOption,
+    )
+    .option(
+      '--variant <name>',
+      'the second run applies this variant; the first runs the scenario as it is',
+    )
+    .option('--set <path=value>', 'an override for both runs (repeatable)', collect, [] as string[])
+    .option('--seed-b <n>', 'the second run uses this seed instead', seedOption)
+    .option(
+      '--set-b <path=value>',
+      'an override for the second run only, after --set (repeatable)',
+      collect,
+      [] as string[],
+    )
+    .option('--json', 'print the comparison as one JSON object')
+    .addHelpText(
+      'after',
+      `
+A scenario runs twice: A with --seed and --set (used by both runs), B the
+same changed by --variant, --seed-b and --set-b. It prints whether the runs
+are identical, the first record that differs in each (seq, tick and the line
+as the trace writes it), the verdicts that changed (judged again from each
+trace's checks for files) and every metric of both, marking those that
+differ. Exit 0 identical, 1 they differ, 2 bad input.
+
+Examples:
+  npx parley diff confused-deputy-db --variant mitigated
+  npx parley diff two-generals --seed 2 --seed-b 3
+  npx parley diff paxos-lossy --set-b network.dropRatio=0.4
+  npx parley diff a.jsonl b.jsonl --json`,
+    )
+    .action(async (a, b, o) => {
+      if (b === undefined) running = { name: a, variant: o.variant, set: [...o.set, ...o.setB] };
+      const r = await diff(a, b, o);
+      process.stdout.write(r.output);
+      if (!r.identical) process.exitCode = EXIT_UNMET;
     });
 
   p.command('sweep')
