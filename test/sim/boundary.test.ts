@@ -16,11 +16,16 @@ function sourceFiles(dir: string): string[] {
   );
 }
 
-/** The code of a file without its comments (strings stay: none in sim/ contains '//' or '/*'). */
+/**
+ * The code of a file without its comments and the text of its one-line
+ * quoted strings (a help text may say "window"; none in sim/ contains '//'
+ * or '/*').
+ */
 function code(file: string): string {
   return readFileSync(file, 'utf8')
     .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/(^|[^:])\/\/.*$/gm, '$1');
+    .replace(/(^|[^:])\/\/.*$/gm, '$1')
+    .replace(/'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*"/g, "''");
 }
 
 const ALLOWED_PACKAGES = new Set(['xstate', 'zod', 'yaml']);
