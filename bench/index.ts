@@ -47,6 +47,6 @@ printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
 ]);
 printRows(
-  'Visualizer in Chromium (relay workload, 20 agents; targets: first frame < 1000 ms at 100,000 events, scrubbing >= 30 fps)',
+  'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), then arrows against density on gossip-loss with 200 agents (the density threshold)',
   runCase('viz') as Row[],
 );
