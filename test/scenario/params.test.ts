@@ -64,7 +64,7 @@ describe('protocol parameters in scenario files', () => {
 
   it('refuses a scenario-level parameter that no protocol of the scenario declares', () => {
     expect(problems(MIXED.replace('hopsMax: 5', 'hopsMax: 5, bogus: 1'))).toEqual([
-      'f.yaml:2:34: params.bogus: unknown parameter "bogus" of protocols gossip, relay; parameters: mode, fanout, informed, roundTicks, roundsMax, roundsAfterInformedMax, tokens, hopsMax',
+      'f.yaml:2:34: params.bogus: unknown parameter "bogus" of protocols gossip, relay; parameters: mode, fanout, informed, roundTicks, roundsMax, roundsAfterInformedMax, interestLoss, interestLossK, tokens, hopsMax',
     ]);
   });
 
@@ -86,7 +86,7 @@ network: { dropRatio: 2 }
 `;
     expect(problems(text)).toEqual([
       'f.yaml:2:19: params.fanout: must be at least 1, got the number 0',
-      'f.yaml:4:48: agents.0.params.mode: unknown value "pull"; use one of push, push-pull',
+      'f.yaml:4:48: agents.0.params.mode: unknown value "pull"; use one of push, push-pull, anti-entropy',
       'f.yaml:4:64: agents.0.params.informed: must be true or false, got the text "yes"',
       'f.yaml:5:49: agents.1.params.tokens: must be a whole number, got the number 1.5',
       'f.yaml:5:54: agents.1.params.hops: unknown parameter "hops" of protocol relay; parameters: tokens, hopsMax',
