@@ -11,12 +11,16 @@
  * `source`); the source's content carries an injected instruction in its
  * field `instruction`, by convention `{ id, kind: 'replicate' }`. Every
  * `roundTicks` ticks each agent runs one round: it sends one chat message to
- * each neighbour, and if it follows an instruction of kind 'replicate' the
- * message carries that instruction. An agent that follows nothing and
- * receives a chat carrying an instruction follows it with probability
- * `susceptibility`, or `taggedSusceptibility` when the engine tagged the chat
- * `untrusted: true` (the tagging mitigation: the agent is told the text comes
- * from outside its zone); a reader follows the instruction in the source's
+ * each of its contacts of the round, and if it follows an instruction of
+ * kind 'replicate' the message carries that instruction. The contact model
+ * (`contacts`) says who those are: 'all-neighbors', every neighbour every
+ * round; or 'random-peers', `peersPerRound` = m neighbours drawn uniformly at
+ * random without replacement, afresh each round, from the agent's own
+ * stream (all of them when it has m or fewer). An agent that follows
+ * nothing and receives a chat carrying an instruction follows it with
+ * probability `susceptibility`, or `taggedSusceptibility` when the engine
+ * tagged the chat `untrusted: true` (the tagging mitigation: the agent is
+ * told the text comes from outside its zone); a reader follows the instruction in the source's
  * content with probability `readSusceptibility` (default 1: the document
  * compromises the agent that reads it, the first step of Lee and Tiwari's
  * attack, so the epidemic starts from the readers). It then notes
@@ -30,17 +34,40 @@
  * probability β independently: Wang et al.'s model. With recoveryRatio 0 it
  * is the SI model: nobody recovers.
  *
- * The epidemic threshold: let A be the adjacency matrix (A_ij = 1 when j
- * sends to i; symmetric for an undirected graph) and λ_max its spectral
- * radius. Linearising, the probabilities p_i that agent i is infected after
- * each round evolve as p(t + 1) <= ((1 - δ) I + β A) p(t) (a union bound), a
- * matrix with spectral radius 1 - δ + β λ_max. When β / δ < 1 / λ_max this is
- * below 1 and the expected number infected decays geometrically: the
- * infection dies out quickly. Above the threshold it persists around a steady
- * state. For the complete graph K_n, λ_max = n - 1 and the continuous-time
- * mean-field steady state is the fraction 1 - δ / (β (n - 1)); in these
- * discrete rounds the level is higher, since an agent that recovers can be
- * infected again by the same round's messages.
+ * The epidemic threshold, all neighbours: let A be the adjacency matrix
+ * (A_ij = 1 when j sends to i; symmetric for an undirected graph) and λ_max
+ * its spectral radius. Linearising, the probabilities p_i that agent i is
+ * infected after each round evolve as p(t + 1) <= ((1 - δ) I + β A) p(t) (a
+ * union bound), a matrix with spectral radius 1 - δ + β λ_max. When
+ * β / δ < 1 / λ_max this is below 1 and the expected number infected decays
+ * geometrically: the infection dies out quickly. Above the threshold it
+ * persists around a steady state. For the complete graph K_n, λ_max = n - 1
+ * and the continuous-time mean-field steady state is the fraction
+ * 1 - δ / (β (n - 1)); in these discrete rounds the level is higher, since an
+ * agent that recovers can be infected again by the same round's messages.
+ *
+ * Random peers: agent j, with d_j neighbours, sends to each of them with
+ * probability m_j / d_j in a round (m_j = min(m, d_j)), so the union bound
+ * becomes p(t + 1) <= ((1 - δ) I + β M) p(t) with M_ij = A_ij m_j / d_j.
+ * Column j of M sums to m_j: with at least m neighbours each, every column
+ * sums to m and the spectral radius of M is exactly m, on any graph. The
+ * infection dies out when β m / δ < 1, whatever n and the graph: each
+ * infected agent makes m contacts a round, whoever they are. Being contacted
+ * by others does not add to it: a chat carries the instruction one way, from
+ * sender to receiver, and the chats an agent receives in a round (about
+ * Poisson(m) of them on the complete graph) are the other agents' m
+ * contacts, already counted. On the complete graph, with i the infected
+ * fraction at the start of a round and n large, a clean agent is reached by
+ * an infected agent's chat with probability m / (n - 1) per infected agent,
+ * so it escapes all (n - 1) i of them with probability
+ * (1 - β m / (n - 1))^((n - 1) i) -> e^(-β m i), and the fraction after the
+ * round is i' = 1 - (1 - (1 - δ) i) e^(-β m i) (clean at the end: clean or
+ * recovered, and not reinfected). Its slope at i = 0 is 1 - δ + β m: the
+ * same threshold β m / δ = 1. Above it the plateau i* solves
+ * 1 - i* = (1 - (1 - δ) i*) e^(-β m i*), which tends to the continuous-time
+ * 1 - δ / (β m) as β and δ shrink at a fixed ratio (di/dt =
+ * β m i (1 - i) - δ i). test/protocols/prompt-infection.test.ts measures both
+ * sides.
  *
  * Mitigations come from the engine (sim/trust.ts): tagging (with a lower
  * taggedSusceptibility), a gateway that strips or blocks instructions at a
@@ -80,6 +107,7 @@ import {
 import { PARAM_ROUNDS_MAX, PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
 import type { AgentInput, Json, ParamSpecs, Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
+import { drawFrom, drawPeers, PEERS_PER_DRAW_MAX } from './peers.ts';
 
 export const REPLICATE = 'replicate';
 
@@ -93,6 +121,23 @@ const PARAMS = {
     type: 'string',
     defaultIs: 'none',
     meaning: 'id of a data source (trust.sources) this agent reads at tick 0',
+  },
+  contacts: {
+    type: 'enum',
+    values: ['all-neighbors', 'random-peers'],
+    default: 'all-neighbors',
+    meaning:
+      'whom the agent chats with each round: every neighbour, or peersPerRound neighbours drawn at random afresh each round',
+  },
+  peersPerRound: {
+    type: 'integer',
+    min: 1,
+    max: PEERS_PER_DRAW_MAX,
+    default: 1,
+    unit: 'peers',
+    role: 'random-peers',
+    meaning:
+      'neighbours chatted with per round (m), drawn uniformly without replacement; all of them if m >= their number',
   },
   readSusceptibility: {
     type: 'number',
@@ -140,9 +185,13 @@ const PARAMS = {
   },
 } as const satisfies ParamSpecs;
 
+export type Contacts = 'all-neighbors' | 'random-peers';
+
 interface Context {
   /** Ids this agent sends to, or null for all other agents. */
   neighbors: readonly string[] | null;
+  contacts: Contacts;
+  peersPerRound: number;
   agents: readonly string[];
   index: number;
   source: string | null;
@@ -215,6 +264,11 @@ const machine = setup({
     const source = input.params['source'];
     return {
       neighbors: neighborsOf(input.params['neighbors']),
+      contacts: input.params['contacts'] === 'random-peers' ? 'random-peers' : 'all-neighbors',
+      peersPerRound: Math.max(
+        1,
+        numberOr(input.params['peersPerRound'], PARAMS.peersPerRound.default),
+      ),
       agents: input.agents,
       index: input.index,
       source: typeof source === 'string' ? source : null,
@@ -243,7 +297,13 @@ const machine = setup({
           context.following !== null && replicates(context.following)
             ? { type: 'chat', round, instruction: context.following }
             : { type: 'chat', round };
-        if (context.neighbors !== null)
+        if (context.contacts === 'random-peers') {
+          const peers =
+            context.neighbors !== null
+              ? drawFrom(context.neighbors, context.peersPerRound)
+              : drawPeers(context.agents, context.index, context.peersPerRound);
+          for (const to of peers) enqueue.emit(send(to, message));
+        } else if (context.neighbors !== null)
           for (const to of context.neighbors) enqueue.emit(send(to, message));
         else
           for (let i = 0; i < context.agents.length; i++)

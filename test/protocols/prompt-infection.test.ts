@@ -11,6 +11,9 @@ import {
 } from '../../sim/index.ts';
 import { binomialWithin } from '../fixtures/measure.ts';
 
+/** z for the sampling bounds of the random-peer tests: a false alarm about once in 1.7 million per bound. */
+const Z = 5;
+
 const WORM = { id: 'worm', kind: 'replicate' };
 
 interface Setup {
@@ -248,6 +251,183 @@ describe('prompt infection', () => {
       const message = `mean final fraction ${mean} over seeds 1..${seeds} vs mean field ${meanField.toFixed(3)} ± ${tolerance.toFixed(3)} (discrete fixed point ${iD.toFixed(3)}); reproduce with infectedAtEnd(${JSON.stringify(s)}, seed)`;
       expect(Math.abs(mean - meanField), message).toBeLessThanOrEqual(tolerance);
       expect(mean, message).toBeGreaterThan(meanField / 2);
+    });
+  });
+
+  describe('random peers: each agent chats with m peers drawn afresh each round', () => {
+    const random = (m: number, more: Record<string, Json> = {}) => ({
+      contacts: 'random-peers',
+      peersPerRound: m,
+      ...more,
+    });
+
+    it('sends m chats a round to m distinct peers, uniformly, never to itself', () => {
+      const n = 10;
+      const m = 3;
+      const rounds = 200;
+      const s: Setup = { n, params: random(m, { susceptibility: 0, roundsMax: rounds }) };
+      const sends = [...runScenario(epidemic(s), { seed: 4 }).trace.records()].filter(
+        (r) => r.kind === 'send',
+      );
+      const byRound = new Map<string, string[]>();
+      for (const r of sends) {
+        const key = `${r.agent} ${r.tick}`;
+        byRound.set(key, [...(byRound.get(key) ?? []), r.peer as string]);
+      }
+      expect(byRound.size, 'seed 4').toBe(n * rounds);
+      for (const [key, peers] of byRound) {
+        expect(peers, `${key}, seed 4`).toHaveLength(m);
+        expect(new Set(peers).size, `${key}, seed 4`).toBe(m);
+        expect(peers, `${key}, seed 4`).not.toContain(key.split(' ')[0]);
+      }
+      // a0 reaches each of the 9 others in a round with probability m / (n - 1),
+      // independently from round to round: Binomial(rounds, 1/3) chats each.
+      for (let i = 1; i < n; i++) {
+        const got = sends.filter((r) => r.agent === 'a0' && r.peer === `a${i}`).length;
+        expect(binomialWithin(got, rounds, m / (n - 1)), `a0 -> a${i}: ${got}, seed 4`).toBe(true);
+      }
+    });
+
+    it('draws from its neighbours, and chats with all of them when it has m or fewer', () => {
+      const NEIGHBORS: (string[] | undefined)[] = [
+        ['a1', 'a2', 'a3'],
+        ['a4', 'a5'],
+      ];
+      const s: Setup = { n: 6, params: random(2, { susceptibility: 0, roundsMax: 20 }) };
+      const scenario = epidemic(s);
+      const few: Scenario = {
+        ...scenario,
+        agents: scenario.agents.map((a, i) => ({
+          ...a,
+          params: {
+            ...a.params,
+            ...(NEIGHBORS[i] === undefined ? {} : { neighbors: NEIGHBORS[i] }),
+          },
+        })),
+      };
+      const sends = [...runScenario(few, { seed: 2 }).trace.records()].filter(
+        (r) => r.kind === 'send',
+      );
+      const of = (agent: string) => sends.filter((r) => r.agent === agent).map((r) => r.peer);
+      expect(of('a0'), 'seed 2').toHaveLength(40);
+      expect(new Set(of('a0')), 'seed 2').toEqual(new Set(['a1', 'a2', 'a3']));
+      expect(of('a1'), 'seed 2').toEqual(Array.from({ length: 20 }, () => ['a4', 'a5']).flat());
+    });
+
+    it('infects Binomial(m, β) peers of the reader in round 1', () => {
+      // The reader follows the page for sure and chats with m peers in round 1,
+      // each following with β: over all seeds, Binomial(seeds m, β) newly infected.
+      const n = 20;
+      const m = 3;
+      const beta = 0.3;
+      const seeds = 300;
+      const s: Setup = {
+        n,
+        params: random(m, { susceptibility: beta, recoveryRatio: 0, roundsMax: 1 }),
+      };
+      let fresh = 0;
+      for (let seed = 1; seed <= seeds; seed++) fresh += infectedAtEnd(s, seed) - 1;
+      expect(
+        binomialWithin(fresh, seeds * m, beta),
+        `${fresh} newly infected over seeds 1..${seeds}, expected ${seeds * m * beta}; reproduce with infectedAtEnd(${JSON.stringify(s)}, seed)`,
+      ).toBe(true);
+    });
+
+    it('dies out below β m / δ = 1, where all neighbours on the same graph are far above threshold', () => {
+      // Agent j chats with each of its d_j neighbours with probability m / d_j a
+      // round, so the union bound of the header reads p(t + 1) <=
+      // ((1 - δ) I + β M) p(t) with every column of M summing to m: the expected
+      // number infected after R rounds is at most ρ^R, ρ = 1 - δ + β m, from one
+      // reader. Here β m / δ = 0.5, ρ = 0.8: a run is still infected after 40
+      // rounds with probability at most 0.8^40 = 1.3e-4 (Markov), and the count
+      // of such runs is bounded as a Binomial(seeds, ρ^R) count. With every
+      // neighbour each round the same β and δ give β (n - 1) / δ = 4.75: the
+      // reader dies out before infecting anyone with probability about
+      // δ (1 - β)^19 / (1 - (1 - δ)(1 - β)^19) = 0.06, and afterwards the
+      // infection holds most agents; so well over half the runs are still infected
+      // (20 seeds: at most 10 alive has probability below 1e-9 at 0.94 each).
+      const n = 20;
+      const beta = 0.1;
+      const delta = 0.4;
+      const m = 2;
+      const rounds = 40;
+      const seeds = 100;
+      const rho = 1 - delta + beta * m;
+      const pAlive = rho ** rounds;
+      const base = { susceptibility: beta, recoveryRatio: delta, roundsMax: rounds };
+      const sparse: Setup = { n, params: random(m, base) };
+      const dense: Setup = { n, params: base };
+      let aliveSparse = 0;
+      let aliveDense = 0;
+      const denseSeeds = 20;
+      for (let seed = 1; seed <= seeds; seed++) {
+        if (infectedAtEnd(sparse, seed) > 0) aliveSparse++;
+        if (seed <= denseSeeds && infectedAtEnd(dense, seed) > 0) aliveDense++;
+      }
+      const aliveMax = seeds * pAlive + Z * Math.sqrt(seeds * pAlive * (1 - pAlive));
+      expect(
+        aliveSparse,
+        `${aliveSparse} of ${seeds} runs with random peers still infected, at most ${aliveMax.toFixed(2)} allowed (ρ = ${rho}); reproduce with infectedAtEnd(${JSON.stringify(sparse)}, seed)`,
+      ).toBeLessThanOrEqual(aliveMax);
+      expect(
+        aliveDense,
+        `${aliveDense} of ${denseSeeds} runs with all neighbours still infected; reproduce with infectedAtEnd(${JSON.stringify(dense)}, seed)`,
+      ).toBeGreaterThan(denseSeeds / 2);
+    });
+
+    it('persists above it at the plateau of the discrete rounds, not at the continuous-time 1 - δ / (β m)', () => {
+      // With I infected at the start of a round, a clean agent escapes each
+      // infected agent's chats with probability 1 - q, q = β m / (n - 1) (that
+      // agent picks it with probability m / (n - 1), independently of the
+      // others), and an infected one stays so unless it recovers (δ) and
+      // escapes the I - 1 others; exactly,
+      //   E[I' | I] = (n - I)(1 - (1 - q)^I) + I (1 - δ (1 - q)^(I - 1)) = n f(I / n),
+      // f(i) -> 1 - (1 - (1 - δ) i) e^(-β m i) as n grows. The plateau is the
+      // fixed point i* of f: 0.841 here, against 1 - δ / (β m) = 0.75 for
+      // the continuous-time equation di/dt = β m i (1 - i) - δ i, since a
+      // round lets an agent that just recovered be infected again and many
+      // infections of one round each count in full. Around i* the fraction
+      // moves as i' = f(i) + ε with Var ε = v / n, v = (1 - i) p (1 - p) +
+      // i r (1 - r), p = 1 - e^(-β m i), r = 1 - δ e^(-β m i) (agents treated as
+      // independent); so at stationarity Var i = v / (n (1 - f'^2)) and the
+      // mean sits f'' Var i / (2 (1 - f')) from i*, -0.0006 at n = 200 (the
+      // curvature of f, second order). Half the agents read the page, so a run
+      // starts near the plateau and reaches it within a few rounds (|f'| = 0.48
+      // a round; 0.48^20 < 1e-6).
+      const n = 200;
+      const beta = 0.5;
+      const m = 2;
+      const delta = 0.25;
+      const seeds = 30;
+      const s: Setup = {
+        n,
+        readers: n / 2,
+        params: random(m, { susceptibility: beta, recoveryRatio: delta, roundsMax: 20 }),
+      };
+      const q = (beta * m) / (n - 1);
+      const f = (i: number) => {
+        const I = i * n;
+        return ((n - I) * (1 - (1 - q) ** I) + I * (1 - delta * (1 - q) ** (I - 1))) / n;
+      };
+      let plateau = 0.5;
+      for (let k = 0; k < 1000; k++) plateau = f(plateau);
+      const h = 1e-4;
+      const slope = (f(plateau + h) - f(plateau - h)) / (2 * h);
+      const curvature = (f(plateau + h) - 2 * f(plateau) + f(plateau - h)) / (h * h);
+      const p = 1 - Math.exp(-beta * m * plateau);
+      const r = 1 - delta * Math.exp(-beta * m * plateau);
+      const v = (1 - plateau) * p * (1 - p) + plateau * r * (1 - r);
+      const variance = v / (n * (1 - slope * slope));
+      const bias = (curvature * variance) / (2 * (1 - slope));
+      const continuous = 1 - delta / (beta * m);
+      const fractions = Array.from({ length: seeds }, (_, i) => infectedAtEnd(s, i + 1) / n);
+      const mean = fractions.reduce((x, y) => x + y, 0) / seeds;
+      const sd = Math.sqrt(fractions.reduce((x, y) => x + (y - mean) ** 2, 0) / (seeds - 1));
+      // The sampling bound takes the larger of the measured and the derived sd.
+      const tolerance = (Z * Math.max(sd, Math.sqrt(variance))) / Math.sqrt(seeds) + Math.abs(bias);
+      const how = `mean final fraction ${mean.toFixed(4)} (sd ${sd.toFixed(4)}, derived ${Math.sqrt(variance).toFixed(4)}) over seeds 1..${seeds} vs plateau ${plateau.toFixed(4)} ± ${tolerance.toFixed(4)} (bias ${bias.toFixed(5)}), continuous time ${continuous}; reproduce with infectedAtEnd(${JSON.stringify(s)}, seed)`;
+      expect(Math.abs(mean - plateau), how).toBeLessThanOrEqual(tolerance);
+      expect(mean - tolerance, how).toBeGreaterThan(continuous);
     });
   });
 
