@@ -47,6 +47,15 @@ interface ParamBase {
   readonly role?: string;
   /** The default in words, when it depends on the run ("the agent's index"). */
   readonly defaultIs?: string;
+  /**
+   * The parameter is read only when another one has one of these values (its
+   * default counts when it is not given): elsewhere, giving it is an error,
+   * since it would do nothing.
+   */
+  readonly onlyWhen?: {
+    readonly param: string;
+    readonly in: readonly (string | number | boolean)[];
+  };
 }
 
 /** A number in [min, max]: `integer` for whole numbers (counts, ticks). */

@@ -137,6 +137,7 @@ const PARAMS = {
     defaultIs: 'roundsMax (no limit)',
     unit: 'rounds',
     role: 'push',
+    onlyWhen: { param: 'mode', in: ['push'] },
     meaning: 'rounds an informed agent keeps pushing after it learnt the rumour (blind counter)',
   },
   interestLoss: {
@@ -144,6 +145,7 @@ const PARAMS = {
     values: ['never', 'blind-coin', 'feedback-coin', 'feedback-counter'],
     default: 'never',
     role: 'push',
+    onlyWhen: { param: 'mode', in: ['push'] },
     meaning:
       "when an informed agent stops pushing (Demers' rumour mongering): after any call with probability 1/k, after a call to a peer that knew the rumour with probability 1/k, or after k such calls",
   },
@@ -155,6 +157,7 @@ const PARAMS = {
     default: 2,
     unit: 'calls',
     role: 'push',
+    onlyWhen: { param: 'interestLoss', in: ['blind-coin', 'feedback-coin', 'feedback-counter'] },
     meaning:
       "Demers' k: a coin stops with probability 1/k per call it counts, a counter after k calls to peers that knew the rumour",
   },

@@ -136,6 +136,7 @@ const PARAMS = {
     default: 1,
     unit: 'peers',
     role: 'random-peers',
+    onlyWhen: { param: 'contacts', in: ['random-peers'] },
     meaning:
       'neighbours chatted with per round (m), drawn uniformly without replacement; all of them if m >= their number',
   },

@@ -255,8 +255,73 @@ export function paramProblems(
           checkValue(['params', key], value, (p.params as ParamSpecs)[key] as ParamSpec);
       }
   }
+  conditionProblems(root, protocolOf, report);
   optionProblems(root, registry, ids, report);
   return problems;
+}
+
+/**
+ * Parameters given where they do nothing: a parameter declared `onlyWhen`
+ * another has some values, given to an agent whose parameters (shared, its
+ * group's and its own, each over the last) make that other one something
+ * else. Reported where the parameter was given.
+ */
+function conditionProblems(
+  root: Record<string, unknown>,
+  protocolOf: (name: unknown) => Protocol | undefined,
+  report: (path: Path, message: string, key?: boolean) => void,
+): void {
+  const shared = obj(root['params']) ?? {};
+  /** One agent's (or a group's) parameters, each layer with the path it was given at. */
+  const check = (protocol: Protocol | undefined, layers: { path: Path; params: unknown }[]) => {
+    const declared = protocol?.params;
+    if (protocol === undefined || declared === undefined) return;
+    const where = new Map<string, Path>();
+    const effective: Record<string, unknown> = {};
+    for (const layer of layers)
+      for (const [key, value] of Object.entries(obj(layer.params) ?? {}))
+        if (Object.hasOwn(declared, key)) {
+          effective[key] = value;
+          where.set(key, [...layer.path, key]);
+        }
+    for (const [key, path] of where) {
+      const when = (declared[key] as ParamSpec).onlyWhen;
+      if (when === undefined) continue;
+      const other = Object.hasOwn(effective, when.param)
+        ? effective[when.param]
+        : (declared[when.param] as { default?: unknown } | undefined)?.default;
+      if (!when.in.includes(other as string))
+        report(
+          path,
+          `has no effect: ${protocol.name} reads ${key} only when ${when.param} is ${when.in.join(' or ')} (here ${when.param} is ${JSON.stringify(other ?? null)}); remove it or set ${when.param}`,
+          true,
+        );
+    }
+  };
+  const fallback = root['protocol'];
+  const agents = root['agents'];
+  if (Array.isArray(agents))
+    agents.forEach((a, i) => {
+      const o = obj(a);
+      check(protocolOf(o?.['protocol'] ?? fallback), [
+        { path: ['params'], params: shared },
+        { path: ['agents', i, 'params'], params: o?.['params'] },
+      ]);
+    });
+  else {
+    const g = obj(agents);
+    const groupName = g?.['protocol'] ?? fallback;
+    const base = [
+      { path: ['params'], params: shared },
+      { path: ['agents', 'params'], params: g?.['params'] },
+    ];
+    check(protocolOf(groupName), base);
+    for (const [id, a] of Object.entries(obj(g?.['agents']) ?? {}))
+      check(protocolOf(obj(a)?.['protocol'] ?? groupName), [
+        ...base,
+        { path: ['agents', 'agents', id, 'params'], params: obj(a)?.['params'] },
+      ]);
+  }
 }
 
 const TYPE_NAMES: Record<OptionSpec['type'], string> = {
@@ -318,7 +383,7 @@ export function paramTable(specs: OptionSpecs): string {
               ? `at least ${spec.itemsMin}`
               : ''
             : '';
-    const meaning = spec.role !== undefined ? `(${spec.role}) ${spec.meaning}` : spec.meaning;
+    const meaning = `${spec.role !== undefined ? `(${spec.role}) ` : ''}${spec.meaning}${onlyWhenText(spec)}`;
     rows.push(
       `| \`${name}\` | ${TYPE_NAMES[spec.type]} | ${cell(range)} | ${cell(defaultText(spec))} | ${spec.unit ?? ''} | ${cell(meaning)} |`,
     );
@@ -359,7 +424,13 @@ export function specDescription(spec: OptionSpec): string {
       ? `, ${grouped(spec.min)} to ${grouped(spec.max)}${spec.unit ? ` ${spec.unit}` : ''}`
       : '';
   const role = spec.role !== undefined ? `(${spec.role}) ` : '';
-  return `${role}${spec.meaning}${range}; default ${defaultText(spec)}`;
+  return `${role}${spec.meaning}${onlyWhenText(spec)}${range}; default ${defaultText(spec)}`;
+}
+
+/** `; read only when mode is push`, for a parameter declared `onlyWhen`. */
+function onlyWhenText(spec: OptionSpec): string {
+  const when = (spec as ParamSpec).onlyWhen;
+  return when === undefined ? '' : `; read only when ${when.param} is ${when.in.join(' or ')}`;
 }
 
 /**

@@ -185,7 +185,13 @@ describe('protocol parameter declarations', () => {
           const text = JSON.stringify({
             name: 'edge',
             protocol: name,
-            params: { [key]: value },
+            // With the value of another parameter that makes this one read, when it needs one.
+            params: {
+              [key]: value,
+              ...(spec.onlyWhen === undefined
+                ? {}
+                : { [spec.onlyWhen.param]: spec.onlyWhen.in[0] }),
+            },
             agents: { count: 4 },
             limits: { ticksMax: 30, eventsMax: 20_000 },
           });
@@ -262,5 +268,39 @@ describe('protocol parameter declarations', () => {
   it('are tabled in scenarios/protocols/README.md exactly as generated (node --import tsx scripts/protocol-docs.ts)', () => {
     const readme = readFileSync(join(root, 'scenarios', 'protocols', 'README.md'), 'utf8');
     expect(readme).toBe(readmeWithTables(readme));
+  });
+});
+
+describe('parameters read only when another has some value', () => {
+  const GOSSIP = `name: g
+protocol: gossip
+params: { mode: push-pull, interestLoss: blind-coin }
+agents:
+  count: 4
+  params: { interestLossK: 3 }
+  agents:
+    a1: { params: { mode: push } }
+`;
+  it('are refused where they were given, naming the parameter they depend on and its value', () => {
+    expect(problems(GOSSIP)).toEqual([
+      'f.yaml:3:28: params.interestLoss: has no effect: gossip reads interestLoss only when mode is push (here mode is "push-pull"); remove it or set mode',
+    ]);
+    // In push mode everywhere, the same parameters are read.
+    expect(problems(GOSSIP.replace('mode: push-pull, ', ''))).toEqual([]);
+    // The default counts: interestLossK without interestLoss (default never) does nothing.
+    expect(problems(GOSSIP.replace('mode: push-pull, interestLoss: blind-coin', ''))).toEqual([
+      'f.yaml:6:13: agents.params.interestLossK: has no effect: gossip reads interestLossK only when interestLoss is blind-coin or feedback-coin or feedback-counter (here interestLoss is "never"); remove it or set interestLoss',
+    ]);
+  });
+
+  it('every onlyWhen names a parameter its protocol declares, with values it can take', () => {
+    for (const p of PROTOCOLS.values())
+      for (const [name, spec] of Object.entries(p.params ?? {})) {
+        if (spec.onlyWhen === undefined) continue;
+        const other = p.params?.[spec.onlyWhen.param];
+        expect(other, `${p.name}.${name}`).toBeDefined();
+        if (other?.type === 'enum')
+          for (const v of spec.onlyWhen.in) expect(other.values).toContain(v);
+      }
   });
 });
