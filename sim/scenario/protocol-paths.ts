@@ -87,23 +87,27 @@ function splitOverride(text: string): { path: string; value: unknown } | undefin
 }
 
 /**
- * Where `text` (a scenario file) names protocol files, with positions, then
- * where its chosen variant, the overrides and the sweep axes do. A text that
- * does not parse names none here (the loader reports it). Pure.
+ * A protocol path holds a slash, a backslash or one of the extensions, and
+ * YAML can spell those otherwise only with an escape, which holds a
+ * backslash: a text with none of them names no file and is not parsed here
+ * (parsing it was a third of listing the catalogue).
  */
-export function protocolPathsIn(
-  text: string,
-  options: ProtocolPathOptions = {},
-): ProtocolPathUse[] {
-  const out: ProtocolPathUse[] = [];
+const MAY_NAME_FILE = /[/\\]|\.(?:ts|js|mjs)/;
+
+/**
+ * The uses in the file itself (outside variants and sweep) into `out`, in
+ * order of position; returns the file as data, or undefined when it does not
+ * parse.
+ */
+function usesInText(text: string, out: ProtocolPathUse[]): Record<string, unknown> | undefined {
   const lineCounter = new LineCounter();
   let doc: ReturnType<typeof parseDocument>;
   try {
     doc = parseDocument(text, { lineCounter, logLevel: 'silent', prettyErrors: false });
   } catch {
-    return out;
+    return undefined;
   }
-  if (doc.errors.length > 0) return out;
+  if (doc.errors.length > 0) return undefined;
   const at = (node: Node | null | undefined) => {
     if (node?.range === undefined || node.range === null) return {};
     const { line, col } = lineCounter.linePos(node.range[0]);
@@ -134,6 +138,21 @@ export function protocolPathsIn(
     const js = doc.toJS({ maxAliasCount: 100 });
     if (typeof js === 'object' && js !== null) data = js as Record<string, unknown>;
   } catch {}
+  return data;
+}
+
+/**
+ * Where `text` (a scenario file) names protocol files, with positions, then
+ * where its chosen variant, the overrides and the sweep axes do. A text that
+ * does not parse names none here (the loader reports it). Pure.
+ */
+export function protocolPathsIn(
+  text: string,
+  options: ProtocolPathOptions = {},
+): ProtocolPathUse[] {
+  const out: ProtocolPathUse[] = [];
+  const data = MAY_NAME_FILE.test(text) ? usesInText(text, out) : {};
+  if (data === undefined) return out;
   const overrides: string[] = [];
   if (options.variant !== undefined) {
     const chosen = (data['variants'] as Record<string, { overrides?: unknown }> | undefined)?.[
