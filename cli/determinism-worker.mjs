@@ -1,11 +1,24 @@
 // A fresh thread for `parley run --check-determinism`: loads the scenario anew
-// (protocol files imported afresh, module state and all) and runs it once.
+// (protocol files imported afresh, module state and all) and runs it once,
+// from the compiled build when the command runs from it (PARLEY_BUILD, set by
+// bin/parley.js), else from the TypeScript modules through tsx.
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { BUILD_ENV } from './compiled.mjs';
 
-register();
-const { loadNamed, prepareNamed } = await import('./catalog.ts');
-const { runScenario } = await import('../sim/index.ts');
+const build = process.env[BUILD_ENV];
+let catalog;
+let parley;
+if (build) {
+  catalog = await import(`${build}catalog.js`);
+  parley = await import(`${build}parley.js`);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  catalog = await import('./catalog.ts');
+  parley = await import('../sim/index.ts');
+}
+const { loadNamed, prepareNamed } = catalog;
+const { runScenario } = parley;
 
 const { name, variant, set, seed, hash, linesMax } = workerData;
 try {

@@ -46,10 +46,14 @@ type WatchedName = (typeof WATCHED)[number];
 
 /** The caller of a watched function, when it is not parley's engine or a library. */
 function callerOutsideParley(): string | undefined {
-  // The first frame past this file's own (the watcher and its wrapper).
+  // The first frame past this file's own (the watcher and its wrapper), in
+  // whichever file it runs from: cli/determinism.ts, or the compiled build's.
   const frames = String(new Error().stack).split('\n').slice(1);
-  const frame = frames.find((f) => !/[/\\]cli[/\\]determinism\.ts/.test(f)) ?? '';
-  if (/node_modules|node:internal|[/\\](sim|cli)[/\\][^/\\]+\.ts/.test(frame)) return undefined;
+  const fileOf = (f: string) => /\(?((?:file:\/\/)?[^\s()]+):\d+:\d+\)?$/.exec(f)?.[1];
+  const own = fileOf(frames[0] ?? '');
+  const frame = frames.find((f) => fileOf(f) !== own) ?? '';
+  if (/node_modules|node:internal|[/\\](sim|cli)[/\\][^/\\]+\.ts|[/\\]dist-cli[/\\]/.test(frame))
+    return undefined;
   return /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?$/.exec(frame)?.[1]?.replace(/^file:\/\//, '');
 }
 

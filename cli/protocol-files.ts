@@ -72,9 +72,22 @@ const importing = new Map<string, Promise<Imported>>();
 const imported = new Map<string, Imported>();
 const wrapped = new Map<string, Protocol>();
 let hooked = false;
+let typescript: Promise<void> | undefined;
 
-/** Lets protocol files anywhere import `xstate` and `parley` (see cli/protocol-resolve.mjs). */
-function installResolveHook(): void {
+/**
+ * Lets protocol files anywhere import `xstate` and `parley` (see
+ * cli/protocol-resolve.mjs). A command running from its compiled build
+ * (PARLEY_BUILD, cli/compiled.mjs) has no TypeScript loader: tsx is
+ * registered in this thread at the first TypeScript protocol file, before the
+ * resolve hook so that the hook sees `parley` first. Run from the sources,
+ * tsx is there already.
+ */
+async function installHooks(abs: string): Promise<void> {
+  if (typescript === undefined && process.env['PARLEY_BUILD'] && /\.[cm]?tsx?$/.test(abs))
+    typescript = import('tsx/esm/api').then(({ register: registerTsx }) => {
+      registerTsx();
+    });
+  await typescript;
   if (hooked) return;
   hooked = true;
   register(new URL('./protocol-resolve.mjs', import.meta.url));
@@ -141,7 +154,7 @@ async function importOne(abs: string): Promise<Imported> {
       sha256: '',
     };
   const sha256 = sha256OfFile(abs);
-  installResolveHook();
+  await installHooks(abs);
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;

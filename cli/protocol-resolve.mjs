@@ -2,8 +2,13 @@
 // before it imports a protocol file: lets a protocol file in any folder import
 // `xstate` and `parley`, and read as an ES module.
 //
-// - `parley` is the checkout's sim/index.ts (effects, types) when the file's
-//   folder cannot resolve it itself.
+// - `parley` is the module the command itself runs, so that a protocol file
+//   shares its instance (effects, classes, symbols): the compiled build's
+//   parley.js when the command runs from it (PARLEY_BUILD, set by
+//   bin/parley.js), always; else the checkout's sim/index.ts when the file's
+//   folder cannot resolve it itself. A resolution that lands on the checkout's
+//   sim/index.ts while the build runs (tsx reads tsconfig.json's paths) is
+//   turned to the build's too.
 // - `xstate` is always the checkout's copy: the engine steps the machine with
 //   its own xstate, and two copies would not mix.
 // - A .ts or .js file outside node_modules whose folder has no package.json
@@ -12,9 +17,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUILD_ENV } from './compiled.mjs';
 
 const CHECKOUT = new URL('../', import.meta.url).href;
-const PARLEY = new URL('../sim/index.ts', import.meta.url).href;
+const SOURCE = new URL('../sim/index.ts', import.meta.url).href;
+const BUILD = process.env[BUILD_ENV];
+const PARLEY = BUILD ? new URL('parley.js', BUILD).href : SOURCE;
 
 /** Folder → whether a package.json at or above it says "type". */
 const typed = new Map();
@@ -42,6 +50,7 @@ export async function resolve(specifier, context, next) {
   if (specifier === 'xstate' || specifier.startsWith('xstate/'))
     return next(specifier, { ...context, parentURL: CHECKOUT });
   if (specifier === 'parley') {
+    if (BUILD) return { url: PARLEY, shortCircuit: true };
     try {
       return await next(specifier, context);
     } catch {
@@ -49,6 +58,7 @@ export async function resolve(specifier, context, next) {
     }
   }
   const resolved = await next(specifier, context);
+  if (BUILD && resolved.url === SOURCE) return { url: PARLEY, shortCircuit: true };
   if (
     resolved.format === 'commonjs' &&
     resolved.url.startsWith('file:') &&

@@ -1,8 +1,17 @@
-// A piscina worker: registers tsx in this thread, then runs sweep tasks from the TypeScript module.
-import { register } from 'tsx/esm/api';
+// A piscina worker: runs sweep tasks from the compiled build when the command
+// runs from it (PARLEY_BUILD, set by bin/parley.js), else from the TypeScript
+// module through tsx, registered in this thread.
+import { BUILD_ENV } from './compiled.mjs';
 
-register();
-const { prepareTasks, runTask } = await import('./sweep-task.ts');
+const build = process.env[BUILD_ENV];
+let tasks;
+if (build) tasks = await import(`${build}sweep-task.js`);
+else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  tasks = await import('./sweep-task.ts');
+}
+const { prepareTasks, runTask } = tasks;
 
 /**
  * Runs a batch of sweep tasks; returns their rows, in order, and the time they
