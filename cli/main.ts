@@ -27,6 +27,7 @@ import { merge } from './merge.ts';
 import { newProtocol } from './new-protocol.ts';
 import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
 import { replay } from './replay.ts';
+import { portOf, SERVE_PORT_DEFAULT, serve } from './serve.ts';
 import { shrink } from './shrink.ts';
 import { sweep } from './sweep.ts';
 import { readTrace } from './trace-file.ts';
@@ -451,6 +452,20 @@ Examples:
           `parley new ${what}: parley makes only protocols: parley new protocol NAME`,
         );
       process.stdout.write(`${newProtocol(name).join('\n')}\n`);
+    });
+
+  p.command('serve')
+    .description('serve the page (built) on this machine and print its URL')
+    .option('--host [address]', 'serve it on every network interface (or on ADDRESS), for a room')
+    .option(
+      '--port <n>',
+      `the port; default ${SERVE_PORT_DEFAULT}, or the next free one; 0 for any free port`,
+      portOf,
+    )
+    .addHelpText('after', '\nExamples:\n  npx parley serve\n  npx parley serve --host --port 8080')
+    .action(async (o) => {
+      const { lines } = await serve({ host: o.host, port: o.port });
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 
   p.command('version')
