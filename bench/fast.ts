@@ -11,10 +11,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { AnyStateMachine, EventObject } from 'xstate';
 import { tuneV8 } from '../cli/v8.ts';
 import { relay } from '../scenarios/protocols/relay.ts';
+import { SharedScope } from '../sim/agent.ts';
+import { bindAgentStream } from '../sim/effects.ts';
 import { fastScenario, isFast } from '../sim/fast/diff.ts';
-import { runScenario, type Scenario } from '../sim/index.ts';
+import { compileMachine, type FastMachine } from '../sim/fast/index.ts';
+import { deriveStream, runScenario, type Scenario } from '../sim/index.ts';
 import { runFloor } from './floor.ts';
 import { type ProtocolBench, protocolBenchNames } from './protocols/case.ts';
 import { median, printRows, type Row } from './report.ts';
@@ -93,9 +97,57 @@ export interface RelayFigures {
   readonly xstate: number;
   readonly fast: number;
   readonly floor: number;
+  /** The relay machine's step alone (no engine), on xstate and on the fast path, steps/s. */
+  readonly stepXstate: number;
+  readonly stepFast: number;
   /** Medians over rounds of the ratios within a round. */
   readonly fastOverXstate: number;
   readonly fastOverFloor: number;
+  readonly stepFastOverXstate: number;
+}
+
+/**
+ * The relay machine's step alone, as bench/engine.ts measures xstate's: a
+ * token event for an agent picked in a fixed pseudo-random order, through a
+ * scope that builds the effects and drops them. Returns the steps run.
+ */
+function stepper(machine: AnyStateMachine, agents: number): () => number {
+  const shared = new SharedScope({
+    effect: () => {},
+    schedule: () => {},
+    cancel: () => {},
+    unsupported: (what) => {
+      throw new Error(what);
+    },
+  });
+  const scope = shared.scope as never;
+  const ids = Array.from({ length: agents }, (_, i) => `a${i}`);
+  const stream = deriveStream(1, 'agent/a0');
+  bindAgentStream(stream);
+  const snapshots = ids.map((id, index) =>
+    machine.getInitialSnapshot(scope, {
+      id,
+      index,
+      agents: ids,
+      peers: [],
+      params: { tokens: 0, hopsMax: 1e9 },
+    }),
+  );
+  shared.flush();
+  bindAgentStream(null);
+  const order = deriveStream(1, 'order');
+  const targets = Int32Array.from({ length: 65536 }, () => order.int(0, agents - 1));
+  return () => {
+    bindAgentStream(stream);
+    for (let i = 0; i < RELAY_EVENTS; i++) {
+      const t = targets[i & 65535] as number;
+      const event = { type: 'token', hops: i & 1023, from: 'a1' } as EventObject;
+      snapshots[t] = machine.transition(snapshots[t] as never, event, scope);
+      shared.flush();
+    }
+    bindAgentStream(null);
+    return RELAY_EVENTS;
+  };
 }
 
 /** Events per second of one run of `f`, which returns its event count. */
@@ -110,20 +162,27 @@ function timed(f: () => number): number {
 export function measureRelay(agents: number): RelayFigures {
   const xstate = relayScenario(agents);
   const fast = fastScenario(xstate);
+  const compiled = compileMachine(relay.machine) as FastMachine;
   const cases = [
     () => runScenario(xstate, { seed: 1 }).events,
     () => runScenario(fast, { seed: 1 }).events,
     () => runFloor(agents, 1, RELAY_EVENTS, 1, 5, 0, 1).events,
+    stepper(relay.machine, agents),
+    stepper(compiled as unknown as AnyStateMachine, agents),
   ];
   for (let i = 0; i < 2 * WARMUP; i++) for (const c of cases) timed(c);
-  const rounds = Array.from({ length: ROUNDS }, () => cases.map(timed) as [number, number, number]);
+  const rounds = Array.from({ length: ROUNDS }, () => cases.map(timed));
+  const mid = (f: (r: number[]) => number) => median(rounds.map(f));
   return {
     agents,
-    xstate: median(rounds.map((r) => r[0])),
-    fast: median(rounds.map((r) => r[1])),
-    floor: median(rounds.map((r) => r[2])),
-    fastOverXstate: median(rounds.map((r) => r[1] / r[0])),
-    fastOverFloor: median(rounds.map((r) => r[1] / r[2])),
+    xstate: mid((r) => r[0] as number),
+    fast: mid((r) => r[1] as number),
+    floor: mid((r) => r[2] as number),
+    stepXstate: mid((r) => r[3] as number),
+    stepFast: mid((r) => r[4] as number),
+    fastOverXstate: mid((r) => (r[1] as number) / (r[0] as number)),
+    fastOverFloor: mid((r) => (r[1] as number) / (r[2] as number)),
+    stepFastOverXstate: mid((r) => (r[4] as number) / (r[3] as number)),
   };
 }
 
@@ -144,6 +203,13 @@ export function relayRows(): Row[] {
       { name: `relay, ${agents} agents: xstate`, value: f.xstate, unit: 'ev/s' },
       { name: `relay, ${agents} agents: fast`, value: f.fast, unit: 'ev/s' },
       { name: `relay, ${agents} agents: floor`, value: f.floor, unit: 'ev/s' },
+      { name: `relay, ${agents} agents: xstate step alone`, value: f.stepXstate, unit: 'steps/s' },
+      { name: `relay, ${agents} agents: fast step alone`, value: f.stepFast, unit: 'steps/s' },
+      {
+        name: `  relay, ${agents} agents: fast step over xstate step`,
+        value: f.stepFastOverXstate,
+        unit: 'x',
+      },
       { name: `  relay, ${agents} agents: fast over xstate`, value: f.fastOverXstate, unit: 'x' },
       {
         name: `  relay, ${agents} agents: fast over floor (target >= 0.5)`,

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineRows, ROUNDS } from './engine.ts';
+import { printFast } from './fast.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
 import { SWEEP_REFERENCE } from './sweep.ts';
@@ -39,6 +40,7 @@ printRows(
   'Protocols (fixed configuration each, trace on, seeds 1, 2, … up to 200,000 events, median of 5)',
   protocolBenchNames().map((name) => runCase('protocol', name) as Row),
 );
+printFast();
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
 printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [

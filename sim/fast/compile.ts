@@ -197,9 +197,12 @@ export class FastMachine {
         st.context = Object.assign({}, st.context, made);
         before = st.context;
       }
+      // xstate's snapshot during the initial microstep: the root alone, its value already the initial one.
+      st.committedValue = this.initLeaf.value;
       for (const acts of this.initEnter) runActs(acts, st);
       st.leaf = this.initLeaf;
       st.committed = this.initLeaf;
+      st.committedValue = undefined;
       this.macrostep(st, initEvent);
       return new FastSnapshot('active', st.leaf.value, st.context, undefined, st.leaf);
     } catch (error) {
@@ -216,9 +219,11 @@ export class FastMachine {
     const leaf = from.node as Node;
     const st = new Step(this.source, scope as Scope, leaf, from.context, event);
     if (event.type !== 'xstate.init') {
+      // Asked before any guard runs, as xstate asks it.
+      const isError = event.type.startsWith('xstate.error.actor');
       const t = this.select(event, st);
       if (t === null) {
-        if (event.type.startsWith('xstate.error.actor'))
+        if (isError)
           return new FastSnapshot(
             'error',
             from.value,

@@ -67,6 +67,8 @@ export class Step {
   leaf: NodeRec;
   /** The leaf at the end of the last microstep: what xstate's snapshot says during actions. */
   committed: NodeRec;
+  /** The value xstate's snapshot shows when it is not the committed leaf's (the initial microstep). */
+  committedValue: unknown = undefined;
   changes = 0;
   queue: EventObject[] | null = null;
   head = 0;
@@ -111,7 +113,7 @@ export class Step {
       context,
       machine: this.machine,
       _nodes: leaf.chain.map((n) => n.sn),
-      value: leaf.value,
+      value: this.committedValue ?? leaf.value,
       children: {},
       historyValue: {},
       tags: new Set(),

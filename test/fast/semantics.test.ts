@@ -403,6 +403,37 @@ describe('the fast path steps like xstate', () => {
       same(m, { n }, [ev('t'), ev('s'), ev('s'), ev('back'), ev('alias'), ev('t')]);
   });
 
+  it('shows guards with a check the snapshot xstate would show, during the initial microstep too', () => {
+    const probe = loose(({ enqueue, check }) => {
+      enqueue({
+        type: 'mark',
+        params: [check(stateIn({ p: 'a' })), check(stateIn('#s.p.b')), check(stateIn('#s.q'))],
+      });
+    });
+    const m = createMachine(
+      {
+        id: 's',
+        entry: probe,
+        initial: 'p',
+        states: {
+          p: {
+            entry: probe,
+            exit: probe,
+            initial: 'a',
+            states: {
+              a: { entry: probe, on: { next: { target: 'b', actions: probe } } },
+              b: { entry: probe },
+            },
+            on: { out: '#s.q' },
+          },
+          q: { entry: probe },
+        },
+      } as never,
+      { actions: { mark: (_: unknown, p: unknown) => mark(p) } } as never,
+    );
+    same(m, {}, [ev('next'), ev('out')]);
+  });
+
   it('fails as xstate fails: throwing guards and actions, missing guards, bad raises, error events, stop', () => {
     const m = setup({
       guards: {
@@ -450,6 +481,7 @@ describe('the fast path steps like xstate', () => {
       ev('go'),
     ]);
     same(m, {}, [ev('xstate.stop'), ev('go'), ev('xstate.init')]);
+    same(m, {}, [{ type: 5 } as never, ev('go')]);
     same(m, { bad: true }, []);
   });
 
