@@ -1,10 +1,12 @@
 /**
  * Playback over a trace: a toolbar with play/pause, step back and forward one
  * record, jump to start and end, a slider over the record index, and a speed
- * (records per second: 10, 100, 1,000 or as fast as the page draws). The
+ * (records per second: `auto`, which plays the whole run in about
+ * `AUTO_RUN_SECONDS`, or 10, 100, 1,000 or as fast as the page draws). The
  * position is a record seq; listeners hear every change and show the run up
- * to it. Keys (while focus is not in a form field): space plays or pauses,
- * ← → step, Home and End jump, + and - change the speed.
+ * to it; `playTo` plays and stops at a record. Keys (while focus is not in a
+ * form field): space plays or pauses, ← → step (not with Shift, left to the
+ * page), Home and End jump, + and - (or the keys given) change the speed.
  */
 import type { Trace } from '../sim/index.ts';
 import { el } from './views/common.ts';
@@ -13,14 +15,23 @@ import { el } from './views/common.ts';
 export const SPEEDS = [10, 100, 1000, Number.POSITIVE_INFINITY] as const;
 /** Records advanced per frame at `max`. */
 const MAX_PER_FRAME = 5000;
+/** At speed `auto`, a whole run plays in about this many seconds, however long it is. */
+export const AUTO_RUN_SECONDS = 30;
+
+/** The `auto` speed of a run of `records` records: records per second, so it plays in about AUTO_RUN_SECONDS. Pure. */
+export function autoSpeed(records: number): number {
+  return Math.max(1, records) / AUTO_RUN_SECONDS;
+}
 
 export interface PlayerOptions {
   /** The first position (clamped to the trace); default the last record. */
   readonly start?: number;
-  /** Index into SPEEDS; default 1 (100 per second). */
-  readonly speed?: number;
+  /** Index into SPEEDS, or `auto` (the whole run in about AUTO_RUN_SECONDS); default 1 (100 per second). */
+  readonly speed?: number | 'auto';
   /** Listen to keys on this target; default `document` (pass null for none). */
   readonly keys?: EventTarget | null;
+  /** The keys that change the speed; default `+` `=` faster, `-` `_` slower. */
+  readonly speedKeys?: { readonly faster: readonly string[]; readonly slower: readonly string[] };
 }
 
 export interface Player {
@@ -37,9 +48,14 @@ export interface Player {
   play(): void;
   pause(): void;
   toggle(): void;
+  /** Plays from the position and stops at `seq` (nothing when it is not ahead). */
+  playTo(seq: number): void;
   /** Records per second (Infinity for max). */
   speed(): number;
-  setSpeed(index: number): void;
+  /** Whether the speed is `auto`. */
+  autoSpeed(): boolean;
+  /** Sets the speed to SPEEDS[index], or to `auto`. */
+  setSpeed(index: number | 'auto'): void;
   /** Called after every change of position with the new seq. */
   onChange(listener: (seq: number) => void): void;
   /** Called whenever playback starts or stops. */
@@ -52,12 +68,24 @@ export interface Player {
 
 const speedLabel = (s: number) =>
   s === Number.POSITIVE_INFINITY ? 'max' : `${s.toLocaleString('en')}/s`;
+/** An auto speed, to two significant digits below 100 per second. */
+const autoLabel = (s: number) =>
+  `${(s < 100 ? Number(s.toPrecision(2)) : Math.round(s)).toLocaleString('en')}/s`;
+
+const speedIndexOf = (index: number) => Math.max(0, Math.min(SPEEDS.length - 1, index));
 
 export function player(trace: Trace, options: PlayerOptions = {}): Player {
   const last = trace.length - 1;
   const clamp = (s: number) => Math.max(Math.min(last, 0), Math.min(last, Math.round(s)));
   let pos = clamp(options.start ?? last);
-  let speedIndex = Math.max(0, Math.min(SPEEDS.length - 1, options.speed ?? 1));
+  const auto = autoSpeed(trace.length);
+  /** An index into SPEEDS, or -1 for auto. */
+  let speedIndex = options.speed === 'auto' ? -1 : speedIndexOf(options.speed ?? 1);
+  const speedNow = () => (speedIndex < 0 ? auto : (SPEEDS[speedIndex] as number));
+  const faster = options.speedKeys?.faster ?? ['+', '='];
+  const slower = options.speedKeys?.slower ?? ['-', '_'];
+  /** Where `playTo` stops, while it plays. */
+  let stopAt: number | undefined;
   let frame: number | undefined;
   let lastTime: number | undefined;
   let carry = 0;
@@ -91,19 +119,24 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
   slider.addEventListener('input', () => api.seek(Number(slider.value)));
   const speedSelect = el('select');
   speedSelect.setAttribute('aria-label', 'speed');
-  speedSelect.title = 'records per second (+ and -)';
+  speedSelect.title = `records per second (${faster[0]} and ${slower[0]}); auto plays the whole run in about ${AUTO_RUN_SECONDS} s`;
+  const autoOption = el('option', `auto · ${autoLabel(auto)}`);
+  autoOption.value = 'auto';
+  speedSelect.append(autoOption);
   SPEEDS.forEach((s, i) => {
     const o = el('option', speedLabel(s));
     o.value = String(i);
     speedSelect.append(o);
   });
-  speedSelect.addEventListener('change', () => api.setSpeed(Number(speedSelect.value)));
+  speedSelect.addEventListener('change', () =>
+    api.setSpeed(speedSelect.value === 'auto' ? 'auto' : Number(speedSelect.value)),
+  );
   const where = el('span', '', 'where');
   element.append(toStart, back, playButton, forward, toEnd, slider, speedSelect, where);
 
   const show = () => {
     slider.value = String(Math.max(0, pos));
-    speedSelect.value = String(speedIndex);
+    speedSelect.value = speedIndex < 0 ? 'auto' : String(speedIndex);
     const tick = pos >= 0 ? trace.record(pos).tick : 0;
     where.textContent = pos >= 0 ? `seq ${pos} / ${last} · tick ${tick}` : 'no records';
     playButton.textContent = frame === undefined ? '▶ play' : '‖ pause';
@@ -121,7 +154,7 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
   };
 
   const tickFrame = (time: number) => {
-    const speed = SPEEDS[speedIndex] as number;
+    const speed = speedNow();
     let n: number;
     if (speed === Number.POSITIVE_INFINITY) n = MAX_PER_FRAME;
     else {
@@ -132,8 +165,8 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
       carry -= n;
     }
     lastTime = time;
-    if (n > 0) moveTo(pos + n);
-    if (pos >= last) {
+    if (n > 0) moveTo(Math.min(pos + n, stopAt ?? last));
+    if (pos >= (stopAt ?? last)) {
       api.pause();
       return;
     }
@@ -150,6 +183,7 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
     } else {
       if (frame !== undefined) cancelAnimationFrame(frame);
       frame = undefined;
+      stopAt = undefined;
     }
     show();
     for (const l of playListeners) l(on);
@@ -166,12 +200,22 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
     playing: () => frame !== undefined,
     seek: (seq) => moveTo(seq),
     step: (n = 1) => moveTo(pos + n),
-    play: () => setPlaying(true),
+    play: () => {
+      stopAt = undefined;
+      setPlaying(true);
+    },
     pause: () => setPlaying(false),
-    toggle: () => setPlaying(frame === undefined),
-    speed: () => SPEEDS[speedIndex] as number,
+    toggle: () => (frame === undefined ? api.play() : api.pause()),
+    playTo(seq) {
+      const target = clamp(seq);
+      if (target <= pos) return;
+      stopAt = target;
+      setPlaying(true);
+    },
+    speed: speedNow,
+    autoSpeed: () => speedIndex < 0,
     setSpeed(index) {
-      speedIndex = Math.max(0, Math.min(SPEEDS.length - 1, index));
+      speedIndex = index === 'auto' ? -1 : speedIndexOf(index);
       show();
     },
     onChange: (l) => {
@@ -186,6 +230,20 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
       // Form fields and buttons keep their own keys (the slider moves itself).
       if (t instanceof Element && t.closest('input, select, textarea, button') !== null)
         return false;
+      if (faster.includes(e.key)) {
+        // From auto, the next listed speed above it.
+        const above = SPEEDS.findIndex((v) => v > speedNow());
+        api.setSpeed(speedIndex < 0 ? (above < 0 ? SPEEDS.length - 1 : above) : speedIndex + 1);
+        return true;
+      }
+      if (slower.includes(e.key)) {
+        // From auto, the next listed speed below it.
+        const below = SPEEDS.filter((v) => v < speedNow()).length - 1;
+        api.setSpeed(speedIndex < 0 ? Math.max(0, below) : speedIndex - 1);
+        return true;
+      }
+      // Shift with an arrow is the page's (it pans the diagram).
+      if (e.shiftKey && e.key.startsWith('Arrow')) return false;
       switch (e.key) {
         case ' ':
           api.toggle();
@@ -203,14 +261,6 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
           return true;
         case 'End':
           api.seek(last);
-          return true;
-        case '+':
-        case '=':
-          api.setSpeed(speedIndex + 1);
-          return true;
-        case '-':
-        case '_':
-          api.setSpeed(speedIndex - 1);
           return true;
         default:
           return false;
