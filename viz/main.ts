@@ -1,30 +1,53 @@
 /**
  * The visualizer's page: runs a catalogue scenario in a web worker with the
  * same loader and engine as the command line, rebuilds the trace from the
- * JSONL text it sends back, and shows its verdicts and what happened: a
- * space-time diagram, the agents' states and values, convergence charts
- * beside the verdicts (click one to see its records in the diagram), and the
- * records one by one. A playback toolbar moves a cursor through the records;
- * the diagram, the records and the summary follow it. The scenario, variant,
- * overrides, seed and cursor come from the URL
- * (`?scenario=two-generals&seed=2&at=40`), so a link reproduces a run at an event.
- * Text from scenarios and traces is only ever set as textContent.
+ * JSONL text it sends back, and tells what happened. The stage (layout.ts)
+ * fits the window: the playback toolbar, the space-time diagram or the
+ * topology large on the left, and beside it the verdicts (click one to jump
+ * to its records), the key moments of the run (sim/story.ts; click one, or
+ * `n` and `p`, to move the cursor there) and the lesson, rendered. Below the
+ * stage: the agents' states and values, the charts, the records and the
+ * run's metadata. A playback cursor moves through the records and every view
+ * follows it; by default the whole run plays in about 30 s. Presenter mode
+ * (`?present` or `f`) shows the stage alone in large type. The scenario,
+ * variant, overrides, seed and cursor come from the URL
+ * (`?scenario=two-generals&seed=2&at=40`), so a link reproduces a run at an
+ * event. Text from scenarios and traces is only ever set as textContent.
  */
-import { judge, type Trace, type TraceRecord } from '../sim/index.ts';
+import {
+  judge,
+  keyMoments,
+  type Moment,
+  type Trace,
+  type TraceRecord,
+  viewOf,
+} from '../sim/index.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
 import { CATALOG, LESSONS, loadCatalog } from './catalog.ts';
 import { type AgentAt, CursorIndex } from './cursor.ts';
+import { type Decision, decisionsLine } from './decisions.ts';
 import { exportsBar } from './exports.ts';
 import { installDropZone, type LoadedFile } from './files.ts';
-import { player } from './player.ts';
+import {
+  MAIN_VIEWS,
+  type MainView,
+  presenting,
+  type Stage,
+  setPresenting,
+  stageLayout,
+} from './layout.ts';
+import { type Player, player } from './player.ts';
 import { type RunSummary, runInWorker } from './run-client.ts';
 import type { ScenarioFile } from './sweep-cell.ts';
 import { type SweepPanel, sweepPanel } from './sweep-panel.ts';
-import { el, jsonText, short } from './views/common.ts';
+import { el, jsonText, short, type TimeDomain } from './views/common.ts';
 import { convergenceView } from './views/convergence.ts';
-import { lamportView } from './views/lamport.ts';
+import { type LamportView, lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
+import { lessonView } from './views/lesson.ts';
+import { storyView } from './views/story.ts';
 import { topologyView } from './views/topology.ts';
+import { verdictsView } from './views/verdicts.ts';
 import { faultWindows } from './windows.ts';
 
 /** The scenario shown when the URL names none. */
@@ -34,8 +57,22 @@ export const DEFAULT_SCENARIO = 'two-generals';
 const RECORDS_WINDOW = 400;
 /** Agents listed in the summary at the cursor. */
 const AGENTS_SHOWN_MAX = 40;
-/** Decisions listed in the summary's decisions row. */
-const DECISIONS_SHOWN_MAX = 30;
+/** Under a diagram or charts that leave this much height free (CSS pixels), the topology is shown too. */
+const BOTH_ROOM_MIN_PX = 240;
+/** A zoom key shows this much less (or more) time. */
+const ZOOM_FACTOR = 1.5;
+/** Shift and an arrow pan the diagram by this part of the time in view. */
+const PAN_PART = 0.25;
+/** The diagram is built again for a main area this much wider or narrower (CSS pixels). */
+const REBUILD_PX = 8;
+/**
+ * The width convergenceView keeps beside its charts for its own verdict list
+ * (its plots are `width - 340` wide); the page shows the verdicts in the side
+ * column instead, so it asks for this much more to give the charts the width.
+ */
+const CHARTS_SIDE_PX = 340;
+/** The charts in the stage are drawn this much narrower and scaled up to the room: larger type, for a room. */
+const STAGE_CHARTS_SCALE = 1.3;
 
 interface Picker {
   readonly form: HTMLFormElement;
@@ -117,7 +154,7 @@ function picker(
   };
 }
 
-/** The summary: the run's outcome, and the cursor's position with every agent's state there. */
+/** The run's metadata, and the cursor's position with every agent's state there. */
 function summaryView(trace: Trace, summary: RunSummary, variant: string | undefined) {
   const element = el('div', undefined, 'run-summary');
   const dl = el('dl', undefined, 'summary');
@@ -130,10 +167,11 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
   row('seed', String(summary.seed));
   row('stopped', `${summary.stop.reason} at tick ${summary.stop.tick}`);
   row('events', String(summary.events));
-  // Decisions made by the cursor, not at the end: the row changes as the cursor passes each.
+  // Decisions made by the cursor, not at the end, counted per value: one short line however many agents.
   const decisionsRow = row('decisions', '');
   const decides: number[] = [];
   for (let i = 0; i < trace.length; i++) if (trace.kindAt(i) === 9) decides.push(i); // decide
+  const decided: Decision[] = [];
   let decisionsShown = -1;
   const showDecisions = (seq: number) => {
     let k = 0;
@@ -144,16 +182,11 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
     }
     if (k === decisionsShown) return;
     decisionsShown = k;
-    const listed = decides.slice(0, Math.min(k, DECISIONS_SHOWN_MAX)).map((s) => {
-      const r = trace.record(s);
-      return `${r.agent ?? '?'} → ${jsonText(r.data ?? null)} @${r.tick}`;
-    });
-    const more = k > listed.length ? `, and ${k - listed.length} more` : '';
-    const total = decides.length;
-    decisionsRow.textContent =
-      k === 0
-        ? `none by the cursor (${total} by the end)`
-        : `${k} of ${total} by the cursor: ${listed.join(', ')}${more}`;
+    for (let i = decided.length; i < k; i++) {
+      const r = trace.record(decides[i] as number);
+      decided.push({ agent: r.agent ?? '?', value: r.data ?? null });
+    }
+    decisionsRow.textContent = decisionsLine(decided.slice(0, k), decides.length);
   };
   const hash = trace.hash();
   row('trace hash', hash);
@@ -176,11 +209,13 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
     table.append(tr);
     cells.push(rowCells);
   }
-  element.append(table);
+  const agents = el('div', undefined, 'agents-box');
+  agents.append(table);
   if (shown < trace.agentIds.length)
-    element.append(
+    agents.append(
       el('p', `The first ${shown} of ${trace.agentIds.length} agents are listed.`, 'note'),
     );
+  element.append(agents);
 
   const update = (seq: number) => {
     showDecisions(seq);
@@ -200,9 +235,9 @@ function summaryView(trace: Trace, summary: RunSummary, variant: string | undefi
         ? ''
         : ` ${r.agent}${r.peer === undefined ? '' : ` ${arrow} ${r.peer}`}`;
     at.textContent = `tick ${r.tick} · seq ${seq} / ${trace.length - 1} · ${r.kind}${who}`;
-    const agents: AgentAt[] = index.at(seq);
+    const agentsAt: AgentAt[] = index.at(seq);
     cells.forEach((c, i) => {
-      const a = agents[i] as AgentAt;
+      const a = agentsAt[i] as AgentAt;
       const values = [
         short(a.agent, 30),
         a.status,
@@ -279,16 +314,24 @@ function recordsView(trace: Trace, onPick: (seq: number) => void) {
   return { element, update };
 }
 
+/** Changes the URL's query in place (no new history entry); `present` stays a bare flag. */
+function replaceQuery(change: (q: URLSearchParams) => void): void {
+  const q = new URLSearchParams(location.search);
+  change(q);
+  const search = q.toString().replace(/(^|&)present=(?=&|$)/, '$1present');
+  history.replaceState(
+    null,
+    '',
+    `${location.pathname}${search === '' ? '' : `?${search}`}${location.hash}`,
+  );
+}
+
 /** Keeps `at=SEQ` in the URL (shortly after the cursor rests, so history is not flooded). */
 function urlKeeper(): (seq: number) => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   return (seq) => {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => {
-      const q = new URLSearchParams(location.search);
-      q.set('at', String(seq));
-      history.replaceState(null, '', `${location.pathname}?${q.toString()}${location.hash}`);
-    }, 200);
+    timer = setTimeout(() => replaceQuery((q) => q.set('at', String(seq))), 200);
   };
 }
 
@@ -381,7 +424,11 @@ async function showFile(
       variants: [],
     };
     // No JSONL text kept: the export button writes it from the trace when clicked.
-    showRun(content, trace, undefined, summary, undefined, undefined);
+    const lesson = LESSONS.get(summary.scenario);
+    showRun(content, trace, undefined, summary, {
+      keepUrl: false,
+      lesson: lesson === undefined ? undefined : { name: summary.scenario, text: lesson },
+    });
     return;
   }
   const reply = await runInWorker({ scenarioText: f.text, file: f.file, overrides: [] });
@@ -389,14 +436,10 @@ async function showFile(
     content.append(el('pre', reply.error, 'error'));
     return;
   }
-  showRun(
-    content,
-    traceFromJsonl(reply.jsonl, f.file),
-    reply.jsonl,
-    reply.summary,
-    undefined,
-    undefined,
-  );
+  showRun(content, traceFromJsonl(reply.jsonl, f.file), reply.jsonl, reply.summary, {
+    keepUrl: false,
+    description: reply.summary.description,
+  });
 }
 
 /**
@@ -423,11 +466,12 @@ function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
               traceFromJsonl(reply.jsonl, `${plan.scenario}.jsonl`),
               reply.jsonl,
               reply.summary,
-              plan.variant,
-              undefined,
-              false,
+              { variant: plan.variant, keepUrl: false, embedded: true },
             ),
         });
+        // The page's run leaves the page: its keys with it.
+        activeRun?.dispose();
+        activeRun = undefined;
         content.replaceChildren(panel.element);
       }
       panel.add(f);
@@ -441,137 +485,344 @@ function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
   };
 }
 
-async function render(page: HTMLElement): Promise<void> {
-  let root = page;
-  const url = new URLSearchParams(location.search);
-  const name = url.get('scenario') ?? DEFAULT_SCENARIO;
-  const variant = url.get('variant') ?? undefined;
-  const overrides = url.getAll('set');
-  const seedParam = url.get('seed');
-  const seedAsked = seedParam === null || seedParam === '' ? undefined : Number(seedParam);
-  const atParam = url.get('at');
-  const at = atParam === null || atParam === '' ? undefined : Number(atParam);
-  const pick = picker(name, seedAsked, variant, overrides);
-  root.append(pick.form);
-  // Files dropped anywhere on the page (or picked): a trace is shown as it is,
-  // a scenario file is run, a sweep file is shown as a heatmap.
-  const content = el('div', undefined, 'content');
-  const drop = installDropZone(document.body, fileRouter(content), (e) => {
-    content.replaceChildren(el('pre', e.message, 'error'));
-  });
-  pick.form.append(drop.picker);
-  root.append(content);
-  root = content;
-  const status = el('p', `running ${name} …`, 'note running');
-  root.append(status);
-
-  const reply = await runInWorker({
-    scenarioName: name,
-    overrides,
-    ...(variant === undefined ? {} : { variant }),
-    ...(seedAsked === undefined ? {} : { seed: seedAsked }),
-  });
-  status.remove();
-  if (!reply.ok) {
-    root.append(
-      reply.load
-        ? el('pre', reply.error, 'error')
-        : el('p', `parley could not run this scenario: ${reply.error}`, 'error'),
-    );
-    return;
-  }
-  const { summary } = reply;
-  pick.setVariants(summary.variants);
-  pick.setSeed(summary.seed);
-  if (summary.description !== undefined) root.append(el('p', summary.description, 'description'));
-  const knobs = knobsView(name, variant, overrides);
-  if (knobs !== null) root.append(knobs);
-  const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
-
-  showRun(root, trace, reply.jsonl, summary, variant, at);
-  const lesson = LESSONS.get(name);
-  if (lesson !== undefined) {
-    const details = el('details', undefined, 'lesson');
-    details.append(el('summary', `the lesson: ${name}`), el('pre', lesson, 'lesson-text'));
-    root.insertBefore(details, root.firstChild);
-  }
+/** Options of one run's views. */
+interface RunOptions {
+  readonly variant?: string | undefined;
+  /** The first cursor position (a record seq); default the last record. */
+  readonly at?: number | undefined;
+  /** Whether the cursor is kept in the URL (not for a run the URL does not describe); default true. */
+  readonly keepUrl?: boolean;
+  /** The scenario's lesson (Markdown), shown beside the run. */
+  readonly lesson?: { readonly name: string; readonly text: string } | undefined;
+  /** The scenario's one-line description. */
+  readonly description?: string | undefined;
+  /** The controls of the scenario's main parameters. */
+  readonly knobs?: HTMLElement | null;
+  /** A run shown inside another panel (a sweep's cell): a stage of fixed height, no presenter mode. */
+  readonly embedded?: boolean;
+  /**
+   * The main view to open on; default the diagram, or the charts when the
+   * diagram is too crowded to show single messages (it draws density) and
+   * the run has charts.
+   */
+  readonly view?: MainView | undefined;
 }
 
-/** The views of one run: summary, playback and exports, diagram, topology, lanes, charts, records. */
+/** A run on the page, for the page's own keys and for tests. */
+export interface RunPage {
+  readonly player: Player;
+  readonly stage: Stage;
+  readonly moments: readonly Moment[];
+  readonly lamport: () => LamportView;
+  /** Lays the stage out again for the window (size, presenter mode). */
+  relayout(): void;
+  /** Turns presenter mode on or off, keeping it in the URL. */
+  present(on: boolean): void;
+  /** Stops playback and the page's key and window listeners. */
+  dispose(): void;
+}
+
+/** The run whose keys the page listens to (the run shown after it disposes it). */
+let activeRun: RunPage | undefined;
+
+/**
+ * The views of one run: the stage (playback, main view, verdicts, story,
+ * lesson) and below it the lanes, the charts, the records and the run's
+ * metadata with its parameters and exports.
+ */
 function showRun(
   root: HTMLElement,
   trace: Trace,
   jsonl: string | undefined,
   summary: RunSummary,
-  variant: string | undefined,
-  at: number | undefined,
-  /** Whether the cursor is kept in the URL (not for a run the URL does not describe). */
-  keepUrl = true,
-): void {
+  options: RunOptions = {},
+): RunPage {
+  const embedded = options.embedded === true;
+  const keepUrl = options.keepUrl !== false && !embedded;
+  // One run listens to the keys: the page's, or the sweep cell's shown in its place.
+  activeRun?.dispose();
+  activeRun = undefined;
+  const { variant, at } = options;
+  const stage = stageLayout(embedded);
+  const below = el('div', undefined, 'below');
+  root.append(stage.element, below);
+  stage.fitHeight();
+
+  // The trace indexed once for the checkers and the story.
+  const runView = viewOf(trace);
+  const verdicts = judge(runView).verdicts;
+  const moments = keyMoments(runView, verdicts);
   const summaryPart = summaryView(trace, summary, variant);
-  root.append(summaryPart.element);
-
-  // The views, below the playback toolbar: the diagram, the agents' lanes in step with its time, the charts and verdicts.
-  const width = Math.max(640, Math.min(1400, root.clientWidth || 1000));
-  const lamport = lamportView(trace, { width });
   const windows = faultWindows(trace);
-  const lanes = lanesView(trace, { width, windows });
-  lanes.setTimeDomain(lamport.timeDomain());
-  lamport.onTimeChange((domain) => lanes.setTimeDomain(domain));
-  const verdicts = judge(trace).verdicts;
-  const convergence = convergenceView(trace, {
-    width,
-    verdicts,
-    windows,
-    index: summaryPart.index,
-    // Highlight the records that prove the verdict, and move the cursor to the first of them.
-    onVerdict: (v) => {
-      lamport.highlight(v.records);
-      const first = v.records[0];
-      if (first !== undefined) play.seek(first);
-    },
+  const belowWidth = Math.max(640, Math.min(1400, below.clientWidth || 1000));
+  const lanes = lanesView(trace, { width: belowWidth, windows });
+  const play = player(trace, {
+    ...(at === undefined || !Number.isFinite(at) ? {} : { start: at }),
+    speed: 'auto',
+    // + and - zoom the diagram on this page.
+    speedKeys: { faster: ['>'], slower: ['<'] },
   });
+  stage.toolbar.prepend(play.element);
 
-  const play = player(trace, at === undefined || !Number.isFinite(at) ? {} : { start: at });
-  const bar = el('div', undefined, 'toolbar');
-  bar.append(
-    play.element,
-    exportsBar(trace, {
-      ...(jsonl === undefined ? {} : { jsonl }),
-      canvas: lamport.canvas,
-      ...(variant === undefined ? {} : { variant }),
-    }),
+  // ---- the main view: the diagram (built again when the main area's width changes) and the topology ----
+  const lastTick = Math.max(
+    1,
+    trace.stop?.tick ?? (trace.length > 0 ? trace.record(trace.length - 1).tick : 1),
   );
-  const records = recordsView(trace, (seq) => play.seek(seq));
+  const timeOf = (seq: number) => (seq < 0 ? null : trace.record(seq).tick);
+  const exportsBox = el('div', undefined, 'exports-box');
+  let lamport: LamportView | undefined;
+  let lamportWidth = 0;
+  const buildDiagram = (width: number) => {
+    const before = lamport;
+    const next = lamportView(trace, { width });
+    next.onTimeChange((domain) => lanes.setTimeDomain(domain));
+    if (before !== undefined) {
+      next.setTimeDomain(before.timeDomain());
+      next.highlight(before.highlighted());
+    }
+    next.setCursor(timeOf(play.position()));
+    stage.diagram.replaceChildren(next.element);
+    lamport = next;
+    lamportWidth = width;
+    lanes.setTimeDomain(next.timeDomain());
+    // The PNG export saves the diagram as drawn, so it follows the diagram.
+    exportsBox.replaceChildren(
+      exportsBar(trace, {
+        ...(jsonl === undefined ? {} : { jsonl }),
+        canvas: next.canvas,
+        ...(variant === undefined ? {} : { variant }),
+      }),
+    );
+  };
+  buildDiagram(Math.max(480, stage.area.clientWidth || 1000));
+  const diagram = () => lamport as LamportView;
   const topology = topologyView(trace, {
-    width,
+    width: Math.max(480, stage.area.clientWidth || 1000),
     windows,
     index: summaryPart.index,
     valueColour: (key) => lanes.colourOf(key),
   });
-  root.append(
-    bar,
-    el('h2', 'space-time diagram'),
-    lamport.element,
-    el('h2', 'topology and trust zones'),
-    topology.element,
+  // The picture scales to the room the stage gives it.
+  topology.svg.setAttribute(
+    'viewBox',
+    `0 0 ${topology.svg.getAttribute('width')} ${topology.svg.getAttribute('height')}`,
+  );
+  stage.topology.append(topology.element);
+
+  // ---- the side column: verdicts, key moments, lesson ----
+  const verdictsPart = verdictsView(verdicts, (v) => {
+    diagram().highlight(v.records);
+    const first = v.records[0];
+    if (first !== undefined) {
+      play.pause();
+      play.seek(first);
+    }
+  });
+  const story = storyView(moments, (m) => {
+    play.pause();
+    play.seek(m.seq);
+  });
+  stage.side.append(verdictsPart.element, story.element);
+  const lesson =
+    options.lesson === undefined
+      ? undefined
+      : lessonView(options.lesson.name, options.lesson.text, moments[0]?.seq ?? trace.length - 1);
+  if (lesson !== undefined) stage.side.append(lesson.now, lesson.whole);
+  const toNextMoment = () => {
+    const m = story.next(play.position());
+    if (m !== undefined) play.playTo(m.seq);
+  };
+  stage.toMoment.addEventListener('click', toNextMoment);
+
+  const name = variant === undefined ? summary.scenario : `${summary.scenario} (${variant})`;
+  stage.title.append(el('span', `${name} · seed ${summary.seed}`, 'run-name'));
+  if (options.description !== undefined)
+    stage.title.append(el('span', options.description, 'description'));
+  stage.title.title = `${name} · seed ${summary.seed}${options.description === undefined ? '' : `: ${options.description}`}`;
+
+  // ---- below the stage ----
+  /** The charts, without their verdict list (the verdicts are in the side column), `width` wide. */
+  const chartsView = (width: number) => {
+    const view = convergenceView(trace, {
+      width: width + CHARTS_SIDE_PX,
+      windows,
+      index: summaryPart.index,
+    });
+    view.element.querySelector(':scope > .side')?.remove();
+    // Scaled down rather than cut if the room is narrower than asked.
+    for (const svg of view.element.querySelectorAll('svg.chart'))
+      svg.setAttribute('viewBox', `0 0 ${svg.getAttribute('width')} ${svg.getAttribute('height')}`);
+    return view;
+  };
+  const convergence = chartsView(belowWidth);
+  /** The charts in the stage, built when first shown. */
+  let stageCharts: ReturnType<typeof chartsView> | undefined;
+  const records = recordsView(trace, (seq) => play.seek(seq));
+  const runPart = el('div', undefined, 'run-part');
+  if (options.knobs != null) runPart.append(options.knobs);
+  runPart.append(summaryPart.element, exportsBox);
+  below.append(
     el('h2', 'agent states and values'),
     lanes.element,
-    el('h2', 'charts and verdicts'),
+    el('h2', 'charts'),
     convergence.element,
     el('h2', 'records'),
     records.element,
+    el('h2', 'this run'),
+    runPart,
   );
 
+  // ---- the stage's layout: the diagram's width, and the topology under a diagram or charts that leave room ----
+  const arrange = () => {
+    stage.area.classList.remove('both');
+    const view = stage.view();
+    const panel = view === 'diagram' ? stage.diagram : view === 'charts' ? stage.charts : undefined;
+    if (panel === undefined) return;
+    const room = stage.area.clientHeight - panel.offsetHeight;
+    stage.area.classList.toggle('both', room >= BOTH_ROOM_MIN_PX);
+  };
+  const relayout = () => {
+    stage.fitHeight();
+    const width = stage.area.clientWidth;
+    if (width > 0 && Math.abs(width - lamportWidth) >= REBUILD_PX) buildDiagram(width);
+    arrange();
+    story.reveal();
+  };
+  /** While the stage opens on its first view: not a choice to keep in the URL. */
+  let opening = false;
+  stage.onShow((view) => {
+    if (keepUrl && !opening) replaceQuery((q) => q.set('view', view));
+    if (view === 'charts' && stageCharts === undefined) {
+      stageCharts = chartsView(
+        Math.max(400, Math.round((stage.area.clientWidth - 20) / STAGE_CHARTS_SCALE)),
+      );
+      stage.charts.append(stageCharts.element);
+      const seq = play.position();
+      stageCharts.setCursor(timeOf(seq), seq < 0 ? undefined : seq);
+    }
+    arrange();
+  });
+  let resizeTimer: ReturnType<typeof setTimeout> | undefined;
+  const onResize = () => {
+    if (resizeTimer !== undefined) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(relayout, 150);
+  };
+  globalThis.addEventListener('resize', onResize);
+
+  const showPresent = () => {
+    stage.presentButton.textContent = presenting() ? 'leave' : 'present';
+    stage.presentButton.setAttribute('aria-pressed', String(presenting()));
+  };
+  const present = (on: boolean) => {
+    if (embedded || on === presenting()) return;
+    setPresenting(on);
+    showPresent();
+    if (keepUrl) replaceQuery((q) => (on ? q.set('present', '') : q.delete('present')));
+    if (on) globalThis.scrollTo(0, 0);
+    relayout();
+  };
+  showPresent();
+  stage.presentButton.addEventListener('click', () => present(!presenting()));
+
+  // ---- the page's keys (the player has its own: space, arrows, Home, End, < and >) ----
+  const zoom = (factor: number) => {
+    const [d0, d1] = diagram().timeDomain();
+    const tick = timeOf(play.position());
+    const centre = tick !== null && tick >= d0 && tick <= d1 ? tick : (d0 + d1) / 2;
+    const from = centre - (centre - d0) * factor;
+    diagram().setTimeDomain([from, from + (d1 - d0) * factor]);
+  };
+  const pan = (direction: number) => {
+    const [d0, d1] = diagram().timeDomain();
+    const span = d1 - d0;
+    const from = Math.max(0, Math.min(lastTick + 1 - span, d0 + direction * PAN_PART * span));
+    const domain: TimeDomain = [from, from + span];
+    diagram().setTimeDomain(domain);
+  };
+  const onKey = (e: KeyboardEvent) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = e.target;
+    if (t instanceof Element && t.closest('input, select, textarea') !== null) return;
+    let done = true;
+    switch (e.key) {
+      case 'n': {
+        const m = story.next(play.position());
+        if (m !== undefined) {
+          play.pause();
+          play.seek(m.seq);
+        }
+        break;
+      }
+      case 'p': {
+        const m = story.previous(play.position());
+        if (m !== undefined) {
+          play.pause();
+          play.seek(m.seq);
+        }
+        break;
+      }
+      case 'm':
+        toNextMoment();
+        break;
+      case 'd':
+        stage.show('diagram');
+        break;
+      case 't':
+        stage.show('topology');
+        break;
+      case 'c':
+        stage.show('charts');
+        break;
+      case '+':
+      case '=':
+        zoom(1 / ZOOM_FACTOR);
+        break;
+      case '-':
+      case '_':
+        zoom(ZOOM_FACTOR);
+        break;
+      case '0':
+        diagram().setTimeDomain([0, lastTick + 1]);
+        break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        if (!e.shiftKey) return;
+        pan(e.key === 'ArrowLeft' ? -1 : 1);
+        break;
+      case 'f':
+        if (embedded) return;
+        present(!presenting());
+        break;
+      case 'Escape':
+        if (!stage.help.hidden) stage.help.hidden = true;
+        else if (presenting()) present(false);
+        else return;
+        break;
+      case '?':
+        stage.help.hidden = !stage.help.hidden;
+        break;
+      default:
+        done = false;
+    }
+    if (done) e.preventDefault();
+  };
+  document.addEventListener('keydown', onKey);
+
+  // ---- following the cursor ----
   const urlAt = keepUrl ? urlKeeper() : () => {};
   const follow = (seq: number) => {
     summaryPart.update(seq);
     records.update(seq);
-    const tick = seq < 0 ? null : trace.record(seq).tick;
-    lamport.setCursor(tick);
+    const tick = timeOf(seq);
+    diagram().setCursor(tick);
     topology.setCursor(seq);
     lanes.setCursor(tick);
     convergence.setCursor(tick, seq < 0 ? undefined : seq);
+    stageCharts?.setCursor(tick, seq < 0 ? undefined : seq);
+    story.setCursor(seq);
+    lesson?.setCursor(seq);
+    stage.toMoment.disabled = story.next(seq) === undefined;
   };
   play.onChange((seq) => {
     follow(seq);
@@ -581,15 +832,117 @@ function showRun(
     if (!on) urlAt(play.position());
   });
   follow(play.position());
+  relayout();
+  const crowded = diagram().drawing().mode === 'density' && convergence.charts.length > 0;
+  const firstView = options.view ?? (crowded ? 'charts' : 'diagram');
+  if (firstView !== 'diagram') {
+    opening = true;
+    stage.show(firstView);
+    opening = false;
+  }
+
+  const page: RunPage = {
+    player: play,
+    stage,
+    moments,
+    lamport: diagram,
+    relayout,
+    present,
+    dispose() {
+      play.dispose();
+      document.removeEventListener('keydown', onKey);
+      globalThis.removeEventListener('resize', onResize);
+      if (resizeTimer !== undefined) clearTimeout(resizeTimer);
+    },
+  };
+  activeRun = page;
+  return page;
 }
 
-const root = document.getElementById('app') as HTMLElement;
-render(root).catch((err: unknown) => {
-  root.append(
-    el(
-      'p',
-      `parley could not show this run: ${err instanceof Error ? err.message : String(err)}`,
-      'error',
-    ),
-  );
-});
+/** Options of the whole page. */
+export interface PageOptions {
+  /** Whether the URL keeps the cursor and presenter mode; default true (tests pass false). */
+  readonly keepUrl?: boolean;
+}
+
+/**
+ * The page in `page`, for the run the URL's query `params` names
+ * (scenario, variant, set, seed, at, present). Resolves with the run shown,
+ * or undefined when it could not run.
+ */
+export async function showPage(
+  page: HTMLElement,
+  params: URLSearchParams,
+  options: PageOptions = {},
+): Promise<RunPage | undefined> {
+  const name = params.get('scenario') ?? DEFAULT_SCENARIO;
+  const variant = params.get('variant') ?? undefined;
+  const overrides = params.getAll('set');
+  const seedParam = params.get('seed');
+  const seedAsked = seedParam === null || seedParam === '' ? undefined : Number(seedParam);
+  const atParam = params.get('at');
+  const at = atParam === null || atParam === '' ? undefined : Number(atParam);
+  const viewParam = params.get('view');
+  const view = MAIN_VIEWS.find((v) => v === viewParam);
+  setPresenting(params.has('present'));
+  page.classList.add('page');
+  const topbar = el('header', undefined, 'topbar');
+  const brand = el('h1', 'parley', 'brand');
+  brand.title = 'a deterministic multi-agent coordination simulator';
+  const pick = picker(name, seedAsked, variant, overrides);
+  topbar.append(brand, pick.form);
+  page.append(topbar);
+  // Files dropped anywhere on the page (or picked): a trace is shown as it is,
+  // a scenario file is run, a sweep file is shown as a heatmap.
+  const content = el('div', undefined, 'content');
+  const drop = installDropZone(document.body, fileRouter(content), (e) => {
+    content.replaceChildren(el('pre', e.message, 'error'));
+  });
+  drop.picker.title = 'open a trace, scenario or sweep file (or drop one on the page)';
+  pick.form.append(drop.picker);
+  page.append(content);
+  const status = el('p', `running ${name} …`, 'note running');
+  content.append(status);
+
+  const reply = await runInWorker({
+    scenarioName: name,
+    overrides,
+    ...(variant === undefined ? {} : { variant }),
+    ...(seedAsked === undefined ? {} : { seed: seedAsked }),
+  });
+  status.remove();
+  if (!reply.ok) {
+    content.append(
+      reply.load
+        ? el('pre', reply.error, 'error')
+        : el('p', `parley could not run this scenario: ${reply.error}`, 'error'),
+    );
+    return undefined;
+  }
+  const { summary } = reply;
+  pick.setVariants(summary.variants);
+  pick.setSeed(summary.seed);
+  const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
+  const lesson = LESSONS.get(name);
+  return showRun(content, trace, reply.jsonl, summary, {
+    variant,
+    at,
+    keepUrl: options.keepUrl !== false,
+    lesson: lesson === undefined ? undefined : { name, text: lesson },
+    description: summary.description,
+    knobs: knobsView(name, variant, overrides),
+    view,
+  });
+}
+
+const app = document.getElementById('app');
+if (app !== null)
+  showPage(app, new URLSearchParams(location.search)).catch((err: unknown) => {
+    app.append(
+      el(
+        'p',
+        `parley could not show this run: ${err instanceof Error ? err.message : String(err)}`,
+        'error',
+      ),
+    );
+  });

@@ -65,7 +65,7 @@ describe('the built app in Chromium', () => {
     const before = await summaryOf(page);
     expect(before['cursor']).toMatch(/seq 0 /);
     // Play at full speed to the end.
-    await page.selectOption('.toolbar select', { index: 3 });
+    await page.selectOption('.toolbar select', { label: 'max' });
     await page.keyboard.press('Space');
     await page.waitForFunction(
       () => /seq (\d+) \/ \1 /.test(document.querySelector('.toolbar')?.textContent ?? ''),
@@ -208,12 +208,14 @@ describe('the built app in Chromium', () => {
     ] as const) {
       await page.goto(`${base}/?scenario=${scenario}&seed=${seed}`);
       await summaryOf(page);
-      for (const [i, view] of [
-        'canvas',
-        'svg.topology, .topology svg',
-        '.convergence, .charts',
+      // Each view shown in the stage first (its key), then taken.
+      for (const [i, [key, view]] of [
+        ['d', 'canvas'],
+        ['t', 'svg.topology, .topology svg'],
+        ['c', '.convergence, .charts'],
       ].entries()) {
-        const target = page.locator(view).first();
+        await page.keyboard.press(key as string);
+        const target = page.locator(view as string).first();
         if ((await target.count()) === 0) continue;
         const file = join(dir, `${scenario}-${i}.png`);
         const png = await target.screenshot({ path: file });
