@@ -18,16 +18,19 @@ import {
 } from './agent.ts';
 import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
+import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import { EventQueue } from './queue.ts';
 import { checkSeed, deriveStream, type Stream } from './rng.ts';
 import {
   type AgentInput,
-  type FaultSpec,
+  type FixedFaultSpec,
+  isRandomFault,
   type Json,
   LIMITS_DEFAULTS,
   type Limits,
   type LinkSpec,
+  type RandomFaultSpec,
   type Scenario,
   TICK_MAX,
 } from './spec.ts';
@@ -119,6 +122,24 @@ const EV_CONTENT = 5;
 const EV_NOTIFY = 6;
 /** A human's verdict on a destructive act. */
 const EV_APPROVAL = 7;
+/** A random fault's next transition at one agent (or of its partition). */
+const EV_RANDOM_FAULT = 8;
+
+/** One timeline of a random fault in a run: what it acts on and what it holds now. */
+interface RandomFaultRun {
+  readonly fault: RandomFaultSpec;
+  /** The fault's index in the scenario's faults (a partition's id). */
+  readonly index: number;
+  /** Agent index, or NONE for a partition. */
+  readonly agent: number;
+  readonly timeline: FaultTimeline;
+  /** The transition its queued event will apply. */
+  pending: Transition | undefined;
+  /** True while this timeline holds its fault (an agent it took down, a partition, omission or skew it started). */
+  holding: boolean;
+  /** The record that opened what it holds: the cause of the record that closes it. */
+  openSeq: number;
+}
 
 /** One event on the heap. One shape for every kind keeps the engine's code monomorphic. */
 interface SimEvent {
@@ -340,8 +361,10 @@ class Engine implements Simulation {
         : null;
 
     // Faults first, so that a fault at tick 0 comes before the agents start.
+    let ordinal = 0;
     scenario.faults?.forEach((f, i) => {
-      this.scheduleFault(f, i);
+      if (isRandomFault(f)) this.startRandomFault(f, i, ordinal++, ids);
+      else this.scheduleFault(f, i);
     });
     for (const a of this.agents) this.push(0, EV_START, a.index, NONE, NONE, NONE, null, null);
   }
@@ -409,7 +432,35 @@ class Engine implements Simulation {
     return this.current ?? this.fail('an effect arrived while no agent was stepping');
   }
 
-  private scheduleFault(f: FaultSpec, i: number): void {
+  /** Queues the first transition of each timeline of random fault `f` (index `i`, `ordinal`-th random fault). */
+  private startRandomFault(
+    f: RandomFaultSpec,
+    i: number,
+    ordinal: number,
+    ids: readonly string[],
+  ): void {
+    for (const { agent, timeline } of faultTimelines(f, ordinal, this.seed, ids)) {
+      const run: RandomFaultRun = {
+        fault: f,
+        index: i,
+        agent,
+        timeline,
+        pending: undefined,
+        holding: false,
+        openSeq: NONE,
+      };
+      this.queueTransition(run);
+    }
+  }
+
+  private queueTransition(run: RandomFaultRun): void {
+    const t = run.timeline.next();
+    run.pending = t;
+    if (t !== undefined)
+      this.push(t.tick, EV_RANDOM_FAULT, run.agent, run.index, NONE, NONE, run, null);
+  }
+
+  private scheduleFault(f: FixedFaultSpec, i: number): void {
     if (f.kind === 'crash') {
       this.push(f.tick, EV_FAULT_START, i, NONE, NONE, NONE, f, null);
       if (f.tickRestart !== undefined)
@@ -447,10 +498,13 @@ class Engine implements Simulation {
         this.start(ev.agent);
         break;
       case EV_FAULT_START:
-        this.faultStart(ev.payload as FaultSpec, ev.agent);
+        this.faultStart(ev.payload as FixedFaultSpec, ev.agent);
         break;
       case EV_FAULT_END:
-        this.faultEnd(ev.payload as FaultSpec, ev.agent);
+        this.faultEnd(ev.payload as FixedFaultSpec, ev.agent);
+        break;
+      case EV_RANDOM_FAULT:
+        this.randomFault(ev.payload as RandomFaultRun);
         break;
       case EV_CONTENT:
         this.content(ev);
@@ -1057,7 +1111,7 @@ class Engine implements Simulation {
     this.rec(Kind.error, a.index, NONE, NONE, this.cause, NONE, data);
   }
 
-  private faultStart(f: FaultSpec, i: number): void {
+  private faultStart(f: FixedFaultSpec, i: number): void {
     switch (f.kind) {
       case 'crash': {
         const a = this.agentOf(f.agent);
@@ -1108,7 +1162,7 @@ class Engine implements Simulation {
     }
   }
 
-  private faultEnd(f: FaultSpec, i: number): void {
+  private faultEnd(f: FixedFaultSpec, i: number): void {
     const cause = this.faultRecord.get(i) ?? NONE;
     switch (f.kind) {
       case 'crash': {
@@ -1135,6 +1189,89 @@ class Engine implements Simulation {
         this.rec(Kind.skewEnd, a.index, NONE, NONE, cause, NONE, undefined);
         break;
       }
+    }
+  }
+
+  /**
+   * Applies a random fault's transition as the fixed fault of its kind would,
+   * with the same records, then queues the timeline's next one. A timeline
+   * lifts only what it imposed: it restarts an agent only if it took it
+   * down, so an agent already down (another fault, a step limit) stays as
+   * that fault left it.
+   */
+  private randomFault(run: RandomFaultRun): void {
+    const t = run.pending as Transition;
+    if (t.on !== run.holding) {
+      if (t.on) this.randomOn(run, t);
+      else this.randomOff(run);
+    }
+    this.queueTransition(run);
+  }
+
+  private randomOn(run: RandomFaultRun, t: Transition): void {
+    const f = run.fault;
+    if (f.kind === 'random-partition') {
+      const groups = t.groups as (readonly string[])[];
+      this.partitions.splitGroups(run.index, groups);
+      run.openSeq = this.rec(Kind.partition, NONE, NONE, NONE, NONE, NONE, { groups });
+      run.holding = true;
+      return;
+    }
+    const a = this.agents[run.agent] as AgentRuntime;
+    switch (f.kind) {
+      case 'down':
+      case 'churn':
+      case 'crash-rate':
+        if (a.status === 'down') return;
+        this.takeDown(a);
+        run.openSeq = this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
+        break;
+      case 'random-omission':
+        a.sendOmitRatio = f.sendRatio ?? 0;
+        a.receiveOmitRatio = f.receiveRatio ?? 0;
+        a.omissionStream ??= deriveStream(this.seed, `omission/${a.id}`);
+        run.openSeq = this.rec(Kind.omission, a.index, NONE, NONE, NONE, NONE, {
+          sendRatio: a.sendOmitRatio,
+          receiveRatio: a.receiveOmitRatio,
+        });
+        break;
+      case 'random-skew':
+        a.clockRate = t.rate as number;
+        run.openSeq = this.rec(Kind.skew, a.index, NONE, NONE, NONE, NONE, { rate: a.clockRate });
+        break;
+    }
+    run.holding = true;
+  }
+
+  private randomOff(run: RandomFaultRun): void {
+    const f = run.fault;
+    const cause = run.openSeq;
+    run.holding = false;
+    run.openSeq = NONE;
+    if (f.kind === 'random-partition') {
+      this.partitions.heal(run.index);
+      this.rec(Kind.heal, NONE, NONE, NONE, cause, NONE, undefined);
+      return;
+    }
+    const a = this.agents[run.agent] as AgentRuntime;
+    switch (f.kind) {
+      case 'down':
+      case 'churn':
+      case 'crash-rate': {
+        if (a.status !== 'down') return;
+        const seq = this.rec(Kind.restart, a.index, NONE, NONE, cause, NONE, undefined);
+        this.boot(a, seq);
+        break;
+      }
+      case 'random-omission':
+        a.sendOmitRatio = 0;
+        a.receiveOmitRatio = 0;
+        this.rec(Kind.omissionEnd, a.index, NONE, NONE, cause, NONE, undefined);
+        break;
+      case 'random-skew':
+        a.clockRate = 1;
+        this.rec(Kind.skewEnd, a.index, NONE, NONE, cause, NONE, undefined);
+        break;
     }
   }
 }

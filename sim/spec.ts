@@ -256,9 +256,13 @@ export interface NetworkSpec {
 
 /**
  * Faults on a schedule. Windows are half-open: [tickStart, tickEnd).
- * A fault without tickEnd lasts to the end of the run.
+ * A fault without tickEnd lasts to the end of the run. The random kinds
+ * (`RandomFaultSpec`) draw their schedule from the run's seed.
  */
-export type FaultSpec =
+export type FaultSpec = FixedFaultSpec | RandomFaultSpec;
+
+/** A fault at fixed ticks, on named agents. */
+export type FixedFaultSpec =
   /** The agent stops; in-flight messages to it are lost; at tickRestart it starts again. */
   | {
       readonly kind: 'crash';
@@ -304,6 +308,118 @@ export type FaultSpec =
       readonly tickStart: number;
       readonly tickEnd?: number;
     };
+
+/**
+ * How the phases of a random fault (up and down, healed and cut) last, in
+ * whole ticks of at least 1, each phase with its mean m (a whole number):
+ * - `exponential`: geometric on 1, 2, …: a phase ends at each tick with
+ *   probability 1 / m, so P(longer than k) = (1 - 1/m)^k (the memoryless
+ *   discrete exponential);
+ * - `constant`: exactly m;
+ * - `uniform`: every whole number from 1 to 2m - 1 equally likely.
+ */
+export type DurationDistribution = 'exponential' | 'constant' | 'uniform';
+
+/** What every random fault says besides its kind. */
+interface RandomFaultWindow {
+  /** The agents it may touch, by id; default every agent. */
+  readonly agents?: readonly string[];
+  /** The first tick it acts at; default 0 (before the agents start). */
+  readonly tickStart?: number;
+  /**
+   * From this tick on it no longer holds: agents it holds down restart
+   * (crash-rate's crashes are for good), partitions heal, omission and skew
+   * end. Default never: a fault that comes and goes (churn,
+   * partitions, omission windows, intervals of down) then keeps the run
+   * going to its tick limit.
+   */
+  readonly tickEnd?: number;
+}
+
+/**
+ * Faults drawn at random, each from its own streams (`fault/K/AGENT`, and
+ * `fault/K` for a partition, K its position among the scenario's random
+ * faults), so adding one leaves every other draw of the run alone. The engine
+ * turns each into the same crash and restart, partition and heal, omission
+ * and skew records as the fixed faults.
+ */
+export type RandomFaultSpec =
+  /**
+   * Each agent is down independently with probability downRatio: once for
+   * the whole span from tickStart to tickEnd, or, with intervalTicks,
+   * afresh for each interval of that many ticks from tickStart.
+   */
+  | (RandomFaultWindow & {
+      readonly kind: 'down';
+      readonly downRatio: number;
+      readonly intervalTicks?: number;
+    })
+  /**
+   * Each agent alternates up and down, phases drawn from `distribution`
+   * (default exponential) with means upMeanTicks and downMeanTicks; the
+   * process is stationary from tickStart (an agent starts down with
+   * probability downMean / (upMean + downMean), its first phase the residual
+   * of a phase in progress), so at every tick an agent is down with that
+   * probability.
+   */
+  | (RandomFaultWindow & {
+      readonly kind: 'churn';
+      readonly upMeanTicks: number;
+      readonly downMeanTicks: number;
+      readonly distribution?: DurationDistribution;
+    })
+  /**
+   * Crash-stop at a rate: each agent crashes for good at tickStart + T, T
+   * geometric on 1, 2, … with mean perTicks (each tick it crashes with
+   * probability 1 / perTicks), if that is before tickEnd.
+   */
+  | (RandomFaultWindow & {
+      readonly kind: 'crash-rate';
+      readonly perTicks: number;
+    })
+  /**
+   * Partitions that come and go, stationary as `churn` is (gaps healed,
+   * durations cut): each cuts off `size` agents drawn at random from
+   * `agents` (default a random minority: a size uniform from 1 to
+   * floor((n - 1) / 2) of the n agents) from all the others.
+   */
+  | (RandomFaultWindow & {
+      readonly kind: 'random-partition';
+      readonly gapMeanTicks: number;
+      readonly durationMeanTicks: number;
+      readonly distribution?: DurationDistribution;
+      readonly size?: number;
+    })
+  /** Omission windows at each agent, coming and going as `churn`'s downtimes do. */
+  | (RandomFaultWindow & {
+      readonly kind: 'random-omission';
+      readonly gapMeanTicks: number;
+      readonly durationMeanTicks: number;
+      readonly distribution?: DurationDistribution;
+      readonly sendRatio?: number;
+      readonly receiveRatio?: number;
+    })
+  /** Each agent's clock runs at a rate drawn uniformly from [rateMin, rateMax], from tickStart to tickEnd. */
+  | (RandomFaultWindow & {
+      readonly kind: 'random-skew';
+      readonly rateMin: number;
+      readonly rateMax: number;
+    });
+
+/** The kinds of `RandomFaultSpec`. */
+export const RANDOM_FAULT_KINDS: readonly RandomFaultSpec['kind'][] = [
+  'down',
+  'churn',
+  'crash-rate',
+  'random-partition',
+  'random-omission',
+  'random-skew',
+];
+
+/** True for a fault drawn at random. Pure. */
+export function isRandomFault(f: FaultSpec): f is RandomFaultSpec {
+  return (RANDOM_FAULT_KINDS as readonly string[]).includes(f.kind);
+}
 
 export interface Limits {
   /** The run stops before processing an event later than this tick. */

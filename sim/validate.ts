@@ -6,6 +6,7 @@
 import { CHECKER_NAMES, isCheckerName } from './checkers/names.ts';
 import {
   AGENTS_MAX,
+  type DurationDistribution,
   type FaultSpec,
   type Latency,
   type LinkSpec,
@@ -182,6 +183,47 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
       if (isInt(start) && isInt(end) && end <= start)
         bad(`${p}.tickEnd`, `must be after tickStart (${start})`);
     };
+    /** A whole number of ticks of at least 1 (a mean, an interval). */
+    const wholeTicks = (path: string, x: unknown) => {
+      if (!(isInt(x) && x >= 1 && x <= TICK_MAX))
+        bad(path, `must be a whole number of ticks from 1 to ${TICK_MAX}, got ${String(x)}`);
+    };
+    /** The agents and the ticks of a random fault; returns how many agents it may touch. */
+    const randomWindow = (r: {
+      agents?: readonly string[];
+      tickStart?: number;
+      tickEnd?: number;
+    }): number => {
+      if (r.agents !== undefined) {
+        if (!Array.isArray(r.agents) || r.agents.length === 0)
+          bad(`${p}.agents`, 'must list at least one agent');
+        else {
+          const seen = new Set<string>();
+          r.agents.forEach((a, ai) => {
+            agent(`${p}.agents.${ai}`, a);
+            if (seen.has(a)) bad(`${p}.agents.${ai}`, `"${a}" is listed twice`);
+            seen.add(a);
+          });
+        }
+      }
+      span(r.tickStart ?? 0, r.tickEnd);
+      return Array.isArray(r.agents) ? r.agents.length : ids.size;
+    };
+    /** The distribution and the mean of each phase of an alternating fault. */
+    const phases = (
+      distribution: DurationDistribution | undefined,
+      means: Record<string, number>,
+    ) => {
+      if (
+        distribution !== undefined &&
+        !['exponential', 'constant', 'uniform'].includes(distribution)
+      )
+        bad(
+          `${p}.distribution`,
+          `must be exponential, constant or uniform, got ${JSON.stringify(distribution)}`,
+        );
+      for (const [key, x] of Object.entries(means)) wholeTicks(`${p}.${key}`, x);
+    };
     switch (f.kind) {
       case 'crash':
         agent(`${p}.agent`, f.agent);
@@ -222,10 +264,61 @@ export function scenarioProblems(scenario: Scenario): Problem[] {
             `must be from ${SKEW_RATE_MIN} to ${SKEW_RATE_MAX} local ticks per tick, got ${String(f.rate)}`,
           );
         break;
+      case 'down':
+        randomWindow(f);
+        ratio(`${p}.downRatio`, f.downRatio ?? -1);
+        if (f.intervalTicks !== undefined) wholeTicks(`${p}.intervalTicks`, f.intervalTicks);
+        break;
+      case 'churn':
+        randomWindow(f);
+        phases(f.distribution, { upMeanTicks: f.upMeanTicks, downMeanTicks: f.downMeanTicks });
+        break;
+      case 'crash-rate':
+        randomWindow(f);
+        wholeTicks(`${p}.perTicks`, f.perTicks);
+        break;
+      case 'random-partition': {
+        const pool = randomWindow(f);
+        phases(f.distribution, {
+          gapMeanTicks: f.gapMeanTicks,
+          durationMeanTicks: f.durationMeanTicks,
+        });
+        if (f.size !== undefined) {
+          const most = Math.min(pool, ids.size - 1);
+          if (!(isInt(f.size) && f.size >= 1 && f.size <= most))
+            bad(
+              `${p}.size`,
+              `must be a whole number of agents from 1 to ${most} (those it may cut off, leaving one on the other side), got ${String(f.size)}`,
+            );
+        } else if (ids.size < 2) bad(`${p}.kind`, 'a partition needs at least two agents');
+        break;
+      }
+      case 'random-omission':
+        randomWindow(f);
+        phases(f.distribution, {
+          gapMeanTicks: f.gapMeanTicks,
+          durationMeanTicks: f.durationMeanTicks,
+        });
+        ratio(`${p}.sendRatio`, f.sendRatio);
+        ratio(`${p}.receiveRatio`, f.receiveRatio);
+        break;
+      case 'random-skew':
+        randomWindow(f);
+        for (const key of ['rateMin', 'rateMax'] as const) {
+          const x = f[key];
+          if (!(typeof x === 'number' && x >= SKEW_RATE_MIN && x <= SKEW_RATE_MAX))
+            bad(
+              `${p}.${key}`,
+              `must be from ${SKEW_RATE_MIN} to ${SKEW_RATE_MAX} local ticks per tick, got ${String(x)}`,
+            );
+        }
+        if (typeof f.rateMin === 'number' && typeof f.rateMax === 'number' && f.rateMax < f.rateMin)
+          bad(`${p}.rateMax`, `must be at least rateMin (${f.rateMin})`);
+        break;
       default:
         bad(
           `${p}.kind`,
-          `unknown fault kind ${JSON.stringify((f as { kind: unknown }).kind)}; use crash, partition, omission or skew`,
+          `unknown fault kind ${JSON.stringify((f as { kind: unknown }).kind)}; use crash, partition, omission, skew, down, churn, crash-rate, random-partition, random-omission or random-skew`,
         );
     }
   });

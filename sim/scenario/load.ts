@@ -861,7 +861,7 @@ function referenceProblems(
     faults.forEach((f, i) => {
       const o = obj(f);
       agent(o?.['agent'], ['faults', i, 'agent']);
-      for (const key of ['from', 'to'])
+      for (const key of ['from', 'to', 'agents'])
         if (Array.isArray(o?.[key]))
           (o[key] as unknown[]).forEach((a, j) => {
             agent(a, ['faults', i, key, j]);

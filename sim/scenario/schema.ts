@@ -84,6 +84,129 @@ export const networkSchema = z.strictObject({
 
 const span = { tickStart: ticks, tickEnd: ticks.optional() };
 
+/**
+ * The faults drawn at random (sim/faults.ts): each from its own streams of
+ * the run's seed, turned by the engine into the records of the fixed kinds.
+ */
+function randomFaults() {
+  const meanTicks = (what: string) =>
+    z.number().int().min(1).max(TICK_MAX).describe(`mean ${what}, in whole ticks (at least 1)`);
+  const randomSpan = {
+    agents: z
+      .array(name)
+      .min(1)
+      .optional()
+      .describe('the agents it may touch, by id; default every agent'),
+    tickStart: ticks
+      .default(0)
+      .describe('the tick it starts acting at; default 0, before the agents start'),
+    tickEnd: ticks
+      .optional()
+      .describe(
+        'the tick from which it no longer holds: agents it holds down restart (but crash-rate crashes are for good), its partitions heal, omission and skew end; default never (churn, partitions, omission windows and intervals of down then keep coming, and the run goes on to limits.ticksMax)',
+      ),
+  };
+  const distribution = z
+    .enum(['exponential', 'constant', 'uniform'])
+    .optional()
+    .describe(
+      'how long each phase lasts, in whole ticks of at least 1 with the mean given: exponential (geometric: the phase ends each tick with probability 1 / mean, memoryless), constant (exactly the mean) or uniform (1 to 2 mean - 1); default exponential',
+    );
+  return [
+    z
+      .strictObject({
+        kind: z.literal('down'),
+        downRatio: ratio.describe(
+          'probability that each agent is down, independently of the others: crashed at tickStart, restarted at tickEnd',
+        ),
+        intervalTicks: z
+          .number()
+          .int()
+          .min(1)
+          .max(TICK_MAX)
+          .optional()
+          .describe(
+            'draw each agent afresh every this many ticks from tickStart instead of once for the whole window (ticks)',
+          ),
+        ...randomSpan,
+      })
+      .describe('each agent down independently with probability downRatio'),
+    z
+      .strictObject({
+        kind: z.literal('churn'),
+        upMeanTicks: meanTicks(
+          'time up between failures (the failure rate is 1 / upMeanTicks per tick)',
+        ),
+        downMeanTicks: meanTicks('time down before a restart'),
+        distribution,
+        ...randomSpan,
+      })
+      .describe(
+        'each agent alternates up and down, stationary from tickStart: down at any tick with probability downMeanTicks / (upMeanTicks + downMeanTicks)',
+      ),
+    z
+      .strictObject({
+        kind: z.literal('crash-rate'),
+        perTicks: meanTicks(
+          'time to crash: each agent crashes for good, in each tick with probability 1 / perTicks (one crash per perTicks ticks)',
+        ),
+        ...randomSpan,
+      })
+      .describe('crash-stop at a rate: each agent crashes at a geometric time with mean perTicks'),
+    z
+      .strictObject({
+        kind: z.literal('random-partition'),
+        gapMeanTicks: meanTicks('time healed between partitions'),
+        durationMeanTicks: meanTicks('time a partition lasts'),
+        distribution,
+        size: z
+          .number()
+          .int()
+          .min(1)
+          .max(AGENTS_MAX)
+          .optional()
+          .describe(
+            'how many agents each partition cuts off from the others, drawn afresh from agents each time; default a random minority, 1 to floor((n - 1) / 2) of the n agents',
+          ),
+        ...randomSpan,
+      })
+      .describe(
+        'partitions that come and go, stationary from tickStart: each cuts off a random side from the rest',
+      ),
+    z
+      .strictObject({
+        kind: z.literal('random-omission'),
+        gapMeanTicks: meanTicks('time between omission windows'),
+        durationMeanTicks: meanTicks('time an omission window lasts'),
+        distribution,
+        sendRatio: ratio
+          .optional()
+          .describe('probability that a message the agent sends is lost in a window; default 0'),
+        receiveRatio: ratio
+          .optional()
+          .describe('probability that a message the agent receives is lost in a window; default 0'),
+        ...randomSpan,
+      })
+      .describe('omission windows that come and go at each agent, stationary from tickStart'),
+    z
+      .strictObject({
+        kind: z.literal('random-skew'),
+        rateMin: z
+          .number()
+          .min(SKEW_RATE_MIN)
+          .max(SKEW_RATE_MAX)
+          .describe('slowest clock rate drawn, local ticks per real tick'),
+        rateMax: z
+          .number()
+          .min(SKEW_RATE_MIN)
+          .max(SKEW_RATE_MAX)
+          .describe('fastest clock rate drawn, local ticks per real tick'),
+        ...randomSpan,
+      })
+      .describe("each agent's clock runs at a rate drawn uniformly from rateMin to rateMax"),
+  ] as const;
+}
+
 const fault = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('crash'),
@@ -124,6 +247,7 @@ const fault = z.discriminatedUnion('kind', [
       ),
     ...span,
   }),
+  ...randomFaults(),
 ]);
 
 const rateLimit = z.strictObject({
@@ -331,6 +455,8 @@ export function scenarioJsonSchema(
   const byScheduler = schedulerConditions(schedulers);
   return z.toJSONSchema(scenarioFileSchema, {
     target: 'draft-2020-12',
+    // What a file may say: a key with a default (a random fault's tickStart) may be left out.
+    io: 'input',
     override: (ctx) => {
       if (ctx.zodSchema === protocolParams && Object.keys(properties).length > 0)
         ctx.jsonSchema.properties = properties;
