@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import { type LoadedScenario, loadScenario } from '../sim/index.ts';
 import { didYouMean, type ProtocolPathOptions } from '../sim/scenario/index.ts';
 import { UsageError } from './errors.ts';
@@ -79,6 +80,25 @@ export function loadNamed(
     ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
   return { ...loaded, file, dir, registry };
+}
+
+/**
+ * A catalogue scenario's description, read from its YAML alone, without
+ * loading the scenario: what `parley list` prints (loading all of the
+ * catalogue was most of that command's time). A file that does not parse is
+ * loaded, so that its problem is reported with its line and column.
+ */
+export function catalogDescription(name: string): string | undefined {
+  const { text } = scenarioText(name);
+  let data: unknown;
+  try {
+    data = parseYaml(text, { logLevel: 'error', maxAliasCount: 100 });
+  } catch {
+    loadNamed(name);
+    return undefined;
+  }
+  const description = (data as { description?: unknown } | null)?.description;
+  return typeof description === 'string' ? description : undefined;
 }
 
 /** The lesson beside a catalogue scenario, or undefined. */

@@ -18,7 +18,7 @@ import {
   viewOf,
 } from '../sim/index.ts';
 import { keyMoments, storyLines } from '../sim/story.ts';
-import { catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
+import { catalogDescription, catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
 import { checkDeterminism } from './determinism.ts';
 import { diff } from './diff.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
@@ -77,10 +77,8 @@ function program(): Command {
     .action(() => {
       const names = catalogNames();
       const width = Math.max(...names.map((n) => n.length));
-      for (const name of names) {
-        const { source } = loadNamed(name);
-        process.stdout.write(`${name.padEnd(width)}  ${source.description ?? ''}\n`);
-      }
+      for (const name of names)
+        process.stdout.write(`${name.padEnd(width)}  ${catalogDescription(name) ?? ''}\n`);
     });
 
   p.command('show')

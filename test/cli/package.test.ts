@@ -31,7 +31,7 @@ const STEP_MS = 60_000;
 
 /** Runs a command to its end (at most STEP_MS); its output, and an error naming it when it fails. */
 function sh(command: string, args: readonly string[], cwd: string) {
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     NO_COLOR: '1',
     npm_config_audit: 'false',
