@@ -83,13 +83,43 @@ export function loadNamed(
 }
 
 /**
- * A catalogue scenario's description, read from its YAML alone, without
- * loading the scenario: what `parley list` prints (loading all of the
- * catalogue was most of that command's time). A file that does not parse is
- * loaded, so that its problem is reported with its line and column.
+ * The description of a scenario file that writes it the usual way, on a line
+ * of its own at the top level with a plain value (`description: Two
+ * generals agree …`), read without the YAML parser; undefined when it is
+ * written any other way (quoted, folded, a number, twice, in a multi-document
+ * file), for the parser to read. Pure.
+ */
+export function plainDescription(text: string): string | undefined {
+  const found = [...text.matchAll(/^description:[ \t]+([^\r\n]*)/gm)];
+  const m = found[0];
+  if (found.length !== 1 || m === undefined || /^(?:---|\.\.\.|%)/m.test(text)) return undefined;
+  const value = (m[1] as string).replace(/[ \t]+$/, '');
+  if (
+    value === '' ||
+    // An indicator, a number, null or a boolean first; a comment or a mapping inside.
+    /^[-?:,[\]{}#&*!|>'"%@`+.~0-9]/.test(value) ||
+    /^(?:null|true|false)$/i.test(value) ||
+    /:(?:[ \t]|$)|[ \t]#/.test(value)
+  )
+    return undefined;
+  // An indented line after it, past blank lines, would continue the value.
+  const after = text.slice((m.index ?? 0) + m[0].length);
+  if (/^(?:[ \t]*\r?\n)*[ \t]+[^ \t\r\n]/.test(after.replace(/^\r?\n/, ''))) return undefined;
+  return value;
+}
+
+/**
+ * A catalogue scenario's description, as loading it gives it, without
+ * loading it (zod, the nesting check, the registry: that was most of `parley
+ * list`'s time): from its line when written plainly, else from the parsed
+ * YAML. `list` does not check the scenarios; a file that does not parse and
+ * has no plain description line is loaded, so its problem is reported at its
+ * line and column.
  */
 export function catalogDescription(name: string): string | undefined {
   const { text } = scenarioText(name);
+  const plain = plainDescription(text);
+  if (plain !== undefined) return plain;
   let data: unknown;
   try {
     data = parseYaml(text, { logLevel: 'error', maxAliasCount: 100 });

@@ -1,15 +1,110 @@
 /**
- * `parley list` reads each description from its YAML alone: the same text
- * loading the scenario gives.
+ * `parley list` reads each description without loading the scenario: from
+ * its line when written plainly, else from the parsed YAML; either way the
+ * text loading the scenario gives.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { catalogDescription, catalogNames, loadNamed } from '../../cli/catalog.ts';
+import { parse } from 'yaml';
+import {
+  catalogDescription,
+  catalogNames,
+  loadNamed,
+  plainDescription,
+  scenarioText,
+} from '../../cli/catalog.ts';
+
+/** What the YAML parser reads as the description, or undefined (no string, or no parse). */
+function parsed(text: string): string | undefined {
+  try {
+    const d = (parse(text, { logLevel: 'error' }) as { description?: unknown } | null)?.description;
+    return typeof d === 'string' ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 describe('parley list', () => {
   it("gives each catalogue scenario's description as loading the scenario gives it", () => {
     const names = catalogNames();
     expect(names.length).toBeGreaterThanOrEqual(10);
-    for (const name of names)
-      expect(catalogDescription(name), name).toBe(loadNamed(name).source.description);
+    for (const name of names) {
+      const text = loadNamed(name).source.description;
+      expect(catalogDescription(name), name).toBe(text);
+    }
+  });
+
+  it('reads the catalogue as it is written: each description on a plain line', () => {
+    for (const name of catalogNames())
+      expect(plainDescription(scenarioText(name).text), name).toBeDefined();
+  });
+
+  it('reads a plain line as the parser does, and leaves every other spelling to the parser', () => {
+    const piece = fc.constantFrom(
+      'a',
+      'Z',
+      ' ',
+      '\t',
+      ':',
+      '#',
+      '-',
+      "'",
+      '"',
+      '1',
+      '.',
+      '~',
+      '[',
+      '{',
+      '&',
+      '!',
+      '|',
+      '>',
+      '%',
+      '@',
+      '`',
+      ',',
+      '?',
+      '*',
+      'é',
+      'null',
+      'true',
+      'no',
+      ': ',
+      ' #',
+      '\\n',
+    );
+    const value = fc.array(piece, { maxLength: 12 }).map((p) => p.join(''));
+    const next = fc.constantFrom(
+      '',
+      '\n',
+      'protocol: x\n',
+      '  more\n',
+      '\n  more\n',
+      '# c\n',
+      '---\n',
+    );
+    const seed = Number(process.env['PARLEY_FUZZ_SEED'] ?? 20261129);
+    fc.assert(
+      fc.property(value, next, fc.boolean(), (v, rest, crlf) => {
+        let text = `name: n\ndescription: ${v}\n${rest}`;
+        if (crlf) text = text.replaceAll('\n', '\r\n');
+        const plain = plainDescription(text);
+        if (plain !== undefined) expect(plain, JSON.stringify(text)).toBe(parsed(text));
+      }),
+      { seed, numRuns: 5000 },
+    );
+    // The usual spellings are read; the others are left to the parser.
+    expect(plainDescription('description: Two generals agree\nprotocol: x\n')).toBe(
+      'Two generals agree',
+    );
+    for (const text of [
+      'description: "quoted"\n',
+      'description: folded\n  on two lines\n',
+      'description: 42\n',
+      'description: a # comment\n',
+      'description: one\ndescription: two\n',
+      '%YAML 1.2\n---\ndescription: x\n',
+    ])
+      expect(plainDescription(text), text).toBeUndefined();
   });
 });
