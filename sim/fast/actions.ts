@@ -40,38 +40,54 @@ interface Builtin {
   readonly [field: string]: unknown;
 }
 
-/** An action `enqueue.assign/emit/raise/cancel` collected: the same fields xstate's builtin would hold. */
-class Queued {
-  constructor(
-    readonly kind: 'assign' | 'emit' | 'raise' | 'cancel',
-    readonly a: unknown,
-    readonly b: unknown,
-  ) {}
-}
+/** What an `enqueue` call collected: kinds in the flat list of (kind, a, b) triples. */
+const RAW = 0;
+const ASSIGN = 1;
+const EMIT = 2;
+const RAISE = 3;
+const CANCEL = 4;
 
 /**
- * The `enqueue` object handed to `enqueueActions` bodies. One per machine:
- * a collect call fills the list it is given, and calls made after the body
- * returned are dropped, as xstate drops them.
+ * The `enqueue` object handed to `enqueueActions` bodies, one per machine.
+ * A body's calls go to the list of its depth as (kind, a, b) triples, the
+ * fields xstate's builtin would hold, so collecting allocates nothing per
+ * action; lists are kept per depth of nesting (a collected action may itself
+ * be an enqueueActions) and reused. Calls made after the body returned are
+ * dropped, as xstate drops them.
  */
 export class Enqueuer {
+  /** The list being filled, or null outside a body. */
   list: unknown[] | null = null;
+  /** Lists by depth, and the depth of the next body. */
+  private readonly lists: unknown[][] = [];
+  depth = 0;
   readonly fn: Record<string, Fn> & Fn;
 
   constructor() {
-    const push = (action: unknown) => {
-      if (this.list !== null) this.list.push(action);
+    const push = (kind: number, a: unknown, b: unknown) => {
+      const list = this.list;
+      if (list !== null) list.push(kind, a, b);
     };
-    const fn = ((action: unknown) => push(action)) as Record<string, Fn> & Fn;
-    fn['assign'] = (assignment: unknown) => push(new Queued('assign', assignment, undefined));
-    fn['cancel'] = (sendId: unknown) => push(new Queued('cancel', sendId, undefined));
-    fn['raise'] = (event: unknown, options: unknown) => push(new Queued('raise', event, options));
-    fn['emit'] = (event: unknown) => push(new Queued('emit', event, undefined));
-    fn['sendTo'] = (...args: unknown[]) => push((sendTo as Fn)(...args));
-    fn['sendParent'] = (...args: unknown[]) => push((sendParent as Fn)(...args));
-    fn['spawnChild'] = (...args: unknown[]) => push((spawnChild as Fn)(...args));
-    fn['stopChild'] = (...args: unknown[]) => push((stopChild as Fn)(...args));
+    const fn = ((action: unknown) => push(RAW, action, undefined)) as Record<string, Fn> & Fn;
+    fn['assign'] = (assignment: unknown) => push(ASSIGN, assignment, undefined);
+    fn['cancel'] = (sendId: unknown) => push(CANCEL, sendId, undefined);
+    fn['raise'] = (event: unknown, options: unknown) => push(RAISE, event, options);
+    fn['emit'] = (event: unknown) => push(EMIT, event, undefined);
+    fn['sendTo'] = (...args: unknown[]) => push(RAW, (sendTo as Fn)(...args), undefined);
+    fn['sendParent'] = (...args: unknown[]) => push(RAW, (sendParent as Fn)(...args), undefined);
+    fn['spawnChild'] = (...args: unknown[]) => push(RAW, (spawnChild as Fn)(...args), undefined);
+    fn['stopChild'] = (...args: unknown[]) => push(RAW, (stopChild as Fn)(...args), undefined);
     this.fn = fn;
+  }
+
+  /** The empty list for the body at the current depth. */
+  listAt(depth: number): unknown[] {
+    let list = this.lists[depth];
+    if (list === undefined) {
+      list = [];
+      this.lists[depth] = list;
+    } else list.length = 0;
+    return list;
   }
 }
 
@@ -192,28 +208,28 @@ function noParams(): undefined {
   return undefined;
 }
 
-/** Runs an action collected by `enqueueActions`. */
-function runCollected(action: unknown, st: Step, table: ActionTable): void {
-  if (action instanceof Queued) {
-    switch (action.kind) {
-      case 'assign':
-        doAssign(st, action.a, undefined, table);
-        return;
-      case 'emit':
-        if (typeof action.a === 'function') doEmit(st, action.a, undefined);
-        else deferEmit(st, action.a);
-        return;
-      case 'raise': {
-        const options = action.b as { id?: unknown; delay?: unknown } | undefined;
-        doRaise(st, action.a, options?.id, options?.delay, undefined, table);
-        return;
-      }
-      case 'cancel':
-        doCancel(st, action.a, undefined);
-        return;
+/** Runs the action collected at `list[i]` (a triple) by `enqueueActions`. */
+function runCollected(list: readonly unknown[], i: number, st: Step, table: ActionTable): void {
+  const a = list[i + 1];
+  switch (list[i]) {
+    case ASSIGN:
+      doAssign(st, a, undefined, table);
+      return;
+    case EMIT:
+      if (typeof a === 'function') doEmit(st, a, undefined);
+      else deferEmit(st, a);
+      return;
+    case RAISE: {
+      const options = list[i + 2] as { id?: unknown; delay?: unknown } | undefined;
+      doRaise(st, a, options?.id, options?.delay, undefined, table);
+      return;
     }
+    case CANCEL:
+      doCancel(st, a, undefined);
+      return;
+    default:
+      compileAction(a, table, true)(st);
   }
-  compileAction(action, table, true)(st);
 }
 
 function doAssign(st: Step, assignment: unknown, params: unknown, table: ActionTable): void {
@@ -310,28 +326,34 @@ function doLog(st: Step, value: unknown, label: unknown, params: unknown): void 
 }
 
 function doEnqueue(st: Step, collect: Fn, params: unknown, table: ActionTable): void {
-  const list: unknown[] = [];
   const context = st.context;
   const event = st.event;
   const enqueuer = table.enqueuer;
   const outer = enqueuer.list;
+  const depth = enqueuer.depth;
+  const list = enqueuer.listAt(depth);
   enqueuer.list = list;
+  enqueuer.depth = depth + 1;
   try {
-    collect(
-      {
-        context,
-        event,
-        enqueue: enqueuer.fn,
-        check: checker(table, context, event, st),
-        self: st.self,
-        system: st.system,
-      },
-      params,
-    );
+    try {
+      collect(
+        {
+          context,
+          event,
+          enqueue: enqueuer.fn,
+          check: checker(table, context, event, st),
+          self: st.self,
+          system: st.system,
+        },
+        params,
+      );
+    } finally {
+      enqueuer.list = outer;
+    }
+    for (let i = 0; i < list.length; i += 3) runCollected(list, i, st, table);
   } finally {
-    enqueuer.list = outer;
+    enqueuer.depth = depth;
   }
-  for (let i = 0; i < list.length; i++) runCollected(list[i], st, table);
 }
 
 /**
@@ -355,5 +377,5 @@ function doBuiltin(st: Step, b: Builtin, params: unknown, table: ActionTable): v
     st.changes++;
   }
   if (b.execute !== undefined) b.execute(st.scope, resolved);
-  if (more) for (const action of more) runCollected(action, st, table);
+  if (more) for (const action of more) compileAction(action, table, true)(st);
 }

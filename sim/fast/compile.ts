@@ -160,6 +160,7 @@ class Unsupported_ extends Error {}
 export class FastMachine {
   readonly fast = true;
   private readonly maxIterations: number;
+  private spare: Step | null = null;
 
   constructor(
     /** The xstate machine this was compiled from. */
@@ -220,7 +221,14 @@ export class FastMachine {
     if (event.type === 'xstate.stop')
       return new FastSnapshot('stopped', from.value, from.context, from.error, from.node);
     const leaf = from.node as Node;
-    const st = new Step(this.source, scope as Scope, leaf, from.context, event);
+    // One Step serves one call at a time; a call made while another runs (a protocol stepping
+    // a machine from inside an action) gets its own.
+    const spare = this.spare;
+    this.spare = null;
+    const st =
+      spare === null
+        ? new Step(this.source, scope as Scope, leaf, from.context, event)
+        : spare.reset(scope as Scope, leaf, from.context, event);
     if (event.type !== 'xstate.init') {
       // Asked before any guard runs, as xstate asks it.
       const isError = event.type.startsWith('xstate.error.actor');
@@ -237,6 +245,7 @@ export class FastMachine {
       } else this.microstep(t, st, event);
     }
     if (from.status === 'active') this.macrostep(st, event);
+    this.spare = st;
     if (st.changes === 0 && st.leaf === leaf) return from;
     return new FastSnapshot(from.status, st.leaf.value, st.context, from.error, st.leaf);
   }

@@ -72,22 +72,40 @@ export class Step {
   changes = 0;
   queue: EventObject[] | null = null;
   head = 0;
-  readonly self: unknown;
-  readonly system: unknown;
+  scope: Scope;
+  self: unknown;
+  system: unknown;
 
   constructor(
     readonly machine: AnyStateMachine,
-    readonly scope: Scope,
+    scope: Scope,
     leaf: NodeRec,
     context: unknown,
     event: EventObject,
   ) {
+    this.scope = scope;
     this.leaf = leaf;
     this.committed = leaf;
     this.context = context;
     this.event = event;
     this.self = scope.self;
     this.system = scope.system;
+  }
+
+  /** Makes this object the state of a new call (one Step serves a machine's calls one after another). */
+  reset(scope: Scope, leaf: NodeRec, context: unknown, event: EventObject): this {
+    this.scope = scope;
+    this.leaf = leaf;
+    this.committed = leaf;
+    this.committedValue = undefined;
+    this.context = context;
+    this.event = event;
+    this.self = scope.self;
+    this.system = scope.system;
+    this.changes = 0;
+    this.queue = null;
+    this.head = 0;
+    return this;
   }
 
   /** The argument actions receive, a fresh object per action as in xstate. */
