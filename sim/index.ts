@@ -45,7 +45,6 @@ export { Sha256, sha256Hex } from './hash.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
 export { EventQueue, type Queued } from './queue.ts';
 export { stopSentence, troubleLines } from './report.ts';
-export { keyMoments, type Moment, type MomentKind, storyLines } from './story.ts';
 export { checkSeed, deriveStream, SEED_MAX, Stream } from './rng.ts';
 export {
   formatProblem,
@@ -97,6 +96,7 @@ export {
   type Scheduler,
   TICK_MAX,
 } from './spec.ts';
+export { keyMoments, type Moment, type MomentKind, storyLines } from './story.ts';
 export {
   type DropReason,
   KIND_NAMES,

@@ -118,7 +118,7 @@ describe('protocol files: where they are found and what the trace keeps', () => 
       .digest('hex');
     const manifest = JSON.parse(readFileSync(join(dir, 'w.csv.manifest.json'), 'utf8'));
     expect(manifest.protocolFiles).toEqual({ own: { path: './p.ts', sha256: sha } });
-    writeFileSync(join(dir, 'p.ts'), protocolText('own', '`${context.id}!`'));
+    writeFileSync(join(dir, 'p.ts'), protocolText('own', 'context.id + "!"'));
     const changed = sweep('--resume');
     expect(changed.code).toBe(2);
     expect(changed.err).toMatch(
