@@ -1,19 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadNamed } from '../../cli/catalog.ts';
 import { runScenario } from '../../sim/index.ts';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
-const parley = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+import { parley } from '../fixtures/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-diff-'));
 

@@ -1,22 +1,10 @@
-/**
- * An override that would change nothing stops the command line with exit
- * code 2 and one line naming the override and why, before any run.
- */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parleyIn } from '../fixtures/cli.ts';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
-const parley = (cwd: string, ...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+const parley = parleyIn;
 
 describe('overrides that would change nothing', () => {
   it('run two-generals --set agents.count=3: the agents are a list, not a group', () => {

@@ -1,16 +1,5 @@
-/** `parley run --story`: the key moments after the usual output, and in --json. */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
-const parley = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+import { parley } from '../fixtures/cli.ts';
 
 describe('parley run --story', () => {
   it('prints the key moments after the usual output, tick first, and keeps the exit code', () => {
