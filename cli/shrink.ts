@@ -178,8 +178,12 @@ function withoutAgent(s: ScenarioFile, id: string): ScenarioFile | undefined {
               ...f,
               groups: f.groups.map((g) => g.filter((x) => x !== id)).filter((g) => g.length > 0),
             }
-          : f,
-      );
+          : 'agents' in f && Array.isArray(f.agents)
+            ? { ...f, agents: f.agents.filter((x: string) => x !== id) }
+            : f,
+      )
+      // A random fault left with no agent to strike strikes nobody: it goes too.
+      .filter((f) => !('agents' in f && Array.isArray(f.agents) && f.agents.length === 0));
   if (clone.network?.links !== undefined)
     clone.network = {
       ...clone.network,

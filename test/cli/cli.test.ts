@@ -242,6 +242,35 @@ describe('parley shrink', () => {
     );
   });
 
+  it('removes an agent from the agents a random fault strikes, and the fault once it strikes nobody', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-'));
+    const file = join(dir, 'down.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: down-shrink',
+        'protocol: majority-vote',
+        'params: { quorum: strict, input: X, resendsMax: 0 }',
+        'agents: [{ id: a0 }, { id: a1 }, { id: a2 }, { id: a3 }, { id: a4 }]',
+        'faults:',
+        '  - { kind: down, downRatio: 0.9, agents: [a1, a2, a3, a4] }',
+        'checks:',
+        '  - { property: termination, expect: fails }',
+        'seed: 1',
+        '',
+      ].join('\n'),
+    );
+    const out = join(dir, 'shrunk.yaml');
+    const { code, out: text } = parley('shrink', file, '--out', out);
+    expect(code, text).toBe(0);
+    expect(text).toMatch(/agents 5 -> 2\n/);
+    const shrunk = readFileSync(out, 'utf8');
+    // a2..a4 went, and with them their places in the fault's list; a1 is still struck.
+    expect(shrunk).toContain('agents:\n  - id: a0\n  - id: a1\nfaults:');
+    expect(shrunk).toMatch(/agents:\n {6}- a1\n/);
+    expect(parley('run', out).out).toContain('✓ termination  fails (expected fails)');
+  });
+
   it('says when there is nothing to shrink', () => {
     expect(
       parley('shrink', 'two-generals', '--seed', '1', '--property', 'agreement'),
