@@ -41,6 +41,12 @@ export {
   setTimer,
   spend,
 } from './effects.ts';
+export {
+  compileMachine,
+  ENGINE_CHOICES,
+  type EngineChoice,
+  FastPathError,
+} from './fast/index.ts';
 export { Sha256, sha256Hex } from './hash.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
 export { EventQueue, type Queued } from './queue.ts';

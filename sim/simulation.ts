@@ -18,6 +18,7 @@ import {
 } from './agent.ts';
 import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
+import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import { EventQueue } from './queue.ts';
@@ -50,6 +51,8 @@ export interface SimulationOptions {
   readonly seed: number;
   /** Keep the trace (default true). Without it only decisions and final states remain. */
   readonly record?: boolean;
+  /** How protocol machines are stepped (default 'auto'); the trace is the same whichever. */
+  readonly engine?: EngineChoice;
 }
 
 export interface Decision {
@@ -303,6 +306,7 @@ class Engine implements Simulation {
     readonly scenario: Scenario,
     readonly seed: number,
     record: boolean,
+    engine: EngineChoice = 'auto',
   ) {
     this.record = record;
     this.limits = { ...LIMITS_DEFAULTS, ...scenario.limits };
@@ -330,7 +334,7 @@ class Engine implements Simulation {
       index,
       id: a.id,
       protocol: a.protocol,
-      machine: a.protocol.machine,
+      machine: machineFor(a.protocol, engine),
       input: new Input(ids, index, a.params ?? {}, a.honest !== false, this.peerCount),
       stream: deriveStream(seed, `agent/${a.id}`),
       status: 'pending',
@@ -1284,7 +1288,7 @@ class Engine implements Simulation {
 export function createSimulation(scenario: Scenario, options: SimulationOptions): Simulation {
   checkSeed(options.seed);
   assertValidScenario(scenario);
-  return new Engine(scenario, options.seed, options.record ?? true);
+  return new Engine(scenario, options.seed, options.record ?? true, options.engine);
 }
 
 /** Runs `scenario` with `seed` to its stop and returns the outcome. */
