@@ -209,9 +209,12 @@ export function measureCase(kind: EngineCase, agents: number): number {
     case 'floor':
       return rate(() => runFloor(agents, TOKENS_PER_AGENT, EVENTS, 1, 5, 0, 1).events);
     case 'trace-off':
-      return rate(() => runScenario(relayScenario(agents), { seed: 1, record: false }).events);
+      return rate(
+        () =>
+          runScenario(relayScenario(agents), { seed: 1, record: false, engine: 'xstate' }).events,
+      );
     case 'trace-on':
-      return rate(() => runScenario(relayScenario(agents), { seed: 1 }).events);
+      return rate(() => runScenario(relayScenario(agents), { seed: 1, engine: 'xstate' }).events);
   }
 }
 
@@ -310,7 +313,7 @@ export function memoryRows(): Row[] {
     })),
   };
   before = heap();
-  const sim = createSimulation(scenario, { seed: 1, record: false });
+  const sim = createSimulation(scenario, { seed: 1, record: false, engine: 'xstate' });
   sim.run();
   const engineBytes = (heap() - before) / n;
   const up = sim.result().agents.filter((a) => a.status === 'up').length;

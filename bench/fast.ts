@@ -17,7 +17,7 @@ import { relay } from '../scenarios/protocols/relay.ts';
 import { SharedScope } from '../sim/agent.ts';
 import { bindAgentStream } from '../sim/effects.ts';
 import { fastScenario, isFast } from '../sim/fast/diff.ts';
-import { compileMachine, type FastMachine } from '../sim/fast/index.ts';
+import { compileMachine, type EngineChoice, type FastMachine } from '../sim/fast/index.ts';
 import { deriveStream, runScenario, type Scenario } from '../sim/index.ts';
 import { runFloor } from './floor.ts';
 import { type ProtocolBench, protocolBenchNames } from './protocols/case.ts';
@@ -43,11 +43,12 @@ export interface FastFigures {
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 /** Events per second of one pass over seeds 1, 2, … until EVENTS events. */
-function pass(scenario: Scenario): number {
+function pass(scenario: Scenario, engine: EngineChoice): number {
   gc();
   const t0 = performance.now();
   let events = 0;
-  for (let seed = 1; events < EVENTS; seed++) events += runScenario(scenario, { seed }).events;
+  for (let seed = 1; events < EVENTS; seed++)
+    events += runScenario(scenario, { seed, engine }).events;
   return events / ((performance.now() - t0) / 1000);
 }
 
@@ -57,12 +58,12 @@ export async function measureFast(name: string): Promise<FastFigures> {
   const xstate = bench.scenario;
   const fast = fastScenario(xstate);
   for (let i = 0; i < WARMUP; i++) {
-    pass(xstate);
-    pass(fast);
+    pass(xstate, 'xstate');
+    pass(fast, 'auto');
   }
   const rounds = Array.from({ length: ROUNDS }, () => {
-    const x = pass(xstate);
-    const f = pass(fast);
+    const x = pass(xstate, 'xstate');
+    const f = pass(fast, 'auto');
     return { x, f };
   });
   return {
@@ -164,8 +165,8 @@ export function measureRelay(agents: number): RelayFigures {
   const fast = fastScenario(xstate);
   const compiled = compileMachine(relay.machine) as FastMachine;
   const cases = [
-    () => runScenario(xstate, { seed: 1 }).events,
-    () => runScenario(fast, { seed: 1 }).events,
+    () => runScenario(xstate, { seed: 1, engine: 'xstate' }).events,
+    () => runScenario(fast, { seed: 1, engine: 'auto' }).events,
     () => runFloor(agents, 1, RELAY_EVENTS, 1, 5, 0, 1).events,
     stepper(relay.machine, agents),
     stepper(compiled as unknown as AnyStateMachine, agents),

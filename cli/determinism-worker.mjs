@@ -11,20 +11,22 @@ let parley;
 if (build) {
   catalog = await import(`${build}catalog.js`);
   parley = await import(`${build}parley.js`);
+  (await import(`${build}process-host.js`)).registerProcessHost();
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   catalog = await import('./catalog.ts');
   parley = await import('../sim/index.ts');
+  (await import('./process-host.ts')).registerProcessHost();
 }
 const { loadNamed, prepareNamed } = catalog;
 const { runScenario } = parley;
 
-const { name, variant, set, seed, hash, linesMax } = workerData;
+const { name, variant, set, seed, hash, engine, linesMax } = workerData;
 try {
   await prepareNamed(name, { variant, overrides: set });
   const { scenario } = loadNamed(name, { variant, overrides: set });
-  const { trace } = runScenario(scenario, { seed });
+  const { trace } = runScenario(scenario, { seed, engine });
   const own = trace.hash();
   if (own === hash) parentPort.postMessage({ hash: own });
   else {

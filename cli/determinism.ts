@@ -7,7 +7,7 @@
  * during the runs names the calls a protocol makes. Node only.
  */
 import { Worker } from 'node:worker_threads';
-import { runScenario, type Scenario, type Trace } from '../sim/index.ts';
+import { type EngineChoice, runScenario, type Scenario, type Trace } from '../sim/index.ts';
 
 /** Lines of a fresh thread's trace sent back to compare, at most. */
 const WORKER_LINES_MAX = 1_000_000;
@@ -125,10 +125,18 @@ function freshRun(
   fresh: FreshRun,
   seed: number,
   hash: string,
+  engine: EngineChoice,
 ): Promise<{ hash: string; lines?: string[]; truncated?: boolean } | { error: string }> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./determinism-worker.mjs', import.meta.url), {
-      workerData: { ...fresh, set: [...fresh.set], seed, hash, linesMax: WORKER_LINES_MAX },
+      workerData: {
+        ...fresh,
+        set: [...fresh.set],
+        seed,
+        hash,
+        engine,
+        linesMax: WORKER_LINES_MAX,
+      },
     });
     worker.once('message', (m) => {
       resolve(m);
@@ -150,9 +158,11 @@ export async function checkDeterminism(
   scenario: Scenario,
   seed: number,
   fresh: FreshRun | undefined,
+  /** How protocol machines are stepped, in every run. */
+  engine: EngineChoice = 'auto',
 ): Promise<DeterminismOutcome> {
-  const { value: one, calls } = watching(() => runScenario(scenario, { seed }));
-  const two = watching(() => runScenario(scenario, { seed }));
+  const { value: one, calls } = watching(() => runScenario(scenario, { seed, engine }));
+  const two = watching(() => runScenario(scenario, { seed, engine }));
   for (const [name, w] of two.calls) {
     const had = calls.get(name) ?? { calls: 0 };
     calls.set(name, {
@@ -174,7 +184,7 @@ export async function checkDeterminism(
   }
   let freshSame: boolean | undefined;
   if (fresh !== undefined) {
-    const r = await freshRun(fresh, seed, hash);
+    const r = await freshRun(fresh, seed, hash, engine);
     if ('error' in r) lines.push(`the run in a fresh thread failed: ${r.error}`);
     else {
       freshSame = r.hash === hash;

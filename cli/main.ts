@@ -7,6 +7,9 @@ import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
 import {
   checkSeed,
+  ENGINE_CHOICES,
+  type EngineChoice,
+  FastPathError,
   formatProblem,
   judge,
   PARLEY_VERSION,
@@ -58,6 +61,15 @@ function seedOption(value: string): number {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `--engine`: how protocol machines are stepped; the trace is the same whichever. */
+const engineOption = () =>
+  new Option(
+    '--engine <engine>',
+    'step protocol machines on xstate, on the compiled fast path, or on the fast path where the machine compiles (auto); the trace is the same',
+  )
+    .choices(ENGINE_CHOICES)
+    .default('auto' as EngineChoice);
+
 function program(): Command {
   // The options every command that loads a scenario takes, defined once.
   const variantOption = () => new Option('--variant <name>', 'apply a variant named in the file');
@@ -108,6 +120,7 @@ function program(): Command {
     .option('--seed <n>', "root seed; default the scenario's documented seed, else 1", seedOption)
     .addOption(variantOption())
     .addOption(setOption())
+    .addOption(engineOption())
     .option('--trace <file>', 'write the trace as JSONL')
     .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
@@ -131,7 +144,12 @@ function program(): Command {
       const seed = o.seed ?? source.seed ?? 1;
       if (tracePath !== undefined) checkWritable(tracePath);
       if (o.checkDeterminism === true) {
-        const d = await checkDeterminism(scenario, seed, { name, variant: o.variant, set: o.set });
+        const d = await checkDeterminism(
+          scenario,
+          seed,
+          { name, variant: o.variant, set: o.set },
+          o.engine,
+        );
         if (tracePath !== undefined) writeWhole(tracePath, d.trace.lines());
         const where = `${scenario.name} · seed ${seed}`;
         if (o.json)
@@ -142,7 +160,7 @@ function program(): Command {
         if (!d.identical) process.exitCode = EXIT_UNMET;
         return;
       }
-      const run = runScenario(scenario, { seed });
+      const run = runScenario(scenario, { seed, engine: o.engine });
       // One index of the trace for the checkers, the troubles and the story.
       const view = viewOf(run.trace);
       const judged = judge(view);
@@ -225,12 +243,13 @@ function program(): Command {
       '--protocols <dir>',
       "where the run's protocol files are (their paths as the scenario wrote them start here); default the trace's folder",
     )
+    .addOption(engineOption())
     .addHelpText(
       'after',
       '\nExample:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl',
     )
     .action(async (file, o) => {
-      const outcome = await replay(file, undefined, o.protocols);
+      const outcome = await replay(file, undefined, o.protocols, o.engine);
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
     });
@@ -307,6 +326,7 @@ Examples:
     )
     .addOption(variantOption())
     .addOption(setOption())
+    .addOption(engineOption())
     .option('--stop-after <n>', 'stop after n rows, as an interruption would (for testing resume)')
     .addHelpText(
       'after',
@@ -500,7 +520,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${err.problems.map((p) => formatProblem(err.file, p)).join('\n')}\n`);
       return EXIT_INVALID;
     }
-    if (err instanceof UsageError || (err as Error)?.name === 'ScenarioError') {
+    if (
+      err instanceof UsageError ||
+      err instanceof FastPathError ||
+      (err as Error)?.name === 'ScenarioError'
+    ) {
       process.stderr.write(`parley: ${(err as Error).message}\n`);
       return EXIT_INVALID;
     }

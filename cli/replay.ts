@@ -6,6 +6,7 @@
  */
 import {
   createSimulation,
+  type EngineChoice,
   type Manifest,
   PARLEY_VERSION,
   scenarioFromManifest,
@@ -32,6 +33,8 @@ export async function replay(
   chunkBytes = CHUNK_BYTES,
   /** Where the run's protocol files are; default the trace's folder. */
   protocolsDir?: string,
+  /** How protocol machines are stepped; the trace is the same whichever. */
+  engine: EngineChoice = 'auto',
 ): Promise<ReplayOutcome> {
   const lines = fileLines(file, chunkBytes);
   const reader = new TraceReader(file);
@@ -62,7 +65,7 @@ export async function replay(
     manifest.parley === PARLEY_VERSION
       ? ''
       : ` (the trace was written by parley ${manifest.parley}; this is parley ${PARLEY_VERSION})`;
-  const sim = createSimulation(scenario, { seed: manifest.seed });
+  const sim = createSimulation(scenario, { seed: manifest.seed, engine });
   sim.run();
   const expected = sim.trace.lines();
   let difference: string | undefined;

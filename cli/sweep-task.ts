@@ -1,5 +1,5 @@
 /** One sweep run, as a worker (or the main thread) does it. Node only through its callers; the work is pure. */
-import { InvariantError, loadScenario, type Scenario } from '../sim/index.ts';
+import { type EngineChoice, InvariantError, loadScenario, type Scenario } from '../sim/index.ts';
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
 import { scenarioDir } from './catalog.ts';
 import { invariantParagraph, reproduceCommand } from './errors.ts';
@@ -12,6 +12,8 @@ export interface SweepTask {
   /** The sweep's fixed overrides, then this run's axis values. */
   readonly overrides: readonly string[];
   readonly run: GridRun;
+  /** How protocol machines are stepped (default auto); the row is the same whichever. */
+  readonly engine?: EngineChoice | undefined;
 }
 
 const cache = new Map<string, Scenario>();
@@ -56,7 +58,7 @@ export function runTask(task: SweepTask): Cell[] {
     cache.set(key, scenario);
   }
   try {
-    return runRow(scenario, task.run);
+    return runRow(scenario, task.run, task.engine);
   } catch (err) {
     if (!(err instanceof InvariantError)) throw err;
     // Told as a paragraph in the message: a worker thread passes on no other field.

@@ -15,9 +15,11 @@ import {
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { machineFor } from '../sim/fast/index.ts';
 import {
   type CheckSpec,
   DEFAULT_CHECKS,
+  type EngineChoice,
   type Json,
   PARLEY_VERSION,
   ScenarioLoadError,
@@ -96,6 +98,8 @@ export interface SweepOptions {
   readonly spreadsheetSafe?: boolean | undefined;
   /** No progress and no summary table on the terminal (benchmarks). */
   readonly quiet?: boolean | undefined;
+  /** How protocol machines are stepped (default auto); the rows are the same whichever. */
+  readonly engine?: EngineChoice | undefined;
   /** For tests: stop after this many rows were written (simulates an interruption). */
   readonly stopAfter?: number | string | undefined;
 }
@@ -138,7 +142,12 @@ function checkGrid(name: string, grid: Grid, o: SweepOptions): void {
   };
   const load = (overrides: string[]) => {
     try {
-      loadNamed(name, { variant: o.variant, overrides: [...o.set, ...overrides] });
+      const { scenario } = loadNamed(name, {
+        variant: o.variant,
+        overrides: [...o.set, ...overrides],
+      });
+      // A protocol the fast path cannot run, forced onto it: said now, not from a worker.
+      if (o.engine === 'fast') for (const a of scenario.agents) machineFor(a.protocol, 'fast');
     } catch (err) {
       if (!(err instanceof ScenarioLoadError)) throw err;
       throw new ScenarioLoadError(
@@ -660,6 +669,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       variant: o.variant,
       overrides: [...o.set, ...overridesOf(grid, run)],
       run,
+      ...(o.engine === undefined ? {} : { engine: o.engine }),
     };
   };
   const todo = f.count - done;

@@ -34,7 +34,7 @@ export async function measureProtocol(name: string): Promise<Row> {
   const once = () => {
     let events = 0;
     for (let seed = 1; events < EVENTS; seed++)
-      events += runScenario(bench.scenario, { seed }).events;
+      events += runScenario(bench.scenario, { seed, engine: 'xstate' }).events;
     return events;
   };
   once();

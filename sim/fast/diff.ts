@@ -8,7 +8,7 @@
 import { runScenario } from '../simulation.ts';
 import type { Protocol, Scenario } from '../spec.ts';
 import type { Trace } from '../trace.ts';
-import { fastProtocol } from './engine.ts';
+import { type EngineChoice, fastProtocol } from './engine.ts';
 
 /** Fast copies of protocols, by the xstate protocol they copy. */
 const copies = new WeakMap<Protocol, Protocol>();
@@ -67,16 +67,17 @@ export function compare(
   seed: number,
   hashes = false,
 ): Comparison {
-  const run = (s: Scenario) => {
+  // The xstate side forced onto xstate (the default, auto, would compile its machines too).
+  const run = (s: Scenario, engine: EngineChoice) => {
     try {
-      const r = runScenario(s, { seed });
+      const r = runScenario(s, { seed, engine });
       return { trace: r.trace, events: r.events, error: undefined };
     } catch (err) {
       return { trace: undefined, events: 0, error: String((err as Error)?.message ?? err) };
     }
   };
-  const x = run(xstate);
-  const f = run(fast);
+  const x = run(xstate, 'xstate');
+  const f = run(fast, 'auto');
   const events = x.events;
   if (x.trace === undefined || f.trace === undefined) {
     if (x.error === f.error) return { events, difference: undefined };

@@ -3,14 +3,18 @@
  * order (the command line spreads the same runs over workers). Pure.
  */
 import { judge } from '../checkers/index.ts';
+import type { EngineChoice } from '../fast/engine.ts';
 import { runScenario } from '../simulation.ts';
 import type { Scenario } from '../spec.ts';
 import { type Grid, type GridRun, overridesOf, runAt, runsOf } from './grid.ts';
 import { type Cell, rowOf } from './rows.ts';
 
-/** The row of grid run `run` of `scenario` (the scenario with the run's axis values applied). */
-export function runRow(scenario: Scenario, run: GridRun): Cell[] {
-  const result = runScenario(scenario, { seed: run.seed });
+/**
+ * The row of grid run `run` of `scenario` (the scenario with the run's axis
+ * values applied), its machines stepped as `engine` says (the row is the same).
+ */
+export function runRow(scenario: Scenario, run: GridRun, engine: EngineChoice = 'auto'): Cell[] {
+  const result = runScenario(scenario, { seed: run.seed, engine });
   return rowOf(run, result, judge(result.trace));
 }
 
