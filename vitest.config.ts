@@ -18,6 +18,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],
+          // PARLEY_SCREENSHOTS=1 lets the workshop test write docs/screenshots/ (else it writes under __screenshots__).
+          env: { PARLEY_SCREENSHOTS: process.env['PARLEY_SCREENSHOTS'] ?? '' },
           testTimeout: 120_000,
           browser: {
             enabled: true,

@@ -14,6 +14,8 @@
  * (`?scenario=two-generals&seed=2&at=40`), so a link reproduces a run at an
  * event. Text from scenarios and traces is only ever set as textContent.
  */
+
+import { diffRuns, type RunDifference } from '../sim/diff.ts';
 import {
   judge,
   keyMoments,
@@ -23,11 +25,13 @@ import {
   viewOf,
 } from '../sim/index.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
+import { type Compare, compareText, parseCompare, type Workshop } from '../sim/workshop.ts';
 import { CATALOG, LESSONS, loadCatalog } from './catalog.ts';
 import { type AgentAt, CursorIndex } from './cursor.ts';
 import { type Decision, decisionsLine } from './decisions.ts';
 import { exportsBar } from './exports.ts';
-import { installDropZone, type LoadedFile } from './files.ts';
+import { decodeFile, encodeFile, URL_FILE_CHARS_MAX } from './file-url.ts';
+import { type DropZone, installDropZone, type LoadedFile } from './files.ts';
 import {
   MAIN_VIEWS,
   type MainView,
@@ -41,6 +45,13 @@ import { type RunSummary, runInWorker } from './run-client.ts';
 import type { ScenarioFile } from './sweep-cell.ts';
 import { type SweepPanel, sweepPanel } from './sweep-panel.ts';
 import { el, jsonText, short, type TimeDomain } from './views/common.ts';
+import {
+  type ComparePair,
+  compareMetricsView,
+  comparePair,
+  compareVerdictsView,
+  lastTickOf,
+} from './views/compare.ts';
 import { convergenceView } from './views/convergence.ts';
 import { type LamportView, lamportView } from './views/lamport.ts';
 import { lanesView } from './views/lanes.ts';
@@ -49,6 +60,7 @@ import { storyView } from './views/story.ts';
 import { topologyView } from './views/topology.ts';
 import { verdictsView } from './views/verdicts.ts';
 import { faultWindows } from './windows.ts';
+import { loadPageWorkshop } from './workshops.ts';
 
 /** The scenario shown when the URL names none. */
 export const DEFAULT_SCENARIO = 'two-generals';
@@ -71,6 +83,13 @@ const REBUILD_PX = 8;
  * column instead, so it asks for this much more to give the charts the width.
  */
 const CHARTS_SIDE_PX = 340;
+/** A compared diagram's lanes are never shorter than this (CSS pixels): below it, the main area scrolls. */
+const COMPARE_LANES_PX_MIN = 60;
+/**
+ * What a compared diagram needs besides its lanes (CSS pixels): its label
+ * and note lines, the canvas's top and bottom margins and border, the gap.
+ */
+const COMPARE_CHROME_PX = 112;
 /** The charts in the stage are drawn this much narrower and scaled up to the room: larger type, for a room. */
 const STAGE_CHARTS_SCALE = 1.3;
 
@@ -80,19 +99,39 @@ interface Picker {
   setSeed(seed: number): void;
 }
 
+/** What the picker offers besides the catalogue. */
+interface PickerExtras {
+  /** A scenario file of the user's, the page's scenario: named first in the list and selected. */
+  readonly file?: { readonly name: string; readonly code: string | undefined } | undefined;
+  /** The `compare` of the page (`variant:mitigated`), if any. */
+  readonly compare?: string | undefined;
+  /** Runs the page again for `query` in place (for a file of the user's, which a reload may lose). */
+  readonly onFile?: (query: URLSearchParams) => void;
+}
+
+/** The value of the picker's option for the user's file. */
+const FILE_OPTION = ':file';
+
 function picker(
   current: string,
   seed: number | undefined,
   variant: string | undefined,
   overrides: readonly string[],
+  extras: PickerExtras = {},
 ): Picker {
   const form = el('form', undefined, 'picker');
   const select = el('select');
   select.name = 'scenario';
+  if (extras.file !== undefined) {
+    const option = el('option', `${extras.file.name} (your file)`);
+    option.value = FILE_OPTION;
+    option.selected = true;
+    select.append(option);
+  }
   for (const name of CATALOG.keys()) {
     const option = el('option', name);
     option.value = name;
-    option.selected = name === current;
+    option.selected = extras.file === undefined && name === current;
     select.append(option);
   }
   const seedInput = el('input');
@@ -121,6 +160,13 @@ function picker(
   sets.placeholder = 'network.dropRatio=0.2; agents.count=8';
   sets.value = overrides.join('; ');
   sets.className = 'sets';
+  const compare = el('input');
+  compare.name = 'compare';
+  compare.placeholder = 'variant:mitigated';
+  compare.title =
+    'a second run beside the first: variant:NAME, seed:N or set:PATH=VALUE (several separated by ;)';
+  compare.value = extras.compare ?? '';
+  compare.className = 'compare-input';
   form.append(
     el('label', 'scenario '),
     select,
@@ -130,20 +176,30 @@ function picker(
     seedInput,
     el('label', ' set '),
     sets,
+    el('label', ' compare '),
+    compare,
     go,
   );
   // Empty fields stay out of the URL, and overrides become one `set` each, as on the command line.
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    const q = new URLSearchParams({ scenario: select.value });
+    const own = select.value === FILE_OPTION;
+    const q = new URLSearchParams(own ? {} : { scenario: select.value });
+    if (own && extras.file !== undefined) {
+      if (extras.file.code !== undefined) q.set('file', extras.file.code);
+      q.set('name', extras.file.name);
+    }
     if (seedInput.value !== '') q.set('seed', seedInput.value);
-    if (variantSelect.value !== '') q.set('variant', variantSelect.value);
+    if (variantSelect.value !== '' && (own || select.value === current))
+      q.set('variant', variantSelect.value);
     for (const o of sets.value
       .split(';')
       .map((x) => x.trim())
       .filter((x) => x !== ''))
       q.append('set', o);
-    location.search = q.toString();
+    if (compare.value.trim() !== '') q.set('compare', compare.value.trim());
+    if (own && extras.onFile !== undefined) extras.onFile(q);
+    else location.search = q.toString();
   });
   return {
     form,
@@ -445,10 +501,13 @@ async function showFile(
 /**
  * Routes dropped files: a sweep's rows and manifest go to one sweep panel
  * (made on the first of them), whose cells run the sweep's own scenario; a
- * scenario file the panel waits for goes to it; anything else replaces the
- * content as before.
+ * scenario file the panel waits for goes to it; any other scenario file
+ * becomes the page's scenario (`onScenario`); a trace replaces the content.
  */
-function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
+function fileRouter(
+  content: HTMLElement,
+  onScenario: (file: ScenarioFile) => void,
+): (f: LoadedFile) => void {
   let panel: SweepPanel | undefined;
   const scenarioFiles: ScenarioFile[] = [];
   return (f) => {
@@ -480,6 +539,8 @@ function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
     if (f.kind === 'scenario') {
       scenarioFiles.push({ file: f.file, text: f.text });
       if (shown && panel?.offerScenario({ file: f.file, text: f.text })) return;
+      onScenario({ file: f.file, text: f.text });
+      return;
     }
     void showFile(content, f);
   };
@@ -488,8 +549,10 @@ function fileRouter(content: HTMLElement): (f: LoadedFile) => void {
 /** Options of one run's views. */
 interface RunOptions {
   readonly variant?: string | undefined;
-  /** The first cursor position (a record seq); default the last record. */
-  readonly at?: number | undefined;
+  /** The first cursor position: a record seq, the last record (`end`, the default) or the first key moment. */
+  readonly at?: number | 'end' | 'first-moment' | undefined;
+  /** A second run shown beside this one (`?compare=`). */
+  readonly compare?: CompareRun | undefined;
   /** Whether the cursor is kept in the URL (not for a run the URL does not describe); default true. */
   readonly keepUrl?: boolean;
   /** The scenario's lesson (Markdown), shown beside the run. */
@@ -508,8 +571,41 @@ interface RunOptions {
   readonly view?: MainView | undefined;
 }
 
+/** The second run of `?compare=`: its trace and what it is. */
+interface CompareRun {
+  readonly trace: Trace;
+  readonly summary: RunSummary;
+  /** What it differs by, as `?compare=` writes it (`variant:mitigated`). */
+  readonly compare: Compare;
+  /** Each run's label above its diagram. */
+  readonly labels: readonly [string, string];
+}
+
+/** The two runs of `?compare=` on the page. */
+export interface CompareShown {
+  /** The diagrams (built again when the room changes). */
+  readonly pair: () => ComparePair;
+  readonly difference: RunDifference;
+  readonly b: Trace;
+}
+
+/** The workshop the page walks through. */
+export interface WorkshopShown {
+  readonly workshop: Workshop;
+  /** The step shown, from 1. */
+  readonly step: number;
+  /** Shows step `step` (from 1) in place of this one. */
+  go(step: number): Promise<RunPage | undefined>;
+}
+
 /** A run on the page, for the page's own keys and for tests. */
 export interface RunPage {
+  /** The second run beside this one, with `?compare=`. */
+  readonly compare?: CompareShown | undefined;
+  /** The workshop and step shown, with `?workshop=`. */
+  workshop?: WorkshopShown | undefined;
+  /** The page's query: what its link carries (a user's file included when small enough). */
+  query?: string | undefined;
   readonly player: Player;
   readonly stage: Stage;
   readonly moments: readonly Moment[];
@@ -556,8 +652,10 @@ function showRun(
   const windows = faultWindows(trace);
   const belowWidth = Math.max(640, Math.min(1400, below.clientWidth || 1000));
   const lanes = lanesView(trace, { width: belowWidth, windows });
+  const start =
+    at === 'first-moment' ? (moments[0]?.seq ?? trace.length - 1) : at === 'end' ? undefined : at;
   const play = player(trace, {
-    ...(at === undefined || !Number.isFinite(at) ? {} : { start: at }),
+    ...(start === undefined || !Number.isFinite(start) ? {} : { start }),
     speed: 'auto',
     // + and - zoom the diagram on this page.
     speedKeys: { faster: ['>'], slower: ['<'] },
@@ -573,16 +671,50 @@ function showRun(
   const exportsBox = el('div', undefined, 'exports-box');
   let lamport: LamportView | undefined;
   let lamportWidth = 0;
+  let lamportLanesPx = 0;
+  // ---- with ?compare=: both runs' diagrams, one above the other on one time axis ----
+  const other = options.compare;
+  const bVerdicts = other === undefined ? [] : judge(viewOf(other.trace)).verdicts;
+  const difference =
+    other === undefined
+      ? undefined
+      : diffRuns({ trace, verdicts }, { trace: other.trace, verdicts: bVerdicts });
+  let pair: ComparePair | undefined;
+  /** Each compared diagram's lanes at most this tall, so that both fit the main area. */
+  const compareLanesPx = () =>
+    Math.max(
+      COMPARE_LANES_PX_MIN,
+      Math.floor((stage.area.clientHeight - 2 * COMPARE_CHROME_PX) / 2),
+    );
+  /** B is shown whole once the cursor is at A's end and B goes on after it. */
+  const bWhole = (seq: number) =>
+    other !== undefined && seq === trace.length - 1 && lastTickOf(other.trace) > lastTickOf(trace);
   const buildDiagram = (width: number) => {
     const before = lamport;
-    const next = lamportView(trace, { width });
-    next.onTimeChange((domain) => lanes.setTimeDomain(domain));
-    if (before !== undefined) {
-      next.setTimeDomain(before.timeDomain());
-      next.highlight(before.highlighted());
+    let next: LamportView;
+    if (other !== undefined && difference !== undefined) {
+      lamportLanesPx = compareLanesPx();
+      pair = comparePair(trace, other.trace, difference, {
+        width,
+        lanesPxMax: lamportLanesPx,
+        labels: other.labels,
+        ...(before === undefined ? {} : { domain: before.timeDomain() }),
+      });
+      next = pair.a;
+      if (before !== undefined) next.highlight(before.highlighted());
+      const seq = play.position();
+      pair.setCursor(timeOf(seq), bWhole(seq));
+      stage.diagram.replaceChildren(pair.element);
+    } else {
+      next = lamportView(trace, { width });
+      if (before !== undefined) {
+        next.setTimeDomain(before.timeDomain());
+        next.highlight(before.highlighted());
+      }
+      next.setCursor(timeOf(play.position()));
+      stage.diagram.replaceChildren(next.element);
     }
-    next.setCursor(timeOf(play.position()));
-    stage.diagram.replaceChildren(next.element);
+    next.onTimeChange((domain) => lanes.setTimeDomain(domain));
     lamport = next;
     lamportWidth = width;
     lanes.setTimeDomain(next.timeDomain());
@@ -611,14 +743,21 @@ function showRun(
   stage.topology.append(topology.element);
 
   // ---- the side column: verdicts, key moments, lesson ----
-  const verdictsPart = verdictsView(verdicts, (v) => {
+  const onVerdict = (v: (typeof verdicts)[number]) => {
     diagram().highlight(v.records);
     const first = v.records[0];
     if (first !== undefined) {
       play.pause();
       play.seek(first);
     }
-  });
+  };
+  const verdictsPart =
+    other === undefined || difference === undefined
+      ? verdictsView(verdicts, onVerdict)
+      : compareVerdictsView(verdicts, bVerdicts, difference, ['A', 'B'], onVerdict, (seq) => {
+          play.pause();
+          play.seek(Math.min(seq, trace.length - 1));
+        });
   const story = storyView(moments, (m) => {
     play.pause();
     play.seek(m.seq);
@@ -637,6 +776,8 @@ function showRun(
 
   const name = variant === undefined ? summary.scenario : `${summary.scenario} (${variant})`;
   stage.title.append(el('span', `${name} · seed ${summary.seed}`, 'run-name'));
+  if (other !== undefined)
+    stage.title.append(el('span', `beside ${compareText(other.compare)}`, 'compare-what'));
   if (options.description !== undefined)
     stage.title.append(el('span', options.description, 'description'));
   stage.title.title = `${name} · seed ${summary.seed}${options.description === undefined ? '' : `: ${options.description}`}`;
@@ -662,6 +803,11 @@ function showRun(
   const runPart = el('div', undefined, 'run-part');
   if (options.knobs != null) runPart.append(options.knobs);
   runPart.append(summaryPart.element, exportsBox);
+  if (difference !== undefined)
+    below.append(
+      el('h2', 'the two runs: metrics (those that differ first)'),
+      compareMetricsView(difference),
+    );
   below.append(
     el('h2', 'agent states and values'),
     lanes.element,
@@ -685,7 +831,12 @@ function showRun(
   const relayout = () => {
     stage.fitHeight();
     const width = stage.area.clientWidth;
-    if (width > 0 && Math.abs(width - lamportWidth) >= REBUILD_PX) buildDiagram(width);
+    if (
+      width > 0 &&
+      (Math.abs(width - lamportWidth) >= REBUILD_PX ||
+        (other !== undefined && Math.abs(compareLanesPx() - lamportLanesPx) >= REBUILD_PX))
+    )
+      buildDiagram(width);
     arrange();
     story.reveal();
   };
@@ -815,7 +966,8 @@ function showRun(
     summaryPart.update(seq);
     records.update(seq);
     const tick = timeOf(seq);
-    diagram().setCursor(tick);
+    if (pair !== undefined) pair.setCursor(tick, bWhole(seq));
+    else diagram().setCursor(tick);
     topology.setCursor(seq);
     lanes.setCursor(tick);
     convergence.setCursor(tick, seq < 0 ? undefined : seq);
@@ -834,7 +986,8 @@ function showRun(
   follow(play.position());
   relayout();
   const crowded = diagram().drawing().mode === 'density' && convergence.charts.length > 0;
-  const firstView = options.view ?? (crowded ? 'charts' : 'diagram');
+  // Two runs side by side are compared in their diagrams, however crowded.
+  const firstView = options.view ?? (crowded && other === undefined ? 'charts' : 'diagram');
   if (firstView !== 'diagram') {
     opening = true;
     stage.show(firstView);
@@ -842,6 +995,9 @@ function showRun(
   }
 
   const page: RunPage = {
+    ...(other === undefined || difference === undefined
+      ? {}
+      : { compare: { pair: () => pair as ComparePair, difference, b: other.trace } }),
     player: play,
     stage,
     moments,
@@ -865,84 +1021,342 @@ export interface PageOptions {
   readonly keepUrl?: boolean;
 }
 
+/** A scenario file of the user's, the page's scenario; `code` is its URL form, undefined when too big. */
+interface HeldFile {
+  readonly name: string;
+  readonly text: string;
+  readonly code: string | undefined;
+}
+
+/** The user's file last shown, kept for a file too big for the URL while the page stays open. */
+let heldFile: HeldFile | undefined;
+/** What the page shown installed outside its root (drop zone, workshop keys), removed before the next. */
+let pageCleanup: (() => void)[] = [];
+
+/** The query as the page's URL writes it (`present` a bare flag). */
+function queryText(q: URLSearchParams): string {
+  return q.toString().replace(/(^|&)present=(?=&|$)/, '$1present');
+}
+
+/** Shows the page for `q` in place of the one in `page` (a new history entry when the URL is kept). */
+function navigate(
+  page: HTMLElement,
+  q: URLSearchParams,
+  options: PageOptions,
+): Promise<RunPage | undefined> {
+  if (presenting()) q.set('present', '');
+  if (options.keepUrl !== false) {
+    const search = queryText(q);
+    history.pushState(null, '', `${location.pathname}${search === '' ? '' : `?${search}`}`);
+  }
+  return showPage(page, q, options);
+}
+
+/** The run a workshop step shows, as the page's query would name it. */
+function stepQuery(workshop: Workshop, step: number, params: URLSearchParams): URLSearchParams {
+  const s = workshop.steps[step - 1];
+  if (s === undefined) throw new Error(`no step ${step}`);
+  const q = new URLSearchParams({ scenario: s.scenario });
+  if (s.seed !== undefined) q.set('seed', String(s.seed));
+  if (s.variant !== undefined) q.set('variant', s.variant);
+  for (const o of s.set ?? []) q.append('set', o);
+  if (s.compare !== undefined) q.set('compare', compareText(s.compare));
+  const at = params.get('at');
+  q.set('at', at !== null && at !== '' ? at : s.at === undefined ? 'first-moment' : String(s.at));
+  const view = params.get('view');
+  if (view !== null) q.set('view', view);
+  return q;
+}
+
+/** The bar above the stage while a workshop is walked: its title, the step, what it shows, what to say. */
+function workshopBar(
+  workshop: Workshop,
+  step: number,
+  what: string,
+  go: (step: number) => void,
+): HTMLElement {
+  const bar = el('section', undefined, 'workshop-bar');
+  bar.setAttribute('aria-label', 'workshop');
+  const head = el('div', undefined, 'workshop-head');
+  const prev = el('button', '◀ previous', 'workshop-prev');
+  prev.type = 'button';
+  prev.title = 'the previous step (PageUp or [)';
+  prev.disabled = step <= 1;
+  const next = el('button', 'next ▶', 'workshop-next');
+  next.type = 'button';
+  next.title = 'the next step (PageDown or ])';
+  next.disabled = step >= workshop.steps.length;
+  for (const b of [prev, next]) b.addEventListener('mousedown', (e) => e.preventDefault());
+  prev.addEventListener('click', () => go(step - 1));
+  next.addEventListener('click', () => go(step + 1));
+  const title = el('span', workshop.title, 'workshop-title');
+  title.title = workshop.description ?? workshop.title;
+  head.append(
+    prev,
+    el('span', `step ${step} of ${workshop.steps.length}`, 'workshop-step'),
+    next,
+    el('span', what, 'workshop-what'),
+    title,
+  );
+  const say = el('p', workshop.steps[step - 1]?.say ?? '', 'workshop-say');
+  bar.append(head, say);
+  return bar;
+}
+
+/** Whether a run request could not be run; its message shown in `content`. */
+function failed(content: HTMLElement, reply: Awaited<ReturnType<typeof runInWorker>>): boolean {
+  if (reply.ok) return false;
+  content.append(
+    reply.load
+      ? el('pre', reply.error, 'error')
+      : el('p', `parley could not run this scenario: ${reply.error}`, 'error'),
+  );
+  return true;
+}
+
 /**
  * The page in `page`, for the run the URL's query `params` names
- * (scenario, variant, set, seed, at, present). Resolves with the run shown,
- * or undefined when it could not run.
+ * (scenario, variant, set, seed, at, present; compare for a second run
+ * beside it; workshop and step for a workshop's step; file and name for a
+ * scenario file of the user's). Resolves with the run shown, or undefined
+ * when it could not run.
  */
 export async function showPage(
   page: HTMLElement,
   params: URLSearchParams,
   options: PageOptions = {},
 ): Promise<RunPage | undefined> {
-  const name = params.get('scenario') ?? DEFAULT_SCENARIO;
-  const variant = params.get('variant') ?? undefined;
-  const overrides = params.getAll('set');
-  const seedParam = params.get('seed');
-  const seedAsked = seedParam === null || seedParam === '' ? undefined : Number(seedParam);
-  const atParam = params.get('at');
-  const at = atParam === null || atParam === '' ? undefined : Number(atParam);
-  const viewParam = params.get('view');
-  const view = MAIN_VIEWS.find((v) => v === viewParam);
+  for (const f of pageCleanup) f();
+  pageCleanup = [];
+  activeRun?.dispose();
+  activeRun = undefined;
+  page.replaceChildren();
   setPresenting(params.has('present'));
   page.classList.add('page');
+
+  // ---- a workshop's step: the run it names, and the bar above the stage ----
+  let walk: { workshop: Workshop; step: number } | undefined;
+  let query = params;
+  const workshopName = params.get('workshop');
+  if (workshopName !== null) {
+    try {
+      const workshop = loadPageWorkshop(workshopName);
+      const asked = Number(params.get('step') ?? '1');
+      const step = Math.max(
+        1,
+        Math.min(workshop.steps.length, Number.isInteger(asked) ? asked : 1),
+      );
+      walk = { workshop, step };
+      query = stepQuery(workshop, step, params);
+    } catch (e) {
+      page.append(el('pre', e instanceof Error ? e.message : String(e), 'error'));
+      return undefined;
+    }
+  }
+
+  // ---- a scenario file of the user's: carried in the URL, or held while the page is open ----
+  let file: HeldFile | undefined;
+  const code = query.get('file');
+  const fileName = query.get('name');
+  const fileProblem: string[] = [];
+  if (code !== null) {
+    try {
+      file = { name: fileName ?? 'scenario.yaml', text: await decodeFile(code), code };
+      heldFile = file;
+    } catch (e) {
+      fileProblem.push(e instanceof Error ? e.message : String(e));
+    }
+  } else if (fileName !== null && !query.has('scenario')) {
+    if (heldFile?.name === fileName) file = heldFile;
+    else
+      fileProblem.push(
+        `${fileName} was too big to carry in the page's link, and this page no longer holds it: drop the file on the page again.`,
+      );
+  }
+
+  const name = file === undefined ? (query.get('scenario') ?? DEFAULT_SCENARIO) : file.name;
+  const variant = query.get('variant') ?? undefined;
+  const overrides = query.getAll('set');
+  const seedParam = query.get('seed');
+  const seedAsked = seedParam === null || seedParam === '' ? undefined : Number(seedParam);
+  const atParam = query.get('at');
+  const at =
+    atParam === 'end' || atParam === 'first-moment'
+      ? atParam
+      : atParam === null || atParam === ''
+        ? undefined
+        : Number(atParam);
+  const viewParam = query.get('view');
+  const view = MAIN_VIEWS.find((v) => v === viewParam);
+  const compareParam = query.get('compare');
+  const compare =
+    compareParam === null || compareParam === '' ? undefined : parseCompare(compareParam);
+
+  const onFile = (q: URLSearchParams) => void navigate(page, q, options);
   const topbar = el('header', undefined, 'topbar');
   const brand = el('h1', 'parley', 'brand');
   brand.title = 'a deterministic multi-agent coordination simulator';
-  const pick = picker(name, seedAsked, variant, overrides);
+  const pick = picker(name, seedAsked, variant, overrides, {
+    file: file === undefined ? undefined : { name: file.name, code: file.code },
+    compare: compareParam ?? undefined,
+    onFile,
+  });
   topbar.append(brand, pick.form);
   page.append(topbar);
   // Files dropped anywhere on the page (or picked): a trace is shown as it is,
-  // a scenario file is run, a sweep file is shown as a heatmap.
+  // a scenario file becomes the page's scenario, a sweep file is shown as a heatmap.
   const content = el('div', undefined, 'content');
-  const drop = installDropZone(document.body, fileRouter(content), (e) => {
-    content.replaceChildren(el('pre', e.message, 'error'));
-  });
+  const onScenario = async (f: ScenarioFile) => {
+    const encoded = await encodeFile(f.text);
+    heldFile = {
+      name: f.file,
+      text: f.text,
+      code: encoded.length <= URL_FILE_CHARS_MAX ? encoded : undefined,
+    };
+    const q = new URLSearchParams();
+    if (heldFile.code !== undefined) q.set('file', heldFile.code);
+    q.set('name', f.file);
+    await navigate(page, q, options);
+  };
+  const drop: DropZone = installDropZone(
+    document.body,
+    fileRouter(content, (f) => void onScenario(f)),
+    (e) => {
+      content.replaceChildren(el('pre', e.message, 'error'));
+    },
+  );
+  pageCleanup.push(() => drop.dispose());
   drop.picker.title = 'open a trace, scenario or sweep file (or drop one on the page)';
   pick.form.append(drop.picker);
+
+  if (walk !== undefined) {
+    const { workshop, step } = walk;
+    const s = workshop.steps[step - 1];
+    const what = [
+      `${s?.scenario}${s?.variant === undefined ? '' : ` (${s.variant})`}`,
+      `seed ${s?.seed ?? 'as in the file'}`,
+      ...(s?.compare === undefined ? [] : [`beside ${compareText(s.compare)}`]),
+    ].join(' · ');
+    const go = (k: number) => {
+      if (k < 1 || k > workshop.steps.length || k === step) return;
+      const q = new URLSearchParams({ workshop: workshop.name, step: String(k) });
+      void navigate(page, q, options);
+    };
+    page.append(workshopBar(workshop, step, what, go));
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target;
+      if (t instanceof Element && t.closest('input, select, textarea') !== null) return;
+      if (e.key === 'PageDown' || e.key === ']') go(step + 1);
+      else if (e.key === 'PageUp' || e.key === '[') go(step - 1);
+      else return;
+      e.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    pageCleanup.push(() => document.removeEventListener('keydown', onKey));
+  }
   page.append(content);
+  for (const problem of fileProblem) content.append(el('p', problem, 'error'));
+  if (file !== undefined && file.code === undefined)
+    content.append(
+      el(
+        'p',
+        `${file.name} is too big to carry in the page's link (${(new TextEncoder().encode(file.text).length / 1024).toFixed(1)} kB; the link carries files up to about ${((URL_FILE_CHARS_MAX * 3) / 4 / 1024).toFixed(1)} kB compressed): the link names it only, and a reload will not bring it back. Drop the file again after a reload.`,
+        'note file-too-big',
+      ),
+    );
+  if (typeof compare === 'string') content.append(el('p', compare, 'error'));
+  if (fileProblem.length > 0 && file === undefined) return undefined;
   const status = el('p', `running ${name} …`, 'note running');
   content.append(status);
 
-  const reply = await runInWorker({
-    scenarioName: name,
+  const base = {
     overrides,
-    ...(variant === undefined ? {} : { variant }),
+    ...(file === undefined ? { scenarioName: name } : { scenarioText: file.text, file: file.name }),
     ...(seedAsked === undefined ? {} : { seed: seedAsked }),
-  });
+  };
+  const requestA = { ...base, ...(variant === undefined ? {} : { variant }) };
+  const against = typeof compare === 'object' ? compare : undefined;
+  const [reply, replyB] = await Promise.all([
+    runInWorker(requestA),
+    against === undefined
+      ? Promise.resolve(undefined)
+      : runInWorker(
+          against.kind === 'variant'
+            ? { ...base, variant: against.variant }
+            : against.kind === 'seed'
+              ? { ...requestA, seed: against.seed }
+              : { ...requestA, overrides: [...overrides, ...against.overrides] },
+        ),
+  ]);
   status.remove();
-  if (!reply.ok) {
-    content.append(
-      reply.load
-        ? el('pre', reply.error, 'error')
-        : el('p', `parley could not run this scenario: ${reply.error}`, 'error'),
-    );
-    return undefined;
-  }
+  if (failed(content, reply) || !reply.ok) return undefined;
   const { summary } = reply;
   pick.setVariants(summary.variants);
   pick.setSeed(summary.seed);
   const trace = traceFromJsonl(reply.jsonl, `${name}.jsonl`);
-  const lesson = LESSONS.get(name);
-  return showRun(content, trace, reply.jsonl, summary, {
+  let compareRun: CompareRun | undefined;
+  if (against !== undefined && replyB !== undefined) {
+    if (replyB.ok) {
+      const bVariant = against.kind === 'variant' ? against.variant : variant;
+      const label = (which: string, v: string | undefined, seed: number, extra: string) =>
+        `${which} · ${summary.scenario}${v === undefined ? '' : ` (${v})`} · seed ${seed}${extra}`;
+      compareRun = {
+        trace: traceFromJsonl(replyB.jsonl, `${name}-b.jsonl`),
+        summary: replyB.summary,
+        compare: against,
+        labels: [
+          label('A', variant, summary.seed, ''),
+          label(
+            'B',
+            bVariant,
+            replyB.summary.seed,
+            against.kind === 'set' ? ` · ${against.overrides.join(', ')}` : '',
+          ),
+        ],
+      };
+    } else {
+      content.append(el('p', `The second run (compare ${compareParam}) could not run:`, 'error'));
+      failed(content, replyB);
+    }
+  }
+  const lesson = file === undefined ? LESSONS.get(name) : undefined;
+  const run = showRun(content, trace, reply.jsonl, summary, {
     variant,
     at,
     keepUrl: options.keepUrl !== false,
     lesson: lesson === undefined ? undefined : { name, text: lesson },
     description: summary.description,
-    knobs: knobsView(name, variant, overrides),
+    knobs: file === undefined ? knobsView(name, variant, overrides) : null,
     view,
+    compare: compareRun,
   });
+  if (walk !== undefined) {
+    const { workshop, step } = walk;
+    run.workshop = {
+      workshop,
+      step,
+      go: (k) =>
+        navigate(page, new URLSearchParams({ workshop: workshop.name, step: String(k) }), options),
+    };
+  }
+  run.query = queryText(walk === undefined ? query : params);
+  return run;
 }
 
 const app = document.getElementById('app');
-if (app !== null)
-  showPage(app, new URLSearchParams(location.search)).catch((err: unknown) => {
-    app.append(
-      el(
-        'p',
-        `parley could not show this run: ${err instanceof Error ? err.message : String(err)}`,
-        'error',
-      ),
-    );
-  });
+if (app !== null) {
+  const show = () =>
+    showPage(app, new URLSearchParams(location.search)).catch((err: unknown) => {
+      app.append(
+        el(
+          'p',
+          `parley could not show this run: ${err instanceof Error ? err.message : String(err)}`,
+          'error',
+        ),
+      );
+    });
+  void show();
+  // A workshop's steps and a user's file are shown in place: back and forward show them again.
+  globalThis.addEventListener('popstate', () => void show());
+}

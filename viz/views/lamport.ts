@@ -44,6 +44,10 @@ export interface LamportOptions {
   readonly messagesMax?: number;
   /** More messages than this in view are drawn as density per lane and time; default `DENSITY_PER_PX` times the plot's width. */
   readonly densityMin?: number;
+  /** The time axis runs to this tick at least (two diagrams side by side share one axis); default the run's last tick. */
+  readonly timeMax?: number;
+  /** The lanes' part of the canvas is at most this tall (CSS pixels); default `LANES_PX_MAX`. */
+  readonly lanesPxMax?: number;
 }
 
 /** What the last frame drew. */
@@ -110,6 +114,16 @@ export interface LamportView {
    * pans to keep it in view. null removes it.
    */
   setCursor(tick: number | null): void;
+  /** The cursor's tick, null when there is none. */
+  cursor(): number | null;
+  /**
+   * Marks record `seq` (a ring at its place and a dashed line at its tick,
+   * labelled `label`), e.g. where two runs first differ; null removes it.
+   * `tick` places the line when the record is past this trace's end.
+   */
+  mark(seq: number | null, label?: string, tick?: number): void;
+  /** The marked record, if any. */
+  marked(): { readonly seq: number; readonly tick: number; readonly label: string } | undefined;
 }
 
 /**
@@ -164,6 +178,7 @@ const COLOURS = {
   act: '#7b2d8b',
   highlight: '#e8590c',
   cursor: '#1f6feb',
+  mark: '#c2187a',
   future: 'rgba(247, 247, 245, 0.72)',
 } as const;
 
@@ -331,6 +346,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
   const laneOf = new Map(agents.map((a, i) => [a, i]));
   const lastTick = Math.max(
     1,
+    options.timeMax ?? 0,
     trace.stop?.tick ?? (trace.length > 0 ? trace.record(trace.length - 1).tick : 1),
   );
 
@@ -465,7 +481,8 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
 
   // ---- layout ----
   const laneCount = Math.max(1, agents.length);
-  const laneH = Math.max(LANE_PX_MIN, Math.min(48, LANES_PX_MAX / laneCount));
+  const lanesPxMax = options.lanesPxMax ?? LANES_PX_MAX;
+  const laneH = Math.max(LANE_PX_MIN, Math.min(48, lanesPxMax / laneCount));
   const lanesBottom = TOP + agents.length * laneH;
   const height = Math.ceil(lanesBottom + BOTTOM);
   const laneY = (lane: number) => TOP + (lane + 0.5) * laneH;
@@ -498,9 +515,9 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
   const tooltip = el('div', '', 'tooltip');
   tooltip.hidden = true;
   wrap.append(canvas, tooltip);
-  if (height > TOP + LANES_PX_MAX + BOTTOM + 1) {
+  if (height > TOP + lanesPxMax + BOTTOM + 1) {
     // Too many lanes to fit at LANE_PX_MIN: the diagram scrolls in its own box, never the page sideways.
-    wrap.style.maxHeight = `${TOP + LANES_PX_MAX + BOTTOM + BORDER}px`;
+    wrap.style.maxHeight = `${TOP + lanesPxMax + BOTTOM + BORDER}px`;
     wrap.style.overflowY = 'auto';
     wrap.style.overflowX = 'hidden';
   }
@@ -530,6 +547,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
 
   let highlight = new Set<number>();
   let cursor: number | null = null;
+  let markAt: { seq: number; tick: number; label: string } | undefined;
   let last: LamportStats = { inView: 0, drawn: 0, notDrawn: 0, detailed: true };
   let drawingNow: LamportDrawing = {
     mode: 'messages',
@@ -913,6 +931,35 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     }
   }
 
+  /** The marked record: a dashed line at its tick across the lanes, a ring at its place, its label. */
+  function drawMark(): void {
+    if (markAt === undefined) return;
+    const mx = x(markAt.tick);
+    if (mx < LEFT - 1 || mx > width - RIGHT + 1) return;
+    ctx.save();
+    ctx.strokeStyle = COLOURS.mark;
+    ctx.fillStyle = COLOURS.mark;
+    ctx.lineWidth = 2;
+    ctx.setLineDash([5, 4]);
+    ctx.beginPath();
+    ctx.moveTo(mx, TOP - 2);
+    ctx.lineTo(mx, lanesBottom + 4);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    const p = markAt.seq < trace.length ? pointOf(markAt.seq) : undefined;
+    if (p !== undefined) {
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, Math.max(7, dotR + 4), 0, Math.PI * 2);
+      ctx.stroke();
+    }
+    ctx.font = 'bold 12px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
+    ctx.textAlign = mx > width - RIGHT - 160 ? 'right' : 'left';
+    ctx.fillText(markAt.label, mx + (ctx.textAlign === 'right' ? -5 : 5), 0);
+    ctx.restore();
+  }
+
   /** Draws the frame: the view from the cache (redrawn if the view changed), then the cursor. */
   function draw(): void {
     if (!baseValid) {
@@ -923,7 +970,12 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(base, 0, 0);
     ctx.restore();
-    // Playback's position: what comes after it is veiled.
+    drawCursor();
+    drawMark();
+  }
+
+  /** Playback's position: a line at its tick, what comes after it veiled. */
+  function drawCursor(): void {
     if (cursor === null) return;
     const cx = x(cursor);
     if (cx <= width - RIGHT) {
@@ -1187,6 +1239,16 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
         select(canvas).call(zoomer.translateTo, x0(tick + 0.3 * span), height / 2);
       } else draw();
     },
+    mark(seq, label = 'first difference', tick) {
+      if (seq === null) markAt = undefined;
+      else {
+        const at = seq < trace.length ? trace.record(seq).tick : (tick ?? lastTick);
+        markAt = { seq, tick: at, label };
+      }
+      draw();
+    },
+    marked: () => markAt,
+    cursor: () => cursor,
   };
   draw();
   return view;

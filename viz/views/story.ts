@@ -99,8 +99,30 @@ export function storyView(moments: readonly Moment[], onPick: (moment: Moment) =
       const least = top + current.offsetHeight - box.clientHeight;
       // As much of the story up to the current moment as fits, starting on a whole moment.
       const start = least <= 0 ? 0 : buttons.map((b) => b.offsetTop).find((t) => t >= least);
-      box.scrollTop = Math.min(start ?? top, top);
+      const target = Math.min(start ?? top, top);
+      // A box just short of the whole list cannot scroll that far: room below the last moment
+      // lets it, so that the first moment it shows is whole.
+      list.style.paddingBottom = '0px';
+      const short = target - (box.scrollHeight - box.clientHeight);
+      if (short > 0) list.style.paddingBottom = `${Math.ceil(short) + 2}px`;
+      box.scrollTop = target;
     },
   };
+  // The box changes size after the cursor moved (the lesson's "what to watch" appears below it,
+  // presenter mode's larger type): shown again then, so its first moment is never cut.
+  if (typeof ResizeObserver !== 'undefined') {
+    let height = -1;
+    let pending = false;
+    new ResizeObserver(() => {
+      if (box.clientHeight === height || pending) return;
+      // In the next frame, not inside the observer: revealing may change the box's size again.
+      pending = true;
+      requestAnimationFrame(() => {
+        pending = false;
+        height = box.clientHeight;
+        api.reveal();
+      });
+    }).observe(box);
+  }
   return api;
 }

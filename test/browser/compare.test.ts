@@ -1,0 +1,233 @@
+/**
+ * Two runs side by side in real Chromium (`?compare=`): both runs are the
+ * runs the scenario gives at those seeds and variants, both diagrams share
+ * one time axis and one cursor, the first record where the runs differ
+ * (sim/diff.ts `diffRuns`) is marked in both (drawn there, in the mark's
+ * colour), the verdict table shows both columns and what changed; at
+ * 1024 × 700 nothing scrolls sideways and no texts overlap. Also: in
+ * presenter mode the story's first moment shown is whole.
+ *
+ * Reproduce any case by hand: `npm start`, then open the URL the failure names.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import { diffRuns } from '../../sim/diff.ts';
+import { judge, runScenario, type Trace, viewOf } from '../../sim/index.ts';
+import '../../viz/style.css';
+import { loadCatalog } from '../../viz/catalog.ts';
+import { setPresenting } from '../../viz/layout.ts';
+import { type RunPage, showPage } from '../../viz/main.ts';
+import type { LamportView } from '../../viz/views/lamport.ts';
+import { inWindow, openPage, overlaps, textBoxes } from './boxes.ts';
+
+let shown: RunPage | undefined;
+
+beforeEach(async () => {
+  await page.viewport(1280, 720);
+});
+
+afterEach(async () => {
+  shown?.dispose();
+  shown = undefined;
+  setPresenting(false);
+  document.body.replaceChildren();
+  await page.viewport(1280, 720);
+});
+
+async function open(query: string): Promise<RunPage> {
+  shown = await openPage(showPage, query);
+  return shown;
+}
+
+function ran(name: string, seed: number, variant?: string): Trace {
+  return runScenario(loadCatalog(name, variant).scenario, { seed }).trace;
+}
+
+const key = (k: string) =>
+  document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+
+/** The mark's colour (lamport.ts COLOURS.mark, #c2187a) within a few levels. */
+const isMark = (d: Uint8ClampedArray, i: number) =>
+  Math.abs((d[i] as number) - 0xc2) < 24 &&
+  Math.abs((d[i + 1] as number) - 0x18) < 24 &&
+  Math.abs((d[i + 2] as number) - 0x7a) < 24;
+
+/** Whether the diagram draws the mark's ring around record `seq` (a pixel of its colour 5 to 14 px right of it). */
+function ringAt(view: LamportView, seq: number): boolean {
+  const p = view.pointOf(seq);
+  if (p === undefined) return false;
+  const ratio = view.canvas.width / Number.parseFloat(view.canvas.style.width);
+  const ctx = view.canvas.getContext('2d') as CanvasRenderingContext2D;
+  const y = Math.round(p.y * ratio);
+  const x0 = Math.round((p.x + 5) * ratio);
+  const d = ctx.getImageData(x0, y, Math.round(10 * ratio), 1).data;
+  for (let i = 0; i < d.length; i += 4) if (isMark(d, i)) return true;
+  return false;
+}
+
+/** The verdict table's rows: check, A's verdict, B's, whether marked changed. */
+const tableRows = () =>
+  [...document.querySelectorAll('.compare-table tr[data-check]')].map((tr) => [
+    (tr as HTMLElement).dataset['check'],
+    tr.querySelectorAll('td')[1]?.textContent,
+    tr.querySelectorAll('td')[2]?.textContent?.replace('→ ', ''),
+    tr.classList.contains('changed'),
+  ]);
+
+describe('two runs side by side', () => {
+  it('puts majority-vote-partition beside its mitigation, the first difference marked in both diagrams', async () => {
+    const q = 'scenario=majority-vote-partition&seed=1&compare=variant:mitigated';
+    const how = `?${q}`;
+    const run = await open(q);
+    const a = ran('majority-vote-partition', 1);
+    const b = ran('majority-vote-partition', 1, 'mitigated');
+    const va = judge(viewOf(a)).verdicts;
+    const vb = judge(viewOf(b)).verdicts;
+    const diff = diffRuns({ trace: a, verdicts: va }, { trace: b, verdicts: vb });
+    const c = run.compare;
+    if (c === undefined) throw new Error(`${how}: no second run`);
+    // The runs are the scenario's at seed 1, without and with the variant.
+    expect(c.b.hash(), how).toBe(b.hash());
+    expect(run.lamport().drawing().messages, how).toBeGreaterThan(0);
+    expect(c.difference.record?.seq, how).toBe(diff.record?.seq);
+    expect(diff.record?.seq, how).toBe(11);
+    // Marked in both diagrams: the record diffRuns names, drawn there.
+    const pair = c.pair();
+    expect(pair.first, how).toBe(11);
+    expect(pair.a.marked()?.seq, how).toBe(11);
+    expect(pair.b.marked()?.seq, how).toBe(11);
+    expect(pair.a.marked()?.tick, how).toBe(diff.record?.a?.tick);
+    expect(pair.b.marked()?.tick, how).toBe(diff.record?.b?.tick);
+    pair.a.setTimeDomain([0, 40]);
+    expect(ringAt(pair.a, 11), `${how}: the ring in A`).toBe(true);
+    expect(ringAt(pair.b, 11), `${how}: the ring in B`).toBe(true);
+    pair.a.mark(null);
+    expect(ringAt(pair.a, 11), `${how}: no ring in A once unmarked`).toBe(false);
+    // The labels and the verdict table: both columns, what changed.
+    expect(
+      [...document.querySelectorAll('.compare-label')].map((l) => l.textContent),
+      how,
+    ).toEqual([
+      'A · majority-vote-partition · seed 1',
+      'B · majority-vote-partition (mitigated) · seed 1',
+    ]);
+    expect(
+      va.map((v) => [v.property, v.status]),
+      how,
+    ).toEqual([
+      ['agreement', 'fails'],
+      ['minority-commit', 'fails'],
+    ]);
+    expect(tableRows(), how).toEqual([
+      ['agreement', 'fails', 'holds', true],
+      ['minority-commit', 'fails', 'holds', true],
+    ]);
+    expect(
+      diff.verdicts.map((v) => `${v.check}: ${v.a} → ${v.b}`),
+      how,
+    ).toEqual(['agreement: fails → holds', 'minority-commit: fails → holds']);
+    expect(document.querySelector('.compare-changed')?.textContent, how).toBe(
+      '2 verdicts changed.',
+    );
+    const first = document.querySelector('button.compare-first') as HTMLButtonElement;
+    expect(first.textContent, how).toBe(`first difference at seq 11, tick ${diff.record?.a?.tick}`);
+    // One cursor: the button moves it to the difference, both diagrams at its tick.
+    first.click();
+    expect(run.player.position(), how).toBe(11);
+    expect(pair.a.cursor(), how).toBe(a.record(11).tick);
+    expect(pair.b.cursor(), how).toBe(a.record(11).tick);
+    run.player.seek(300);
+    expect(pair.a.cursor(), how).toBe(a.record(300).tick);
+    expect(pair.b.cursor(), how).toBe(a.record(300).tick);
+    // One time axis: zooming (the + key) and panning one moves the other.
+    key('0');
+    expect(pair.b.timeDomain(), how).toEqual(pair.a.timeDomain());
+    key('+');
+    key('+');
+    const zoomed = pair.a.timeDomain();
+    expect(zoomed[1] - zoomed[0], how).toBeLessThan(221 / 2);
+    expect(pair.b.timeDomain(), how).toEqual(zoomed);
+    pair.b.setTimeDomain([50, 90]);
+    expect(pair.a.timeDomain(), how).toEqual(pair.b.timeDomain());
+  });
+
+  it('compares two seeds of two-generals (compare=seed:7)', async () => {
+    const q = 'scenario=two-generals&seed=2&compare=seed:7';
+    const run = await open(q);
+    const a = ran('two-generals', 2);
+    const b = ran('two-generals', 7);
+    const diff = diffRuns(
+      { trace: a, verdicts: judge(viewOf(a)).verdicts },
+      { trace: b, verdicts: judge(viewOf(b)).verdicts },
+    );
+    expect(run.compare?.b.hash(), `?${q}`).toBe(b.hash());
+    expect(diff.record, `?${q}`).toBeDefined();
+    const seq = diff.record?.seq as number;
+    expect(run.compare?.pair().a.marked()?.seq, `?${q}`).toBe(seq);
+    expect(run.compare?.pair().b.marked()?.seq, `?${q}`).toBe(seq);
+    expect(
+      [...document.querySelectorAll('.compare-label')].map((l) => l.textContent),
+      `?${q}`,
+    ).toEqual(['A · two-generals · seed 2', 'B · two-generals · seed 7']);
+    expect((document.querySelector('input[name="compare"]') as HTMLInputElement).value).toBe(
+      'seed:7',
+    );
+  });
+
+  it('says what is wrong with a compare it cannot read, and shows the first run alone', async () => {
+    const run = await open('scenario=two-generals&seed=2&compare=mitigated');
+    expect(run.compare).toBeUndefined();
+    expect(document.querySelector('.content .error')?.textContent).toBe(
+      'compare "mitigated": write variant:NAME, seed:N or set:PATH=VALUE',
+    );
+  });
+
+  for (const [query, present] of [
+    ['scenario=majority-vote-partition&seed=1&compare=variant:mitigated', false],
+    ['scenario=majority-vote-partition&seed=1&compare=variant:mitigated', true],
+    ['scenario=llm-negotiation&seed=3&compare=variant:mitigated', false],
+    ['scenario=confused-deputy-db&seed=3&compare=variant:mitigated', true],
+    ['scenario=retry-storm&seed=1&compare=variant:mitigated', false],
+  ] as const)
+    it(`fits 1024 × 700 without scrolling sideways or overlapping texts: ?${query}${present ? '&present' : ''}`, async () => {
+      await page.viewport(1024, 700);
+      const q = `${query}${present ? '&present' : ''}`;
+      const how = `?${q} at 1024 × 700`;
+      const run = await open(q);
+      const pair = run.compare?.pair();
+      if (pair === undefined) throw new Error(`${how}: no second run`);
+      expect(document.documentElement.scrollWidth, how).toBeLessThanOrEqual(1024);
+      for (const part of ['.main-view', '.story', '.verdicts-panel', '.player'])
+        expect(
+          inWindow((document.querySelector(part) as Element).getBoundingClientRect()),
+          `${how}: ${part}`,
+        ).toBe(true);
+      // Both diagrams whole inside the window.
+      expect(inWindow(pair.a.canvas.getBoundingClientRect()), `${how}: A's diagram`).toBe(true);
+      expect(inWindow(pair.b.canvas.getBoundingClientRect()), `${how}: B's diagram`).toBe(true);
+      const boxes = textBoxes(document.querySelector('.stage') as Element);
+      expect(boxes.length, how).toBeGreaterThan(12);
+      expect(overlaps(boxes), how).toEqual([]);
+    });
+});
+
+describe('the story in presenter mode', () => {
+  it('shows its first moment whole on taint-boundary at seed 2 at 1280 × 720', async () => {
+    const q = 'scenario=taint-boundary&seed=2&present';
+    await open(q);
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const box = (document.querySelector('.story-box') as HTMLElement).getBoundingClientRect();
+    const seen = [...document.querySelectorAll('button.moment')]
+      .map((b) => b.getBoundingClientRect())
+      .filter((r) => r.bottom > box.top + 1 && r.top < box.bottom - 1);
+    expect(seen.length, q).toBeGreaterThan(2);
+    for (const r of seen) {
+      expect(r.top, `?${q}: a moment cut at the top`).toBeGreaterThanOrEqual(box.top - 0.5);
+      expect(r.bottom, `?${q}: a moment cut at the bottom`).toBeLessThanOrEqual(box.bottom + 0.5);
+    }
+    // The current moment (the last) is among them.
+    expect(
+      document.querySelector('button.moment.current')?.getBoundingClientRect().bottom,
+    ).toBeLessThanOrEqual(box.bottom + 0.5);
+  });
+});
