@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { type LoadedScenario, loadScenario } from '../sim/index.ts';
+import { hasProcessAgents, type LoadedScenario, loadScenario } from '../sim/index.ts';
 import { didYouMean, type ProtocolPathOptions } from '../sim/scenario/index.ts';
 import { UsageError } from './errors.ts';
 import { type FileRegistry, prepareScenario, scenarioRegistry } from './protocol-files.ts';
@@ -79,7 +79,11 @@ export function loadNamed(
     overrides: options.overrides ?? [],
     ...(options.variant === undefined ? {} : { variant: options.variant }),
   });
-  return { ...loaded, file, dir, registry };
+  // Process agents' programs are found from the scenario's folder.
+  const scenario = hasProcessAgents(loaded.scenario)
+    ? { ...loaded.scenario, processBase: dir }
+    : loaded.scenario;
+  return { ...loaded, scenario, file, dir, registry };
 }
 
 /**

@@ -28,6 +28,7 @@ import { internalErrorText, reproduceCommand, shellWord, UsageError } from './er
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { newProtocol } from './new-protocol.ts';
+import { hostsMade, programStderr, registerProcessHost } from './process-host.ts';
 import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
 import { replay } from './replay.ts';
 import { portOf, SERVE_PORT_DEFAULT, serve } from './serve.ts';
@@ -160,11 +161,16 @@ function program(): Command {
         if (!d.identical) process.exitCode = EXIT_UNMET;
         return;
       }
+      const made = hostsMade.length;
       const run = runScenario(scenario, { seed, engine: o.engine });
       // One index of the trace for the checkers, the troubles and the story.
       const view = viewOf(run.trace);
       const judged = judge(view);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
+      // What process agents' programs wrote on standard error: beside the trace, and the end of it for a failed one.
+      const host = hostsMade.length > made ? hostsMade.at(-1) : undefined;
+      const stderrNotes =
+        host === undefined ? [] : programStderr(host.stderr, view, tracePath, o.json === true);
       const reproduce = reproduceCommand(name, seed, o.variant, o.set);
       const troubles = troubleLines(view);
       const moments = o.story === true ? keyMoments(view, judged.verdicts) : undefined;
@@ -191,6 +197,7 @@ function program(): Command {
           `${stopSentence(run.stop, scenario.limits)}`,
           `decisions: ${new Set(run.decisions.map((d) => d.agent)).size} of ${scenario.agents.length} agents`,
           ...troubles.map((t) => `  ! ${t}`),
+          ...stderrNotes,
         ];
         const width = Math.max(...judged.verdicts.map((v) => v.property.length));
         for (const v of judged.verdicts) {
@@ -243,13 +250,17 @@ function program(): Command {
       '--protocols <dir>',
       "where the run's protocol files are (their paths as the scenario wrote them start here); default the trace's folder",
     )
+    .option(
+      '--live',
+      "start process agents' programs again (from --protocols or the trace's folder) instead of answering from the recording, and name the first step whose output differs",
+    )
     .addOption(engineOption())
     .addHelpText(
       'after',
-      '\nExample:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl',
+      '\nExamples:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl\n  npx parley replay broadcast.jsonl --live',
     )
     .action(async (file, o) => {
-      const outcome = await replay(file, undefined, o.protocols, o.engine);
+      const outcome = await replay(file, undefined, o.protocols, o.engine, o.live === true);
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
     });
@@ -501,6 +512,7 @@ Examples:
  * in a process (the command-line fuzz test does).
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  registerProcessHost();
   running = undefined;
   process.exitCode = 0;
   try {

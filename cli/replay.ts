@@ -4,12 +4,16 @@
  * line (is the file whole, does its hash check?) and compared with the
  * re-run's line. Node only.
  */
+import { dirname, resolve } from 'node:path';
 import {
   createSimulation,
   type EngineChoice,
+  hasProcessAgents,
   type Manifest,
   PARLEY_VERSION,
+  recordedHost,
   scenarioFromManifest,
+  type TraceRecord,
 } from '../sim/index.ts';
 import { TraceReadError, TraceReader } from '../sim/trace-read.ts';
 import { UsageError } from './errors.ts';
@@ -35,6 +39,8 @@ export async function replay(
   protocolsDir?: string,
   /** How protocol machines are stepped; the trace is the same whichever. */
   engine: EngineChoice = 'auto',
+  /** Run process agents' programs again instead of answering from the recording. */
+  live = false,
 ): Promise<ReplayOutcome> {
   const lines = fileLines(file, chunkBytes);
   const reader = new TraceReader(file);
@@ -65,7 +71,18 @@ export async function replay(
     manifest.parley === PARLEY_VERSION
       ? ''
       : ` (the trace was written by parley ${manifest.parley}; this is parley ${PARLEY_VERSION})`;
-  const sim = createSimulation(scenario, { seed: manifest.seed, engine });
+  // Process agents answer from the trace's own output records, unless --live runs their programs.
+  const programs = hasProcessAgents(scenario);
+  const sim = createSimulation(
+    programs && live
+      ? { ...scenario, processBase: protocolsDir ?? dirname(resolve(file)) }
+      : scenario,
+    {
+      seed: manifest.seed,
+      engine,
+      ...(programs && !live ? { processes: recordedHost(outputRecords(file, chunkBytes)) } : {}),
+    },
+  );
   sim.run();
   const expected = sim.trace.lines();
   let difference: string | undefined;
@@ -82,7 +99,7 @@ export async function replay(
     if (b.done)
       difference = `line ${n} is in the file but the re-run has only ${n - 1} lines${version}:\n  in the file: ${line}`;
     else if (b.value !== line)
-      difference = `line ${n} differs${version}:\n  in the file: ${line}\n  re-run:      ${b.value}`;
+      difference = `${stepDiffers(line, b.value) ?? `line ${n} differs`}${version}:\n  in the file: ${line}\n  re-run:      ${b.value}`;
   }
   if (difference === undefined) {
     const b = expected.next();
@@ -124,4 +141,31 @@ export async function replay(
     lines: n,
     message: `${intact}\n${difference ?? 'every line matches the re-run'}`,
   };
+}
+
+/** The `output` records of the trace in `file`: what its process agents wrote, step by step. */
+function outputRecords(file: string, chunkBytes: number): TraceRecord[] {
+  const out: TraceRecord[] = [];
+  for (const line of fileLines(file, chunkBytes))
+    if (line.includes('"kind":"output"')) {
+      try {
+        const r = JSON.parse(line) as TraceRecord;
+        if (r.kind === 'output') out.push(r);
+      } catch {
+        // a damaged line: the line-by-line check reports it
+      }
+    }
+  return out;
+}
+
+/** When two differing lines are one process agent's step, which step, in words. */
+function stepDiffers(inFile: string, rerun: string): string | undefined {
+  try {
+    const a = JSON.parse(inFile) as TraceRecord;
+    const b = JSON.parse(rerun) as TraceRecord;
+    if (a.kind !== 'output' || b.kind !== 'output' || a.seq !== b.seq) return undefined;
+    return `record ${a.seq}: agent ${a.agent}'s program wrote something else at tick ${a.tick}, in its step answering record ${a.cause}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,9 +1,19 @@
 /** One sweep run, as a worker (or the main thread) does it. Node only through its callers; the work is pure. */
-import { type EngineChoice, InvariantError, loadScenario, type Scenario } from '../sim/index.ts';
+import {
+  type EngineChoice,
+  hasProcessAgents,
+  InvariantError,
+  loadScenario,
+  type Scenario,
+} from '../sim/index.ts';
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
 import { scenarioDir } from './catalog.ts';
 import { invariantParagraph, reproduceCommand } from './errors.ts';
+import { registerProcessHost } from './process-host.ts';
 import { prepareScenario, type ScenarioSource, scenarioRegistry } from './protocol-files.ts';
+
+// Sweep workers run process agents' programs for real, as the command does.
+registerProcessHost();
 
 export interface SweepTask {
   readonly text: string;
@@ -54,6 +64,8 @@ export function runTask(task: SweepTask): Cell[] {
       overrides: task.overrides,
       ...(task.variant === undefined ? {} : { variant: task.variant }),
     }).scenario;
+    // Process agents' programs are found from the scenario's folder.
+    if (hasProcessAgents(scenario)) scenario = { ...scenario, processBase: scenarioDir(task.file) };
     if (cache.size > 10_000) cache.clear();
     cache.set(key, scenario);
   }

@@ -46,6 +46,7 @@ const entryPoints = {
   parley: 'sim/index.ts',
   'sweep-task': 'cli/sweep-task.ts',
   catalog: 'cli/catalog.ts',
+  'process-host': 'cli/process-host.ts',
 };
 
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' };

@@ -49,6 +49,22 @@ export {
 } from './fast/index.ts';
 export { Sha256, sha256Hex } from './hash.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
+export {
+  clip,
+  defaultProcessHost,
+  hasProcessAgents,
+  INIT_MSG_ID,
+  PARLEY_EFFECTS,
+  PROCESS_DEFAULTS,
+  PROCESS_PROTOCOL,
+  type ProcessFault,
+  type ProcessFaultReason,
+  type ProcessHost,
+  ProcessHostError,
+  type ProcessStep,
+  recordedHost,
+  setProcessHostFactory,
+} from './programs.ts';
 export { EventQueue, type Queued } from './queue.ts';
 export { stopSentence, troubleLines } from './report.ts';
 export { checkSeed, deriveStream, SEED_MAX, Stream } from './rng.ts';
@@ -95,6 +111,7 @@ export {
   type NetworkSpec,
   type ParamSpec,
   type ParamSpecs,
+  type ProcessSpec,
   type Protocol,
   RANDOM_FAULT_KINDS,
   type RandomFaultSpec,

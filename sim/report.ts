@@ -69,6 +69,13 @@ export function troubleLines(view: RunView, linesMax = 8): string[] {
         `${String(r.agent)} crashed reading input.peers: the run's peer lists would pass ${String(d['limit'])} ids (with this many agents, a protocol should use agents and index)`,
         r.seq,
       );
+    else if (typeof d?.['detail'] === 'string')
+      // A process agent's program failed (sim/programs.ts): each crash on its own line, with its tick.
+      add(
+        `${String(r.seq)}\u0000process`,
+        `${String(r.agent)}'s program failed at tick ${r.tick} (${String(d['reason'])}): ${d['detail']}`,
+        r.seq,
+      );
   }
   const lines = [...groups.values()]
     .sort((a, b) => a.first - b.first)

@@ -21,16 +21,30 @@ import { bindAgentStream, delivered, type Effect, type Message } from './effects
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
+import {
+  clip,
+  defaultProcessHost,
+  effectProblem,
+  eventLine,
+  initLine,
+  type OutputLine,
+  PROCESS_DEFAULTS,
+  type ProcessFault,
+  type ProcessHost,
+  parseOutputLine,
+} from './programs.ts';
 import { EventQueue } from './queue.ts';
 import { checkSeed, deriveStream, type Stream } from './rng.ts';
 import {
   type AgentInput,
+  type AgentSpec,
   type FixedFaultSpec,
   isRandomFault,
   type Json,
   LIMITS_DEFAULTS,
   type Limits,
   type LinkSpec,
+  type ProcessSpec,
   type RandomFaultSpec,
   type Scenario,
   TICK_MAX,
@@ -53,6 +67,12 @@ export interface SimulationOptions {
   readonly record?: boolean;
   /** How protocol machines are stepped (default 'auto'); the trace is the same whichever. */
   readonly engine?: EngineChoice;
+  /**
+   * Runs the scenario's process agents (sim/programs.ts): a recorded trace's
+   * `recordedHost`, or a host of the caller's. Default: the one the command
+   * line registered, which the run ends when it stops.
+   */
+  readonly processes?: ProcessHost;
 }
 
 export interface Decision {
@@ -236,6 +256,7 @@ function describe(scenario: Scenario): Json {
         ...(a.quarantined !== undefined ? { quarantined: a.quarantined } : {}),
         ...(a.budget !== undefined ? { budget: a.budget } : {}),
         ...(a.rateLimit !== undefined ? { rateLimit: a.rateLimit } : {}),
+        ...(a.process !== undefined ? { process: a.process } : {}),
       })),
       // A scheduler by name only, and only when set, so other traces keep their hashes.
       network:
@@ -301,6 +322,11 @@ class Engine implements Simulation {
   private cost: Cost | null;
   /** Provenance of the message being sent, for its copies. */
   private sendingProv: Provenance | null = null;
+  /** Each agent's program when it is a process (sim/programs.ts); null when no agent is. */
+  private readonly programs: readonly (ProcessSpec | undefined)[] | null;
+  /** What runs the programs, and whether this run made it (and so ends it). */
+  private host: ProcessHost | null = null;
+  private ownsHost = false;
 
   constructor(
     readonly scenario: Scenario,
@@ -349,6 +375,9 @@ class Engine implements Simulation {
       omissionStream: null,
     }));
     this.pendingStarts = this.agents.length;
+    this.programs = scenario.agents.some((a) => a.process !== undefined)
+      ? scenario.agents.map((a) => a.process)
+      : null;
     const agentSpecs = scenario.agents;
     this.trust =
       scenario.trust !== undefined || agentSpecs.some((a) => a.capabilities !== undefined)
@@ -534,12 +563,18 @@ class Engine implements Simulation {
   private stop(reason: StopReason): false {
     this.stopped = reason;
     this.trace.stop = { reason, tick: this.tick };
+    this.closeHost();
     return false;
   }
 
   run(): RunResult {
-    while (this.step()) {
-      // Each step processes one event.
+    try {
+      while (this.step()) {
+        // Each step processes one event.
+      }
+    } finally {
+      // A run that throws still ends the programs it started.
+      this.closeHost();
     }
     return this.result();
   }
@@ -574,6 +609,10 @@ class Engine implements Simulation {
     a.status = 'up';
     a.timers = null;
     if (!a.decided) this.undecidedUp++;
+    if (this.programs?.[a.index] !== undefined) {
+      this.bootProcess(a, cause);
+      return;
+    }
     const input =
       a.restored === undefined
         ? a.input
@@ -614,6 +653,10 @@ class Engine implements Simulation {
 
   /** Feeds `event` to agent `a`; `cause` is the record that brought it. */
   private stepAgent(a: AgentRuntime, event: EventObject, cause: number): void {
+    if (this.programs !== null && this.programs[a.index] !== undefined) {
+      this.stepProcess(a, eventLine(a.id, event as unknown as Record<string, unknown>), cause);
+      return;
+    }
     this.enter(a, cause);
     try {
       let snapshot: AnyMachineSnapshot;
@@ -1029,6 +1072,178 @@ class Engine implements Simulation {
     this.stepAgent(a, ev.payload as EventObject, ev.cause);
   }
 
+  // ---- process agents -------------------------------------------------------
+
+  /** Runs the programs with `host`, or with the registered one (which the run then ends). */
+  attachProcesses(host: ProcessHost | undefined): void {
+    if (this.programs === null) return;
+    this.host = host ?? defaultProcessHost(this.scenario);
+    this.ownsHost = host === undefined;
+  }
+
+  private closeHost(): void {
+    if (this.ownsHost && this.host !== null) {
+      this.ownsHost = false;
+      this.host.close();
+    }
+  }
+
+  /** Starts agent `a`'s program (again, after a crash) and steps it with its init. */
+  private bootProcess(a: AgentRuntime, cause: number): void {
+    const host = this.host as ProcessHost;
+    const spec = this.scenario.agents[a.index] as AgentSpec;
+    host.start(a.id, spec.process as ProcessSpec, this.scenario.processBase);
+    const line = initLine({
+      nodeId: a.id,
+      nodeIds: a.input.agents,
+      seed: Math.floor(deriveStream(this.seed, `process/${a.id}`).next() * 2 ** 32),
+      tick: this.tick,
+      zone: spec.zone ?? this.scenario.trust?.zones.at(-1) ?? 'default',
+      capabilities: spec.capabilities ?? [],
+      budget: spec.budget ?? null,
+      params: a.input.params as Record<string, Json>,
+    });
+    this.stepProcess(a, line, cause);
+    if (a.status === 'up' && a.stateKey === '') this.processState(a, 'running');
+  }
+
+  /**
+   * Writes `line` to agent `a`'s program and takes what it wrote as the
+   * step's effects, in order, caused by the step's `output` record. A line
+   * that cannot be taken crashes the agent before any of the step's effects.
+   */
+  private stepProcess(a: AgentRuntime, line: string, cause: number): void {
+    const out = (this.host as ProcessHost).step(a.id, [line]);
+    const seq = this.rec(Kind.output, a.index, NONE, NONE, cause, NONE, out as unknown as Json);
+    const spec = (this.scenario.agents[a.index] as AgentSpec).process as ProcessSpec;
+    let fault = out.fault;
+    const max = spec.linesPerStepMax ?? PROCESS_DEFAULTS.linesPerStepMax;
+    const lines: OutputLine[] = [];
+    if (fault === undefined && out.lines.length > max)
+      fault = {
+        reason: 'flood',
+        detail: `wrote ${out.lines.length} lines in one step, more than ${max}`,
+      };
+    for (let i = 0; fault === undefined && i < out.lines.length; i++) {
+      const raw = out.lines[i] as string;
+      const o = parseOutputLine(raw);
+      if (typeof o === 'string') fault = { reason: 'bad-json', detail: o };
+      else if (o.dest === 'parley') {
+        const problem = effectProblem(o.body);
+        if (problem !== undefined)
+          fault = { reason: 'bad-effect', detail: `${problem}: ${clip(raw)}` };
+        else lines.push(o);
+      } else if (!this.agentIndex.has(o.dest))
+        fault = {
+          reason: 'unknown-node',
+          detail: `wrote to "${o.dest}", which is neither an agent nor parley: ${clip(raw)}`,
+        };
+      else if (o.src !== a.id && (a.input.honest || !this.agentIndex.has(String(o.src))))
+        fault = {
+          reason: 'bad-effect',
+          detail: a.input.honest
+            ? `wrote as "${String(o.src)}", not as itself (only a dishonest agent can forge a sender): ${clip(raw)}`
+            : `wrote as "${String(o.src)}", which is no agent: ${clip(raw)}`,
+        };
+      else lines.push(o);
+    }
+    if (fault !== undefined) {
+      this.crashProcess(a, fault, seq);
+      return;
+    }
+    this.enter(a, seq);
+    try {
+      for (const o of lines) {
+        if (a.status !== 'up') break;
+        this.processLine(a, o);
+      }
+    } catch (err) {
+      if (err instanceof StepLimitError) this.crashForLimit(a, err);
+      else throw err;
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** One line of a process agent's step, taken: a message, or an effect addressed to parley. */
+  private processLine(a: AgentRuntime, o: OutputLine): void {
+    const b = o.body;
+    if (o.dest !== 'parley') {
+      const target = this.agentIndex.get(o.dest) as number;
+      if (o.src === a.id) this.send(a, target, b);
+      else {
+        this.rec(Kind.note, a.index, NONE, NONE, this.cause, NONE, { forge: String(o.src) });
+        this.send(a, target, b, String(o.src));
+      }
+      return;
+    }
+    switch (b.type) {
+      case 'parley/set_timer':
+        this.setTimer(
+          a,
+          b['name'] as string,
+          b['ticks'] as number,
+          {
+            type: 'parley/timer',
+            name: b['name'],
+          } as EventObject,
+        );
+        break;
+      case 'parley/cancel_timer':
+        this.cancelTimer(a, b['name'] as string);
+        break;
+      case 'parley/decide':
+      case 'parley/propose':
+      case 'parley/hold':
+        this.effect({
+          type: `parley.${b.type.slice(7)}` as 'parley.decide',
+          value: b['value'] as Json,
+        });
+        break;
+      case 'parley/note':
+        this.effect({ type: 'parley.note', data: b['data'] as Json });
+        break;
+      case 'parley/read':
+        this.effect({ type: 'parley.read', source: b['source'] as string });
+        break;
+      case 'parley/act':
+        this.effect({
+          type: 'parley.act',
+          capability: b['capability'] as string,
+          args: b['args'] as Json | undefined,
+        });
+        break;
+      case 'parley/spend':
+        this.effect({
+          type: 'parley.spend',
+          amount: b['amount'] as number,
+          what: b['what'] as string | undefined,
+        });
+        break;
+      case 'parley/state':
+        this.processState(a, b['value'] as string);
+        break;
+      default:
+      // init_ok, sync answers and other replies to parley: recorded in the output, nothing to do.
+    }
+  }
+
+  private processState(a: AgentRuntime, key: string): void {
+    if (key === a.stateKey) return;
+    a.stateKey = key;
+    this.rec(Kind.state, a.index, NONE, NONE, this.cause, NONE, key);
+  }
+
+  /** A process agent's program failed: the agent crashes with the reason, and its program ends. */
+  private crashProcess(a: AgentRuntime, fault: ProcessFault, cause: number): void {
+    if (a.status !== 'up') return;
+    this.takeDown(a);
+    this.rec(Kind.crash, a.index, NONE, NONE, cause, NONE, {
+      reason: fault.reason,
+      detail: fault.detail,
+    });
+  }
+
   // ---- timers ---------------------------------------------------------------
 
   private scheduleDelayed(event: EventObject, delay: number, id: string | undefined): void {
@@ -1093,6 +1308,7 @@ class Engine implements Simulation {
     a.snapshot = null;
     a.stateKey = '';
     a.timers = null;
+    if (this.programs?.[a.index] !== undefined) this.host?.stop(a.id);
   }
 
   /**
@@ -1288,7 +1504,9 @@ class Engine implements Simulation {
 export function createSimulation(scenario: Scenario, options: SimulationOptions): Simulation {
   checkSeed(options.seed);
   assertValidScenario(scenario);
-  return new Engine(scenario, options.seed, options.record ?? true, options.engine);
+  const engine = new Engine(scenario, options.seed, options.record ?? true, options.engine);
+  engine.attachProcesses(options.processes);
+  return engine;
 }
 
 /** Runs `scenario` with `seed` to its stop and returns the outcome. */

@@ -151,6 +151,26 @@ export interface AgentSpec {
   /** Most this agent may spend over the run (see sim/cost.ts). */
   readonly budget?: number;
   readonly rateLimit?: RateLimit;
+  /** The agent is a program of the user's, run as a process (see sim/programs.ts); its protocol is then `process`. */
+  readonly process?: ProcessSpec;
+}
+
+/** How to start and step an agent that is a process (docs/process-agents.md). */
+export interface ProcessSpec {
+  /** The program and its arguments, run without a shell. */
+  readonly command: readonly string[];
+  /** Working folder, relative to the scenario file's folder; default that folder. */
+  readonly cwd?: string;
+  /** Added to parley's environment. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** `lockstep` (default): steps end at the sync answer; `quiet`: after quietMs of silence. */
+  readonly sync?: 'lockstep' | 'quiet';
+  /** Wall-clock milliseconds one step may take (default 10000). */
+  readonly stepTimeoutMs?: number;
+  /** Wall-clock milliseconds of silence that end a step under `sync: quiet` (default 50). */
+  readonly quietMs?: number;
+  /** Most lines one step may write (default 1000). */
+  readonly linesPerStepMax?: number;
 }
 
 /**
@@ -448,6 +468,12 @@ export interface Scenario {
   readonly trust?: TrustSpec;
   /** Costs and budgets (see sim/cost.ts). */
   readonly cost?: CostSpec;
+  /**
+   * Set by the command line: the folder process agents' relative paths start
+   * from (the scenario file's). Not part of the manifest, so traces do not
+   * depend on where the files are.
+   */
+  readonly processBase?: string;
 }
 
 export const LINK_DEFAULTS: LinkSpec = {

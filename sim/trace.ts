@@ -43,6 +43,8 @@ export const KIND_NAMES = [
   // An agent asked for what the simulated world cannot do (send to an agent
   // that does not exist, read an unknown source): not done, recorded, the run goes on.
   'error',
+  // What a process agent wrote in one step (sim/programs.ts): replays rebuild the run from these.
+  'output',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];
@@ -75,6 +77,7 @@ export const Kind = {
   act: 23,
   spend: 24,
   error: 25,
+  output: 26,
 } as const;
 
 /** Why a message copy was lost (the `data` of a drop record). */

@@ -21,6 +21,7 @@ import {
   YAMLParseError,
 } from 'yaml';
 import { z } from 'zod';
+import { PROCESS_PROTOCOL } from '../programs.ts';
 import type {
   AgentSpec,
   FaultSpec,
@@ -954,6 +955,7 @@ function build(
       : never
     : never;
   const agentOf = (id: string, role: Partial<Role>, path: Path): AgentSpec => {
+    if (role.process !== undefined) return processAgentOf(id, role, path);
     const protocol = resolve(
       role.protocol ?? f.protocol,
       role.protocol !== undefined
@@ -983,8 +985,41 @@ function build(
       if (role[key] !== undefined) spec[key] = role[key];
     return spec as unknown as AgentSpec;
   };
+  /** An agent that is a program: its protocol is `process`, its params go to the program as they are. */
+  const processAgentOf = (id: string, role: Partial<Role>, path: Path): AgentSpec => {
+    if (role.crashed !== undefined) {
+      const c = typeof role.crashed === 'number' ? { tick: role.crashed } : role.crashed;
+      faults.push({ kind: 'crash', agent: id, ...c } as FaultSpec);
+    }
+    const spec: Record<string, unknown> = {
+      id,
+      protocol: PROCESS_PROTOCOL,
+      params: { ...role.params } as Record<string, Json>,
+      process: role.process,
+    };
+    if (role.honest === false || role.compromised === true) spec['honest'] = false;
+    for (const key of [
+      'zone',
+      'capabilities',
+      'needs',
+      'quarantined',
+      'budget',
+      'rateLimit',
+    ] as const)
+      if (role[key] !== undefined) spec[key] = role[key];
+    void path;
+    return spec as unknown as AgentSpec;
+  };
   let agents: AgentSpec[];
   if (Array.isArray(f.agents)) {
+    f.agents.forEach((a, i) => {
+      if (a.process !== undefined && a.protocol !== undefined)
+        problems.push({
+          path: `agents.${i}.protocol`,
+          message: `agent ${a.id} is a program (process:) and runs no protocol: remove one of the two`,
+          ...locate(['agents', i, 'protocol']),
+        });
+    });
     agents = f.agents.map((a, i) => agentOf(a.id, a, ['agents', i]));
   } else {
     const g = f.agents;

@@ -4,6 +4,7 @@
  * alone is enough to run it again. Pure.
  */
 
+import { PROCESS_PROTOCOL } from '../programs.ts';
 import type { AgentSpec, Json, Scenario, Scheduler } from '../spec.ts';
 import type { Manifest } from '../trace.ts';
 import type { Registry } from './load.ts';
@@ -29,7 +30,10 @@ export function scenarioFromManifest(manifest: Manifest, registry: Registry): Sc
   if (spec === null || typeof spec !== 'object' || !Array.isArray(spec['agents']))
     return ['the manifest holds no scenario spec'];
   const agents = (spec['agents'] as Record<string, Json>[]).map((a) => {
-    const protocol = registry.protocols.get(String(a['protocol']));
+    const protocol =
+      a['process'] !== undefined && a['protocol'] === PROCESS_PROTOCOL.name
+        ? PROCESS_PROTOCOL
+        : registry.protocols.get(String(a['protocol']));
     if (protocol === undefined)
       problems.push(`unknown protocol "${String(a['protocol'])}" for agent ${String(a['id'])}`);
     return { ...a, protocol } as unknown as AgentSpec;

@@ -4,6 +4,7 @@
  * agent receives, and the Markdown table that documents a declaration. Pure.
  */
 import type { OptionSpec, OptionSpecs } from '../checkers/verdict.ts';
+import { PROCESS_PROTOCOL } from '../programs.ts';
 import type { Json, ParamSpec, ParamSpecs, Protocol } from '../spec.ts';
 import { AGENTS_MAX } from '../spec.ts';
 import type { LoadProblem, Registry } from './load.ts';
@@ -185,8 +186,10 @@ export function paramProblems(
   if (Array.isArray(agents)) {
     agents.forEach((a, i) => {
       const o = obj(a);
-      const protocol = protocolOf(o?.['protocol'] ?? fallback);
-      running.push(protocol);
+      // A program's params go to it as they are: nothing declares them.
+      const program = o?.['process'] !== undefined;
+      const protocol = program ? PROCESS_PROTOCOL : protocolOf(o?.['protocol'] ?? fallback);
+      if (!program) running.push(protocol);
       if (typeof o?.['id'] === 'string') ids.add(o['id']);
       holders.push({ path: ['agents', i, 'params'], params: o?.['params'], protocol });
     });
@@ -204,9 +207,15 @@ export function paramProblems(
       for (let i = 0; i < count; i++) ids.add(`${prefix}${i}`);
     const own = obj(g?.['agents']) ?? {};
     // The group's params are every member's own: each member's protocol must declare them.
-    const members = new Set<Protocol | undefined>([protocolOf(groupName)]);
+    const groupProgram = g?.['process'] !== undefined;
+    const members = new Set<Protocol | undefined>([
+      groupProgram ? PROCESS_PROTOCOL : protocolOf(groupName),
+    ]);
     for (const [id, a] of Object.entries(own)) {
-      const protocol = protocolOf(obj(a)?.['protocol'] ?? groupName);
+      const protocol =
+        obj(a)?.['process'] !== undefined || (groupProgram && obj(a)?.['protocol'] === undefined)
+          ? PROCESS_PROTOCOL
+          : protocolOf(obj(a)?.['protocol'] ?? groupName);
       if (ids.size === 0 || ids.has(id)) members.add(protocol);
       holders.push({
         path: ['agents', 'agents', id, 'params'],
@@ -214,7 +223,7 @@ export function paramProblems(
         protocol,
       });
     }
-    running.push(...members);
+    running.push(...[...members].filter((p) => p !== PROCESS_PROTOCOL));
     for (const protocol of members)
       holders.unshift({ path: ['agents', 'params'], params: g?.['params'], protocol });
   }

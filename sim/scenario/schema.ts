@@ -273,6 +273,52 @@ const roleFields = {
   quarantined: z.boolean().optional(),
   budget: positive.optional().describe('most this agent may spend'),
   rateLimit: rateLimit.optional(),
+  process: z
+    .strictObject({
+      command: z
+        .array(z.string().min(1))
+        .min(1)
+        .describe('the program and its arguments, run without a shell'),
+      cwd: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("working folder, from the scenario file's folder; default that folder"),
+      env: z.record(z.string(), z.string()).optional().describe("added to parley's environment"),
+      sync: z
+        .enum(['lockstep', 'quiet'])
+        .optional()
+        .describe(
+          'lockstep (default): a step ends at the answer to parley/sync; quiet: after quietMs of silence (replays only from the recording)',
+        ),
+      stepTimeoutMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(3_600_000)
+        .optional()
+        .describe(
+          'wall-clock milliseconds a step may take before the agent crashes; default 10000',
+        ),
+      quietMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(60_000)
+        .optional()
+        .describe('with sync: quiet, the silence that ends a step; default 50'),
+      linesPerStepMax: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .optional()
+        .describe('most lines a step may write before the agent crashes; default 1000'),
+    })
+    .optional()
+    .describe(
+      'the agent is a program of yours, one process talking JSON lines on standard input and output (docs/process-agents.md)',
+    ),
 };
 
 const agentEntry = z.strictObject({ id: name, ...roleFields });
