@@ -83,6 +83,8 @@ const REBUILD_PX = 8;
  * column instead, so it asks for this much more to give the charts the width.
  */
 const CHARTS_SIDE_PX = 340;
+/** The space-time diagram's texts are this much larger in presenter mode. */
+const PRESENT_TEXT_SCALE = 1.3;
 /** A compared diagram's lanes are never shorter than this (CSS pixels): below it, the main area scrolls. */
 const COMPARE_LANES_PX_MIN = 60;
 /**
@@ -621,6 +623,11 @@ export interface RunPage {
 /** The run whose keys the page listens to (the run shown after it disposes it). */
 let activeRun: RunPage | undefined;
 
+/** The run the page shows now (after a workshop step or a dropped file was shown in place), for tests. */
+export function shownRun(): RunPage | undefined {
+  return activeRun;
+}
+
 /**
  * The views of one run: the stage (playback, main view, verdicts, story,
  * lesson) and below it the lanes, the charts, the records and the run's
@@ -684,13 +691,19 @@ function showRun(
   const compareLanesPx = () =>
     Math.max(
       COMPARE_LANES_PX_MIN,
-      Math.floor((stage.area.clientHeight - 2 * COMPARE_CHROME_PX) / 2),
+      Math.floor(
+        (stage.area.clientHeight - 2 * (COMPARE_CHROME_PX + (textScale() === 1 ? 0 : 12))) / 2,
+      ),
     );
   /** B is shown whole once the cursor is at A's end and B goes on after it. */
   const bWhole = (seq: number) =>
     other !== undefined && seq === trace.length - 1 && lastTickOf(other.trace) > lastTickOf(trace);
+  /** The diagram's texts larger in presenter mode, for a room. */
+  const textScale = () => (presenting() && !embedded ? PRESENT_TEXT_SCALE : 1);
+  let lamportScale = 1;
   const buildDiagram = (width: number) => {
     const before = lamport;
+    lamportScale = textScale();
     let next: LamportView;
     if (other !== undefined && difference !== undefined) {
       lamportLanesPx = compareLanesPx();
@@ -698,6 +711,7 @@ function showRun(
         width,
         lanesPxMax: lamportLanesPx,
         labels: other.labels,
+        textScale: lamportScale,
         ...(before === undefined ? {} : { domain: before.timeDomain() }),
       });
       next = pair.a;
@@ -706,7 +720,7 @@ function showRun(
       pair.setCursor(timeOf(seq), bWhole(seq));
       stage.diagram.replaceChildren(pair.element);
     } else {
-      next = lamportView(trace, { width });
+      next = lamportView(trace, { width, textScale: lamportScale });
       if (before !== undefined) {
         next.setTimeDomain(before.timeDomain());
         next.highlight(before.highlighted());
@@ -834,6 +848,7 @@ function showRun(
     if (
       width > 0 &&
       (Math.abs(width - lamportWidth) >= REBUILD_PX ||
+        textScale() !== lamportScale ||
         (other !== undefined && Math.abs(compareLanesPx() - lamportLanesPx) >= REBUILD_PX))
     )
       buildDiagram(width);

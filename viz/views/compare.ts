@@ -26,6 +26,8 @@ export interface ComparePairOptions {
   readonly domain?: TimeDomain;
   /** The density threshold of both diagrams, as `LamportOptions.densityMin`. */
   readonly densityMin?: number;
+  /** The diagrams' texts this many times their size, as `LamportOptions.textScale`. */
+  readonly textScale?: number;
 }
 
 export interface ComparePair {
@@ -62,6 +64,7 @@ export function comparePair(
     timeMax,
     ...(options.lanesPxMax === undefined ? {} : { lanesPxMax: options.lanesPxMax }),
     ...(options.densityMin === undefined ? {} : { densityMin: options.densityMin }),
+    ...(options.textScale === undefined ? {} : { textScale: options.textScale }),
   };
   const va = lamportView(a, common);
   const vb = lamportView(b, common);

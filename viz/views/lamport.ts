@@ -48,6 +48,8 @@ export interface LamportOptions {
   readonly timeMax?: number;
   /** The lanes' part of the canvas is at most this tall (CSS pixels); default `LANES_PX_MAX`. */
   readonly lanesPxMax?: number;
+  /** The canvas's texts this many times their size (presenter mode: 1.3, for a room); default 1. */
+  readonly textScale?: number;
 }
 
 /** What the last frame drew. */
@@ -160,7 +162,8 @@ const DUPLICATE = 2;
 
 const LEFT = 110;
 const RIGHT = 24;
-const TOP = 28;
+/** Room above the lanes for the cursor's and the mark's labels, at text scale 1 (CSS pixels). */
+const TOP_PX = 28;
 const BOTTOM = 30;
 /** The canvas's border (style.css: 1px each side), inside the width the caller gives. */
 const BORDER = 2;
@@ -339,6 +342,9 @@ class SendTable implements SendLookup {
 }
 
 export function lamportView(trace: Trace, options: LamportOptions = {}): LamportView {
+  const textScale = options.textScale ?? 1;
+  /** Larger texts need more room above the lanes: the mark's label over the cursor's. */
+  const TOP = textScale === 1 ? TOP_PX : Math.round((TOP_PX + 2) * textScale);
   const width = (options.width ?? 1000) - BORDER;
   const detailMax = options.detailMax ?? 1500;
   const messagesMax = options.messagesMax ?? 20_000;
@@ -531,7 +537,10 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
   const cellCanvas = document.createElement('canvas');
 
   // ---- lane labels: every k-th lane, ids shortened in the middle to fit the margin ----
-  const labelPx = laneH >= 15 ? 13 : 11;
+  /** A canvas font of `px` CSS pixels, scaled. */
+  const font = (px: number, bold = false) =>
+    `${bold ? 'bold ' : ''}${Math.round(px * textScale)}px system-ui, sans-serif`;
+  const labelPx = Math.round((laneH >= 15 ? 13 : 11) * textScale);
   const labelFont = `${labelPx}px system-ui, sans-serif`;
   const labelStep = Math.max(1, Math.ceil((labelPx + LABEL_GAP_PX) / laneH));
   const labelRoom = LEFT - 12;
@@ -649,7 +658,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     // Time axis.
     c.fillStyle = COLOURS.axis;
     c.strokeStyle = COLOURS.axis;
-    c.font = '11px system-ui, sans-serif';
+    c.font = font(11);
     c.textBaseline = 'top';
     c.beginPath();
     c.moveTo(LEFT, lanesBottom + 4);
@@ -836,7 +845,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     }
 
     // Reads of outside content (squares) and capability uses (diamonds; filled when done).
-    c.font = '10px system-ui, sans-serif';
+    c.font = font(10);
     c.textAlign = 'left';
     c.textBaseline = 'top';
     for (const a of acts) {
@@ -866,7 +875,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
     }
 
     // Decisions: each dot, and its value where the text has room.
-    c.font = '11px system-ui, sans-serif';
+    c.font = font(11);
     c.textAlign = 'left';
     c.textBaseline = 'bottom';
     let decided = 0;
@@ -953,7 +962,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
       ctx.arc(p.x, p.y, Math.max(7, dotR + 4), 0, Math.PI * 2);
       ctx.stroke();
     }
-    ctx.font = 'bold 12px system-ui, sans-serif';
+    ctx.font = font(12, true);
     ctx.textBaseline = 'top';
     ctx.textAlign = mx > width - RIGHT - 160 ? 'right' : 'left';
     ctx.fillText(markAt.label, mx + (ctx.textAlign === 'right' ? -5 : 5), 0);
@@ -978,8 +987,10 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
   function drawCursor(): void {
     if (cursor === null) return;
     const cx = x(cursor);
-    if (cx <= width - RIGHT) {
-      const from = Math.max(LEFT, cx + 1);
+    // The veil starts half a tick on: the labels of what happened at the cursor's tick stay clear.
+    const veil = Math.max(cx + 1, (cx + x(cursor + 1)) / 2);
+    if (veil <= width - RIGHT) {
+      const from = Math.max(LEFT, veil);
       ctx.fillStyle = COLOURS.future;
       ctx.fillRect(from, 0, width - RIGHT + 2 - from, lanesBottom + 2);
     }
@@ -991,7 +1002,7 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
       ctx.lineTo(cx, lanesBottom + 4);
       ctx.stroke();
       ctx.fillStyle = COLOURS.cursor;
-      ctx.font = '11px system-ui, sans-serif';
+      ctx.font = font(11);
       ctx.textBaseline = 'bottom';
       ctx.textAlign = cx > width - RIGHT - 60 ? 'right' : 'left';
       ctx.fillText(`tick ${cursor}`, cx + (ctx.textAlign === 'right' ? -4 : 4), TOP - 4);
