@@ -80,7 +80,19 @@ export class NodeProcessHost implements ProcessHost {
     return got.message as T;
   }
 
+  prepare(
+    programs: readonly { agent: string; spec: ProcessSpec }[],
+    base: string | undefined,
+  ): void {
+    for (const { agent, spec } of programs) this.spawn(agent, spec, base, true);
+  }
+
   start(agent: string, spec: ProcessSpec, base: string | undefined): void {
+    this.spawn(agent, spec, base, false);
+  }
+
+  /** Starts `agent`'s program; `ahead`: before its turn (a later `start` takes it, once). */
+  private spawn(agent: string, spec: ProcessSpec, base: string | undefined, ahead: boolean): void {
     const root = base ?? this.base;
     const cwd = spec.cwd === undefined ? root : resolve(root, spec.cwd);
     const [program, ...args] = spec.command as [string, ...string[]];
@@ -96,6 +108,7 @@ export class NodeProcessHost implements ProcessHost {
     const answer = this.call<{ pid?: number }>(
       {
         op: 'start',
+        ahead,
         agent,
         command,
         cwd,

@@ -48,6 +48,11 @@ function exitText(exit) {
 
 function start(req) {
   const old = children.get(req.agent);
+  // A program started ahead (prepare) and never stepped is this start's.
+  if (!req.ahead && old?.ahead === true && old.exit === null && old.spawnError === null) {
+    old.ahead = false;
+    return { ok: true, pid: old.proc.pid };
+  }
   if (old !== undefined) kill(old);
   const [program, ...args] = req.command;
   const argv =
@@ -61,6 +66,7 @@ function start(req) {
     step: null,
     syncId: 1000,
     spec: req,
+    ahead: req.ahead === true,
   };
   note(req.agent, `--- parley started: ${req.command.join(' ')}\n`);
   try {

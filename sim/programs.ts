@@ -51,6 +51,15 @@ export interface ProcessStep {
  * what it wrote back; `stop` ends it; `close` ends them all.
  */
 export interface ProcessHost {
+  /**
+   * Optional: every program of the run, before the first start, so that a
+   * host can start them all at once (their start-up overlaps; what they do
+   * still waits for their init).
+   */
+  prepare?(
+    programs: readonly { agent: string; spec: ProcessSpec }[],
+    base: string | undefined,
+  ): void;
   start(agent: string, spec: ProcessSpec, base: string | undefined): void;
   step(agent: string, lines: readonly string[]): ProcessStep;
   stop(agent: string): void;

@@ -1079,6 +1079,12 @@ class Engine implements Simulation {
     if (this.programs === null) return;
     this.host = host ?? defaultProcessHost(this.scenario);
     this.ownsHost = host === undefined;
+    this.host.prepare?.(
+      this.scenario.agents.flatMap((a) =>
+        a.process === undefined ? [] : [{ agent: a.id, spec: a.process }],
+      ),
+      this.scenario.processBase,
+    );
   }
 
   private closeHost(): void {

@@ -6,8 +6,17 @@
  * One request per worker; see run-client.ts.
  */
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
-import { type LoadedScenario, loadScenario, runScenario, ScenarioLoadError } from '../sim/index.ts';
+import {
+  hasProcessAgents,
+  type LoadedScenario,
+  loadScenario,
+  type ProcessHost,
+  runScenario,
+  type Scenario,
+  ScenarioLoadError,
+} from '../sim/index.ts';
 import { loadCatalog } from './catalog.ts';
+import { recordedRuns, recordingHost } from './recordings.ts';
 import type { RunReply, RunRequest } from './run-client.ts';
 
 function load(req: RunRequest): LoadedScenario {
@@ -24,11 +33,43 @@ function load(req: RunRequest): LoadedScenario {
   return loadCatalog(req.scenarioName, req.variant, overrides);
 }
 
-function handle(req: RunRequest): RunReply {
+/**
+ * The recorded programs of a catalogue scenario whose agents are programs;
+ * throws, saying what the page can replay, when this run was not recorded.
+ */
+async function programs(
+  req: RunRequest,
+  scenario: Scenario,
+  seed: number,
+): Promise<ProcessHost | undefined> {
+  if (!hasProcessAgents(scenario)) return undefined;
+  const ids = scenario.agents.filter((a) => a.process !== undefined).map((a) => a.id);
+  const name = req.scenarioName;
+  const host =
+    name === undefined || (req.overrides ?? []).length > 0
+      ? undefined
+      : await recordingHost(name, req.variant, seed);
+  if (host !== undefined) return host;
+  const recorded =
+    name === undefined
+      ? []
+      : recordedRuns(name).map(
+          (r) => `${r.variant === '' ? 'the scenario' : r.variant} at seed ${r.seed}`,
+        );
+  throw new Error(
+    `agents ${ids.join(', ')} of ${scenario.name} are programs, which a page cannot start; it replays the runs recorded with the catalogue${recorded.length > 0 ? ` (${recorded.join(', ')})` : ''}. Run this one on the command line: npx parley run ${name ?? 'FILE'}${req.variant === undefined ? '' : ` --variant ${req.variant}`} --seed ${seed} --out run.jsonl, then drop run.jsonl on the page`,
+  );
+}
+
+async function handle(req: RunRequest): Promise<RunReply> {
   try {
     const { scenario, source } = load(req);
     const seed = req.seed ?? source.seed ?? 1;
-    const result = runScenario(scenario, { seed });
+    const processes = await programs(req, scenario, seed);
+    const result = runScenario(scenario, {
+      seed,
+      ...(processes === undefined ? {} : { processes }),
+    });
     return {
       ok: true,
       jsonl: result.trace.toJSONL(),
@@ -53,6 +94,6 @@ function handle(req: RunRequest): RunReply {
   }
 }
 
-self.onmessage = (e: MessageEvent<RunRequest>) => {
-  postMessage(handle(e.data));
+self.onmessage = async (e: MessageEvent<RunRequest>) => {
+  postMessage(await handle(e.data));
 };

@@ -7,6 +7,7 @@ import { declareScheduler, type SchedulerFactory } from '../../sim/scenario/opti
 import { ackRetransmit } from './ack-retransmit.ts';
 import { averaging } from './averaging.ts';
 import { benOr } from './ben-or.ts';
+import { broadcastClient } from './broadcast-client.ts';
 import { byzantineOM } from './byzantine-om.ts';
 import { compromised } from './compromised.ts';
 import { debate } from './debate.ts';
@@ -35,6 +36,7 @@ const all: readonly Protocol[] = [
   ackRetransmit,
   averaging,
   benOr,
+  broadcastClient,
   byzantineOM,
   compromised,
   debate,

@@ -994,7 +994,8 @@ function build(
     const spec: Record<string, unknown> = {
       id,
       protocol: PROCESS_PROTOCOL,
-      params: { ...role.params } as Record<string, Json>,
+      // A program gets the scenario's shared params and its own: it reads what it wants.
+      params: { ...f.params, ...role.params } as Record<string, Json>,
       process: role.process,
     };
     if (role.honest === false || role.compromised === true) spec['honest'] = false;

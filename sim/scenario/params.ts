@@ -181,6 +181,8 @@ export function paramProblems(
   // Who runs what: each holder of own params with its protocol, and every agent's protocol.
   const holders: { path: Path; params: unknown; protocol: Protocol | undefined }[] = [];
   const running: (Protocol | undefined)[] = [];
+  /** Whether some agent is a program: shared params nothing declares go to it. */
+  let programs = false;
   const ids = new Set<string>();
   const agents = root['agents'];
   if (Array.isArray(agents)) {
@@ -188,6 +190,7 @@ export function paramProblems(
       const o = obj(a);
       // A program's params go to it as they are: nothing declares them.
       const program = o?.['process'] !== undefined;
+      if (program) programs = true;
       const protocol = program ? PROCESS_PROTOCOL : protocolOf(o?.['protocol'] ?? fallback);
       if (!program) running.push(protocol);
       if (typeof o?.['id'] === 'string') ids.add(o['id']);
@@ -208,6 +211,8 @@ export function paramProblems(
     const own = obj(g?.['agents']) ?? {};
     // The group's params are every member's own: each member's protocol must declare them.
     const groupProgram = g?.['process'] !== undefined;
+    if (groupProgram || Object.values(own).some((a) => obj(a)?.['process'] !== undefined))
+      programs = true;
     const members = new Set<Protocol | undefined>([
       groupProgram ? PROCESS_PROTOCOL : protocolOf(groupName),
     ]);
@@ -259,7 +264,8 @@ export function paramProblems(
     if (distinct.every((p) => p.params !== undefined))
       for (const [key, value] of Object.entries(shared)) {
         const declaring = distinct.filter((p) => Object.hasOwn(p.params as ParamSpecs, key));
-        if (declaring.length === 0) report(['params', key], unknownParam(key, distinct), true);
+        if (declaring.length === 0 && !programs)
+          report(['params', key], unknownParam(key, distinct), true);
         for (const p of declaring)
           checkValue(['params', key], value, (p.params as ParamSpecs)[key] as ParamSpec);
       }

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { registerProcessHost } from '../../cli/process-host.ts';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import { judge, loadScenario, runScenario } from '../../sim/index.ts';
+import { hasProcessAgents, judge, loadScenario, runScenario } from '../../sim/index.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios', 'catalog');
 const names = readdirSync(dir)
@@ -10,15 +11,25 @@ const names = readdirSync(dir)
   .map((f) => f.slice(0, -'.yaml'.length))
   .sort();
 const registry = { protocols: PROTOCOLS, schedulers: SCHEDULERS };
-const load = (name: string, variant?: string) =>
-  loadScenario(readFileSync(join(dir, `${name}.yaml`), 'utf8'), {
+const load = (name: string, variant?: string) => {
+  const loaded = loadScenario(readFileSync(join(dir, `${name}.yaml`), 'utf8'), {
     ...registry,
     file: `${name}.yaml`,
     ...(variant === undefined ? {} : { variant }),
   });
+  // Scenarios whose agents are programs start them from the catalogue's folder.
+  return hasProcessAgents(loaded.scenario)
+    ? { ...loaded, scenario: { ...loaded.scenario, processBase: dir } }
+    : loaded;
+};
+registerProcessHost();
 
-/** Seeds every mitigated variant must hold over. */
+/**
+ * Seeds every mitigated variant must hold over; 50 where agents are programs
+ * (each run starts five Python processes: 200 would take minutes).
+ */
 const MITIGATED_SEEDS = 200;
+const MITIGATED_SEEDS_PROGRAMS = 50;
 
 describe('the scenario catalogue', () => {
   it('ships a lesson with the same sections beside every scenario', () => {
@@ -50,9 +61,10 @@ describe('the scenario catalogue', () => {
     });
 
     if (Object.keys(load(name).source.variants ?? {}).includes('mitigated')) {
-      it(`${name}: its mitigated variant holds over ${MITIGATED_SEEDS} seeds`, () => {
-        const { scenario } = load(name, 'mitigated');
-        for (let seed = 1; seed <= MITIGATED_SEEDS; seed++) {
+      const { scenario } = load(name, 'mitigated');
+      const seeds = hasProcessAgents(scenario) ? MITIGATED_SEEDS_PROGRAMS : MITIGATED_SEEDS;
+      it(`${name}: its mitigated variant holds over ${seeds} seeds`, () => {
+        for (let seed = 1; seed <= seeds; seed++) {
           const judged = judge(runScenario(scenario, { seed }).trace);
           const unmet = judged.verdicts
             .filter((v) => !v.met)
@@ -62,4 +74,19 @@ describe('the scenario catalogue', () => {
       });
     }
   }
+
+  // The page replays these runs from their recordings: a recording must be what the programs do now.
+  const recordings = join(dir, 'recordings');
+  for (const file of readdirSync(recordings).filter((f) => f.endsWith('.jsonl')))
+    it(`recordings/${file} is what the programs write today, byte for byte`, () => {
+      const m = /^(.+?)(?:\.([^.]+))?\.seed(\d+)\.jsonl$/.exec(file);
+      expect(m, file).not.toBeNull();
+      const [, name, variant, seed] = m as RegExpExecArray;
+      const { scenario } = load(name as string, variant);
+      const trace = runScenario(scenario, { seed: Number(seed) }).trace;
+      expect(
+        trace.toJSONL(),
+        `npx parley run ${name}${variant === undefined ? '' : ` --variant ${variant}`} --seed ${seed} --out scenarios/catalog/recordings/${file}`,
+      ).toBe(readFileSync(join(recordings, file), 'utf8'));
+    }, 60_000);
 });

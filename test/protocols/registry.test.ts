@@ -7,6 +7,7 @@ describe('protocol registry', () => {
       'ack-retransmit',
       'averaging',
       'ben-or',
+      'broadcast-client',
       'byzantine-om',
       'compromised',
       'debate',
