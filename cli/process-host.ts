@@ -71,13 +71,21 @@ export class NodeProcessHost implements ProcessHost {
   private call<T>(request: Record<string, unknown>, waitMs: number): T {
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(request);
-    const waited = Atomics.wait(this.flag, 0, 0, waitMs);
-    const got = receiveMessageOnPort(this.port);
-    if (got === undefined)
-      throw new Error(
-        `the thread that runs programs did not answer ${String(request['op'])} within ${waitMs} ms (${waited})`,
-      );
-    return got.message as T;
+    const end = Date.now() + waitMs;
+    // The thread answers with postMessage, then sets the flag, then notifies. When this thread
+    // finds the flag already set, it takes the answer and may start its next call before that
+    // notify happens: the late notify then wakes the next wait with no answer yet. So a wake
+    // without a message is waited again (the flag, reset above, is set only after the answer).
+    for (;;) {
+      const got = receiveMessageOnPort(this.port);
+      if (got !== undefined) return got.message as T;
+      const left = end - Date.now();
+      if (left <= 0)
+        throw new Error(
+          `the thread that runs programs did not answer ${String(request['op'])} within ${waitMs} ms`,
+        );
+      Atomics.wait(this.flag, 0, 0, left);
+    }
   }
 
   prepare(
