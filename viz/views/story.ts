@@ -42,7 +42,11 @@ export function storyView(moments: readonly Moment[], onPick: (moment: Moment) =
   const box = el('div', undefined, 'story-box');
   box.style.position = 'relative';
   const list = el('ol', undefined, 'moments');
-  box.append(list);
+  /** Room to scroll below the list (see `reveal`). */
+  const spacer = el('div', undefined, 'story-spacer');
+  spacer.style.cssText = 'position:absolute;left:0;width:1px;height:1px;display:none;';
+  spacer.setAttribute('aria-hidden', 'true');
+  box.append(list, spacer);
   element.append(box);
   const buttons: HTMLButtonElement[] = [];
   for (const m of moments) {
@@ -100,11 +104,12 @@ export function storyView(moments: readonly Moment[], onPick: (moment: Moment) =
       // As much of the story up to the current moment as fits, starting on a whole moment.
       const start = least <= 0 ? 0 : buttons.map((b) => b.offsetTop).find((t) => t >= least);
       const target = Math.min(start ?? top, top);
-      // A box just short of the whole list cannot scroll that far: room below the last moment
-      // lets it, so that the first moment it shows is whole.
-      list.style.paddingBottom = '0px';
-      const short = target - (box.scrollHeight - box.clientHeight);
-      if (short > 0) list.style.paddingBottom = `${Math.ceil(short) + 2}px`;
+      // A box just short of the whole list cannot scroll that far: a spacer below the list lets
+      // it, so that the first moment it shows is whole. Positioned, the spacer adds room to
+      // scroll without making the box any taller (which would take the room from what follows).
+      const short = target - (list.offsetHeight - box.clientHeight);
+      spacer.style.display = short > 0 ? 'block' : 'none';
+      spacer.style.top = `${Math.ceil(target + box.clientHeight) - 1}px`;
       box.scrollTop = target;
     },
   };
