@@ -9,6 +9,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineRows, ROUNDS } from './engine.ts';
 import { printFast } from './fast.ts';
+import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
 import { SWEEP_REFERENCE } from './sweep.ts';
@@ -41,6 +42,7 @@ printRows(
   protocolBenchNames().map((name) => runCase('protocol', name) as Row),
 );
 printFast();
+printProcess();
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
 printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
@@ -49,6 +51,6 @@ printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
 ]);
 printRows(
-  'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), then arrows against density on gossip-loss with 200 agents (the density threshold)',
+  'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), the compare view (two such runs on one axis, same targets), then arrows against density on gossip-loss with 200 agents (the density threshold)',
   runCase('viz') as Row[],
 );

@@ -3,7 +3,9 @@
  * (20 agents) at 10,000, 100,000 and 1,000,000 events: its first frame, a
  * frame while zooming, and scrubbing (targets: first frame under 1 s, 30
  * frames per second or better while scrubbing); at those sizes it draws
- * density per lane and time. Then the figures behind the density threshold
+ * density per lane and time. The compare view (two runs, seeds 1 and 2, of
+ * 100,000 and 1,000,000 events each): its first frame from the two runs
+ * (judged, diffRuns, both diagrams) and scrubbing its one cursor. Then the figures behind the density threshold
  * (DENSITY_PER_PX in viz/views/lamport.ts): gossip-loss with 200 agents
  * seen through windows holding more and more messages, the frame time of
  * arrows against density.
@@ -14,6 +16,17 @@ import type { Row } from './report.ts';
 
 interface BenchPage {
   firstFrame(n: number): Promise<{ ms: number; records: number; mode: string; messages: number }>;
+}
+
+interface CompareBenchPage {
+  compareFirstFrame(n: number): Promise<{
+    ms: number;
+    diffMs: number;
+    records: number;
+    first: number;
+    mode: string;
+    messages: number;
+  }>;
 }
 
 interface DiagramPage {
@@ -86,6 +99,40 @@ export async function vizRows(): Promise<Row[]> {
       });
       rows.push({
         name: '  scrubbing zoomed in to a twentieth (the view pans along), frames per second shown',
+        value: zoomedShown,
+        unit: 'fps',
+      });
+    }
+
+    // The compare view (?compare=): two runs, one axis, one cursor, the first difference marked.
+    for (const events of [100_000, 1_000_000]) {
+      const first = await page.evaluate(
+        (n) =>
+          (window as unknown as { parleyBench: CompareBenchPage }).parleyBench.compareFirstFrame(n),
+        events,
+      );
+      const scrubMs = await bench(page, 'compareScrub(60)');
+      const shown = await bench(page, 'compareScrubShown(60)');
+      const zoomedShown = await bench(page, 'compareScrubShown(60, 20)');
+      const label = `compare view, two runs of ${events.toLocaleString('en')} events (seeds 1 and 2, first difference at seq ${first.first}), ${first.messages.toLocaleString('en')} messages as ${first.mode}`;
+      rows.push({
+        name: `first frame (both judged, diffRuns, both diagrams), ${label}`,
+        value: first.ms,
+        unit: 'ms',
+      });
+      rows.push({
+        name: '  of which judging both and diffRuns',
+        value: first.diffMs,
+        unit: 'ms',
+      });
+      rows.push({ name: '  scrubbing both, script per frame', value: scrubMs * 1000, unit: 'µs' });
+      rows.push({
+        name: '  scrubbing both, frames per second shown (one move per animation frame; the display caps it)',
+        value: shown,
+        unit: 'fps',
+      });
+      rows.push({
+        name: '  scrubbing both zoomed in to a twentieth (both pan along), frames per second shown',
         value: zoomedShown,
         unit: 'fps',
       });

@@ -5,13 +5,17 @@
  * scrubbing.
  */
 import { relay } from '../../scenarios/protocols/relay.ts';
-import { runScenario, type Trace } from '../../sim/index.ts';
+import { diffRuns } from '../../sim/diff.ts';
+import { judge, runScenario, type Trace, viewOf } from '../../sim/index.ts';
+import { type ComparePair, comparePair, lastTickOf } from '../views/compare.ts';
 import { type LamportView, lamportView } from '../views/lamport.ts';
 
 let trace: Trace | null = null;
 let view: LamportView | null = null;
+let pair: ComparePair | null = null;
+let pairLast = 1;
 
-function relayRun(events: number): Trace {
+function relayRun(events: number, seed = 1): Trace {
   return runScenario(
     {
       name: `relay-${events}`,
@@ -23,7 +27,7 @@ function relayRun(events: number): Trace {
       network: { defaults: { latency: { kind: 'uniform', ticksMin: 1, ticksMax: 5 } } },
       limits: { eventsMax: events },
     },
-    { seed: 1 },
+    { seed },
   ).trace;
 }
 
@@ -76,6 +80,75 @@ const bench = {
     const fps = (frames * 1000) / (performance.now() - t0);
     view.setCursor(null);
     view.setTimeDomain([0, last]);
+    return fps;
+  },
+  /**
+   * The compare view (the page's `?compare=`): two relay runs of `events`
+   * events each (seeds 1 and 2), made before timing; timed from the runs to
+   * the first frame on screen: both judged, diffRuns, both diagrams built on
+   * one axis with the first difference marked, drawn and painted.
+   */
+  async compareFirstFrame(events: number): Promise<{
+    ms: number;
+    diffMs: number;
+    records: number;
+    first: number;
+    mode: string;
+    messages: number;
+  }> {
+    pair = null;
+    view = null;
+    trace = null;
+    const a = relayRun(events, 1);
+    const b = relayRun(events, 2);
+    const root = document.getElementById('app') as HTMLElement;
+    root.replaceChildren();
+    await nextFrame();
+    const t0 = performance.now();
+    const difference = diffRuns(
+      { trace: a, verdicts: judge(viewOf(a)).verdicts },
+      { trace: b, verdicts: judge(viewOf(b)).verdicts },
+    );
+    const diffMs = performance.now() - t0;
+    pair = comparePair(a, b, difference, {
+      width: 1200,
+      lanesPxMax: 200,
+      labels: ['A · relay · seed 1', 'B · relay · seed 2'],
+    });
+    root.append(pair.element);
+    await nextFrame();
+    const ms = performance.now() - t0;
+    pairLast = Math.max(lastTickOf(a), lastTickOf(b));
+    const d = pair.a.drawing();
+    return {
+      ms,
+      diffMs,
+      records: a.length + b.length,
+      first: pair.first ?? -1,
+      mode: d.mode,
+      messages: d.messages + pair.b.drawing().messages,
+    };
+  },
+  /** Mean milliseconds of script per frame while the compare view's one cursor moves across both runs. */
+  compareScrub(frames: number): number {
+    if (pair === null) throw new Error('call compareFirstFrame first');
+    const t0 = performance.now();
+    for (let i = 0; i < frames; i++) pair.setCursor(Math.floor(((i + 1) * pairLast) / frames));
+    return (performance.now() - t0) / frames;
+  },
+  /** Frames per second shown while the compare view's cursor moves, one move per animation frame, zoomed in to 1/`zoomIn`. */
+  async compareScrubShown(frames: number, zoomIn = 1): Promise<number> {
+    if (pair === null) throw new Error('call compareFirstFrame first');
+    pair.setTimeDomain([0, pairLast / zoomIn]);
+    await nextFrame();
+    const t0 = performance.now();
+    for (let i = 0; i < frames; i++) {
+      pair.setCursor(Math.floor(((i + 1) * pairLast) / frames));
+      await nextFrame();
+    }
+    const fps = (frames * 1000) / (performance.now() - t0);
+    pair.setCursor(null);
+    pair.setTimeDomain([0, pairLast]);
     return fps;
   },
   /** Mean milliseconds per frame while zooming from the whole run in to a tenth of it, `frames` frames. */
