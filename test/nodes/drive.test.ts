@@ -3,7 +3,7 @@
  * node, writes init, messages and parley/sync lines as docs/process-agents.md says parley does,
  * reads its standard output up to the sync answer, and checks the exact lines.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -605,6 +605,21 @@ describe('paxos.py', () => {
       }
     },
     TEST_MS * 2,
+  );
+  it(
+    'paxos-stress.py: agreement over 200 seeds of 3 and 5 nodes, in one process',
+    () => {
+      const r = spawnSync(PYTHON, [join(HERE, 'paxos-stress.py'), '200'], {
+        encoding: 'utf8',
+        timeout: TEST_MS,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe(
+        'paxos-stress: agreement in 400 of 400 runs; every node decided in 400',
+      );
+      expect(r.status).toBe(0);
+    },
+    TEST_MS,
   );
 });
 

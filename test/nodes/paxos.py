@@ -27,6 +27,7 @@ Paxos's safety, so give it crash faults without restart, or persist the acceptor
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'clients', 'python'))
 from parley_node import Node  # noqa: E402
 

@@ -8,6 +8,7 @@ do_ok, or do_error with the exception's text. content and act.result bodies are 
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'clients', 'python'))
 from parley_node import Node  # noqa: E402
 
