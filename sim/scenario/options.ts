@@ -105,8 +105,9 @@ export function optionProblems(
           CHECKERS[property].options,
           `checker ${property}`,
         );
+        // Options that are not a map (null, a list) are reported by the schema; nothing to ignore.
         const ignored =
-          given === undefined
+          obj(given) === undefined
             ? undefined
             : CHECKERS[property].ignoredOption?.(given as Record<string, Json>);
         if (ignored !== undefined)
