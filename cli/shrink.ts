@@ -21,9 +21,11 @@
  * another seed: each candidate is tried at a few seeds after the current one.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import {
   check,
+  hasProcessAgents,
   judge,
   loadScenario,
   type Manifest,
@@ -76,12 +78,19 @@ interface Failure {
   readonly troubles: number;
 }
 
-function loaded(source: ScenarioFile, registry: Registry): Scenario | undefined {
+/** A registry that also knows where the scenario's programs are found from (process agents). */
+type ShrinkRegistry = Registry & { readonly processBase?: string | undefined };
+
+function loaded(source: ScenarioFile, registry: ShrinkRegistry): Scenario | undefined {
   try {
-    return loadScenario(stringify(source), {
+    const { scenario } = loadScenario(stringify(source), {
       protocols: registry.protocols,
       ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
-    }).scenario;
+    });
+    // Each candidate runs its programs live, from the original scenario's folder.
+    return registry.processBase === undefined || !hasProcessAgents(scenario)
+      ? scenario
+      : { ...scenario, processBase: registry.processBase };
   } catch {
     return undefined; // the change made the scenario invalid: not a candidate
   }
@@ -306,7 +315,13 @@ function fromTrace(
     ...(registry.schedulers === undefined ? {} : { schedulers: registry.schedulers }),
     file,
   });
-  return { source, scenario, registry };
+  // Programs are found from --protocols or the trace's folder, as replay --live finds them.
+  const processBase = protocolsDir ?? dirname(resolve(file));
+  return {
+    source,
+    scenario: hasProcessAgents(scenario) ? { ...scenario, processBase } : scenario,
+    registry,
+  };
 }
 
 /** The dimensions a user compares before and after. */
@@ -348,7 +363,10 @@ export function shrink(
   const base = name.endsWith('.jsonl')
     ? fromTrace(name, o.protocols)
     : loadNamed(name, { variant: o.variant, overrides: o.set });
-  const registry = base.registry;
+  const registry: FileRegistry & ShrinkRegistry = {
+    ...base.registry,
+    processBase: base.scenario.processBase,
+  };
   const seedBefore = o.seed ?? base.source.seed ?? 1;
   // The variant and overrides are applied once; the shrunk file stands alone.
   let source = structuredClone(base.source) as Source;
