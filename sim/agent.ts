@@ -96,80 +96,157 @@ export function stateKeyOf(snapshot: AnyMachineSnapshot): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** A deferred built-in action (a function to call) or an emitted effect (for the engine), in `SharedScope`'s list. */
+const CALL = 0;
+const EFFECT = 1;
+
+/**
+ * The actor's `self` as xstate sees it: anything that would reach an actor
+ * is refused. Methods on the prototype, so a run's scope is a few small
+ * objects rather than a dozen closures (a sweep makes thousands).
+ */
+class ScopeSelf {
+  readonly id = 'agent';
+  readonly sessionId = 'agent';
+  constructor(private readonly handlers: ScopeHandlers) {}
+  send(): never {
+    return this.handlers.unsupported('sending to self through xstate (use raise)');
+  }
+  getSnapshot(): never {
+    return this.handlers.unsupported('reading an actor snapshot');
+  }
+  // Child actors reach the system through their parent: refuse them here.
+  get system(): never {
+    return this.handlers.unsupported('invoking or spawning actors');
+  }
+}
+
+/** The scheduler: delayed events become engine timers. */
+class ScopeScheduler {
+  constructor(private readonly handlers: ScopeHandlers) {}
+  schedule(
+    _source: unknown,
+    _target: unknown,
+    event: EventObject,
+    delay: number,
+    id: string | undefined,
+  ): void {
+    this.handlers.schedule(event, delay, id);
+  }
+  cancel(_source: unknown, id: string): void {
+    this.handlers.cancel(id);
+  }
+  cancelAll(): void {}
+}
+
+/** The actor system: only the scheduler and ids; anything reaching another actor is refused. */
+class ScopeSystem {
+  private bookId = 0;
+  readonly scheduler: ScopeScheduler;
+  constructor(private readonly handlers: ScopeHandlers) {
+    this.scheduler = new ScopeScheduler(handlers);
+  }
+  _bookId(): string {
+    return `x:${this.bookId++}`;
+  }
+  _register(): never {
+    return this.handlers.unsupported('spawning or invoking actors');
+  }
+  _unregister(): void {}
+  _set(): never {
+    return this.handlers.unsupported('actors with a systemId');
+  }
+  get(): never {
+    return this.handlers.unsupported('looking up actors in the system');
+  }
+  getAll(): never {
+    return this.handlers.unsupported('looking up actors in the system');
+  }
+  inspect(): never {
+    return this.handlers.unsupported('inspection');
+  }
+  _sendInspectionEvent(): void {}
+  _relay(): never {
+    return this.handlers.unsupported(
+      'sending events to other actors (send through the simulated network)',
+    );
+  }
+  getSnapshot(): { _scheduledEvents: Record<string, never> } {
+    return { _scheduledEvents: {} };
+  }
+  start(): void {}
+  _logger(): void {}
+}
+
+/** The actor scope xstate's transition functions are given. */
+class ActorScope {
+  readonly id = 'agent';
+  readonly sessionId = 'agent';
+  readonly self: ScopeSelf;
+  readonly system: ScopeSystem;
+  constructor(
+    private readonly handlers: ScopeHandlers,
+    /** The owner's list of deferred actions, as (kind, value) pairs. */
+    private readonly deferred: unknown[],
+  ) {
+    this.self = new ScopeSelf(handlers);
+    this.system = new ScopeSystem(handlers);
+  }
+  logger(): void {}
+  defer(fn: () => void): void {
+    const d = this.deferred;
+    if (d.length >= 2 * STEP_EFFECTS_MAX)
+      throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
+    d.push(CALL, fn);
+  }
+  /**
+   * `defer(() => emit(effect))` without the closure: the fast path defers
+   * its emits so. Run by `flush` in the same order as every deferred action.
+   */
+  deferEmit(effect: unknown): void {
+    const d = this.deferred;
+    if (d.length >= 2 * STEP_EFFECTS_MAX)
+      throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
+    d.push(EFFECT, effect);
+  }
+  stopChild(): never {
+    return this.handlers.unsupported('stopping child actors');
+  }
+  emit(e: Effect): void {
+    this.handlers.effect(e);
+  }
+  actionExecutor(action: {
+    exec?: (info: unknown, params: unknown) => void;
+    info: unknown;
+    params: unknown;
+  }): void {
+    if (action.exec !== undefined) action.exec(action.info, action.params);
+  }
+}
+
 /**
  * One actor scope shared by every agent of a simulation. Custom actions run at
  * once; built-in actions (emit, delayed raise, cancel) are deferred by xstate
  * and run by `flush()` after the transition, in the order they were taken.
  */
 export class SharedScope {
-  private readonly deferred: (() => void)[] = [];
-  private bookId = 0;
+  /** Deferred actions as (kind, value) pairs: CALL and a function, or EFFECT and an emitted effect. */
+  private readonly deferred: unknown[] = [];
+  private readonly handlers: ScopeHandlers;
   readonly scope: Record<string, unknown>;
 
   constructor(handlers: ScopeHandlers) {
-    const refuse = (what: string) => () => handlers.unsupported(what);
-    const self = {
-      id: 'agent',
-      sessionId: 'agent',
-      send: refuse('sending to self through xstate (use raise)'),
-      getSnapshot: refuse('reading an actor snapshot'),
-      // Child actors reach the system through their parent: refuse them here.
-      get system(): never {
-        return handlers.unsupported('invoking or spawning actors');
-      },
-    };
-    const system = {
-      _bookId: () => `x:${this.bookId++}`,
-      _register: refuse('spawning or invoking actors'),
-      _unregister: () => {},
-      _set: refuse('actors with a systemId'),
-      get: refuse('looking up actors in the system'),
-      getAll: refuse('looking up actors in the system'),
-      inspect: refuse('inspection'),
-      _sendInspectionEvent: () => {},
-      _relay: refuse('sending events to other actors (send through the simulated network)'),
-      scheduler: {
-        schedule: (
-          _source: unknown,
-          _target: unknown,
-          event: EventObject,
-          delay: number,
-          id: string | undefined,
-        ) => handlers.schedule(event, delay, id),
-        cancel: (_source: unknown, id: string) => handlers.cancel(id),
-        cancelAll: () => {},
-      },
-      getSnapshot: () => ({ _scheduledEvents: {} }),
-      start: () => {},
-      _logger: () => {},
-    };
-    this.scope = {
-      self,
-      id: 'agent',
-      sessionId: 'agent',
-      logger: () => {},
-      defer: (fn: () => void) => {
-        if (this.deferred.length >= STEP_EFFECTS_MAX)
-          throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
-        this.deferred.push(fn);
-      },
-      system,
-      stopChild: refuse('stopping child actors'),
-      emit: (e: Effect) => handlers.effect(e),
-      actionExecutor: (action: {
-        exec?: (info: unknown, params: unknown) => void;
-        info: unknown;
-        params: unknown;
-      }) => {
-        if (action.exec !== undefined) action.exec(action.info, action.params);
-      },
-    };
+    this.handlers = handlers;
+    this.scope = new ActorScope(handlers, this.deferred) as unknown as Record<string, unknown>;
   }
 
   /** Runs the deferred built-in actions of the last transition, in order. */
   flush(): void {
     const d = this.deferred;
-    for (let i = 0; i < d.length; i++) (d[i] as () => void)();
+    for (let i = 0; i < d.length; i += 2) {
+      if (d[i] === CALL) (d[i + 1] as () => void)();
+      else this.handlers.effect(d[i + 1] as Effect);
+    }
     d.length = 0;
   }
 

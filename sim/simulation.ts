@@ -239,9 +239,25 @@ class Input implements AgentInput {
   }
 }
 
+/**
+ * The last description of each scenario object, as JSON and as data: runs of
+ * one scenario (a sweep's seeds) share the data while the JSON stays the same,
+ * so only the first of them parses it.
+ */
+const described = new WeakMap<Scenario, { readonly json: string; readonly spec: Json }>();
+
+function parsedOnce(scenario: Scenario, json: string): Json {
+  const last = described.get(scenario);
+  if (last !== undefined && last.json === json) return last.spec;
+  const spec = JSON.parse(json) as Json;
+  described.set(scenario, { json, spec });
+  return spec;
+}
+
 /** The scenario as data for the manifest: protocols by name, machines left out. */
 function describe(scenario: Scenario): Json {
-  return JSON.parse(
+  return parsedOnce(
+    scenario,
     JSON.stringify({
       name: scenario.name,
       agents: scenario.agents.map((a) => ({
@@ -271,7 +287,7 @@ function describe(scenario: Scenario): Json {
       // Only for protocols read from files, so other traces keep their hashes.
       ...protocolFiles(scenario),
     }),
-  ) as Json;
+  );
 }
 
 /** `{ protocolFiles: { name: { path, sha256 } } }` for the protocols read from files, else `{}`. */

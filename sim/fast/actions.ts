@@ -273,7 +273,9 @@ export function spawner(st: Step, table: ActionTable): Fn {
 
 function deferEmit(st: Step, event: unknown): void {
   const scope = st.scope;
-  scope.defer(() => scope.emit(event));
+  // The engine's scope takes the effect itself, in order with the other deferred actions; any other, a closure.
+  if (scope.deferEmit !== undefined) scope.deferEmit(event);
+  else scope.defer(() => scope.emit(event));
 }
 
 function doEmit(st: Step, expr: unknown, params: unknown): void {

@@ -21,6 +21,8 @@ export interface Scope {
     };
   };
   defer(fn: () => void): void;
+  /** `defer(() => emit(event))` without the closure, when the scope offers it (sim/agent.ts). */
+  deferEmit?(event: unknown): void;
   emit(event: unknown): void;
   logger(...args: unknown[]): void;
 }
