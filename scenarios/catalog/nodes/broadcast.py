@@ -20,6 +20,7 @@ Under plain Maelstrom (no timers) it gossips once, at once, whenever it learns s
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the client library
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..', '..', '..', 'clients', 'python'))
 from parley_node import Node  # noqa: E402
 
