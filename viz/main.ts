@@ -798,11 +798,22 @@ function showRun(
 
   // ---- below the stage ----
   /** The charts, without their verdict list (the verdicts are in the side column), `width` wide. */
-  const chartsView = (width: number) => {
-    const view = convergenceView(trace, {
-      width: width + CHARTS_SIDE_PX,
+  const chartsView = (
+    width: number,
+    of: { trace: Trace; windows: typeof windows; index: CursorIndex } = {
+      trace,
       windows,
       index: summaryPart.index,
+    },
+  ) => {
+    const view = convergenceView(of.trace, {
+      width: width + CHARTS_SIDE_PX,
+      windows: of.windows,
+      index: of.index,
+      // Two runs' charts on one time axis.
+      ...(other === undefined
+        ? {}
+        : { endTick: Math.max(lastTickOf(trace), lastTickOf(other.trace)) + 1 }),
     });
     view.element.querySelector(':scope > .side')?.remove();
     // Scaled down rather than cut if the room is narrower than asked.
@@ -811,8 +822,22 @@ function showRun(
     return view;
   };
   const convergence = chartsView(belowWidth);
-  /** The charts in the stage, built when first shown. */
+  /** The charts in the stage, built when first shown (with ?compare=, B's below A's). */
   let stageCharts: ReturnType<typeof chartsView> | undefined;
+  let stageChartsB: ReturnType<typeof chartsView> | undefined;
+  /** B's record at the cursor's tick: its last record at that tick or before (its last once shown whole). */
+  const bAt = (tick: number | null, whole: boolean): [number | null, number] => {
+    if (other === undefined) return [null, -1];
+    const b = other.trace;
+    if (whole || tick === null) return whole ? [lastTickOf(b), b.length - 1] : [null, -1];
+    let lo = 0;
+    for (let hi = b.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (b.record(mid).tick <= tick) lo = mid + 1;
+      else hi = mid;
+    }
+    return [tick, lo - 1];
+  };
   const records = recordsView(trace, (seq) => play.seek(seq));
   const runPart = el('div', undefined, 'run-part');
   if (options.knobs != null) runPart.append(options.knobs);
@@ -840,7 +865,8 @@ function showRun(
     const panel = view === 'diagram' ? stage.diagram : view === 'charts' ? stage.charts : undefined;
     if (panel === undefined) return;
     const room = stage.area.clientHeight - panel.offsetHeight;
-    stage.area.classList.toggle('both', room >= BOTH_ROOM_MIN_PX);
+    // Two runs side by side fill the area; the topology (of A alone) is one key away.
+    stage.area.classList.toggle('both', other === undefined && room >= BOTH_ROOM_MIN_PX);
   };
   const relayout = () => {
     stage.fitHeight();
@@ -860,12 +886,46 @@ function showRun(
   stage.onShow((view) => {
     if (keepUrl && !opening) replaceQuery((q) => q.set('view', view));
     if (view === 'charts' && stageCharts === undefined) {
-      stageCharts = chartsView(
-        Math.max(400, Math.round((stage.area.clientWidth - 20) / STAGE_CHARTS_SCALE)),
-      );
-      stage.charts.append(stageCharts.element);
+      const width = Math.max(400, Math.round((stage.area.clientWidth - 20) / STAGE_CHARTS_SCALE));
+      stageCharts = chartsView(width);
       const seq = play.position();
       stageCharts.setCursor(timeOf(seq), seq < 0 ? undefined : seq);
+      if (other === undefined) stage.charts.append(stageCharts.element);
+      else {
+        // Both runs' charts, A's above B's, each at the one cursor's tick.
+        stageChartsB = chartsView(width, {
+          trace: other.trace,
+          windows: faultWindows(other.trace),
+          index: new CursorIndex(other.trace),
+        });
+        const [tickB, seqB] = bAt(timeOf(seq), bWhole(seq));
+        stageChartsB.setCursor(tickB, seqB < 0 ? undefined : seqB);
+        // Each chart of A with the same chart of B under it, so that the first pair is in view.
+        const label = (text: string, which: 'a' | 'b') => {
+          const p = el('p', text, `compare-label compare-${which}`);
+          p.title = text;
+          return p;
+        };
+        const nodes = (v: ReturnType<typeof chartsView>) => [
+          ...(v.element.querySelector('.plots')?.children ?? []),
+        ];
+        const nodesA = nodes(stageCharts);
+        const nodesB = nodes(stageChartsB);
+        const plots = el('div', undefined, 'plots');
+        const titlesB = stageChartsB.charts;
+        stageCharts.charts.forEach((title, i) => {
+          const j = titlesB.indexOf(title);
+          plots.append(label(other.labels[0], 'a'), nodesA[i] as Element);
+          if (j >= 0) plots.append(label(other.labels[1], 'b'), nodesB[j] as Element);
+        });
+        titlesB.forEach((title, j) => {
+          if (!stageCharts?.charts.includes(title))
+            plots.append(label(other.labels[1], 'b'), nodesB[j] as Element);
+        });
+        const both = el('div', undefined, 'view convergence compare-charts');
+        both.append(plots);
+        stage.charts.append(both);
+      }
     }
     arrange();
   });
@@ -987,6 +1047,10 @@ function showRun(
     lanes.setCursor(tick);
     convergence.setCursor(tick, seq < 0 ? undefined : seq);
     stageCharts?.setCursor(tick, seq < 0 ? undefined : seq);
+    if (stageChartsB !== undefined) {
+      const [tickB, seqB] = bAt(tick, bWhole(seq));
+      stageChartsB.setCursor(tickB, seqB < 0 ? undefined : seqB);
+    }
     story.setCursor(seq);
     lesson?.setCursor(seq);
     stage.toMoment.disabled = story.next(seq) === undefined;
@@ -1001,8 +1065,7 @@ function showRun(
   follow(play.position());
   relayout();
   const crowded = diagram().drawing().mode === 'density' && convergence.charts.length > 0;
-  // Two runs side by side are compared in their diagrams, however crowded.
-  const firstView = options.view ?? (crowded && other === undefined ? 'charts' : 'diagram');
+  const firstView = options.view ?? (crowded ? 'charts' : 'diagram');
   if (firstView !== 'diagram') {
     opening = true;
     stage.show(firstView);
@@ -1348,6 +1411,16 @@ export async function showPage(
   });
   if (walk !== undefined) {
     const { workshop, step } = walk;
+    // The workshop's keys in the help.
+    const help = run.stage.help.querySelector('table');
+    for (const [keys, what] of [
+      ['PageDown ]', "the workshop's next step"],
+      ['PageUp [', "the workshop's previous step"],
+    ] as const) {
+      const tr = el('tr');
+      tr.append(el('th', keys), el('td', what));
+      help?.append(tr);
+    }
     run.workshop = {
       workshop,
       step,

@@ -105,7 +105,7 @@ describe('two runs side by side', () => {
     expect(ringAt(pair.a, 11), `${how}: no ring in A once unmarked`).toBe(false);
     // The labels and the verdict table: both columns, what changed.
     expect(
-      [...document.querySelectorAll('.compare-label')].map((l) => l.textContent),
+      [...document.querySelectorAll('.compare-pair .compare-label')].map((l) => l.textContent),
       how,
     ).toEqual([
       'A · majority-vote-partition · seed 1',
@@ -166,12 +166,35 @@ describe('two runs side by side', () => {
     expect(run.compare?.pair().a.marked()?.seq, `?${q}`).toBe(seq);
     expect(run.compare?.pair().b.marked()?.seq, `?${q}`).toBe(seq);
     expect(
-      [...document.querySelectorAll('.compare-label')].map((l) => l.textContent),
+      [...document.querySelectorAll('.compare-pair .compare-label')].map((l) => l.textContent),
       `?${q}`,
     ).toEqual(['A · two-generals · seed 2', 'B · two-generals · seed 7']);
     expect((document.querySelector('input[name="compare"]') as HTMLInputElement).value).toBe(
       'seed:7',
     );
+  });
+
+  it("opens a crowded pair on both runs' charts, each chart of A above the same chart of B on one time axis", async () => {
+    const q = 'scenario=prompt-infection&seed=1&compare=variant:mitigated';
+    const run = await open(q);
+    expect(run.stage.view(), `?${q}`).toBe('charts');
+    expect(run.compare?.pair().a.drawing().mode, `?${q}`).toBe('density');
+    const panel = document.querySelector('.panel-charts') as HTMLElement;
+    expect(
+      [...panel.querySelectorAll('.compare-label, .chart-title')].map((e) => e.textContent),
+      `?${q}`,
+    ).toEqual([
+      'A · prompt-infection · seed 1',
+      'fraction of agents infected',
+      'B · prompt-infection (mitigated) · seed 1',
+      'fraction of agents infected',
+    ]);
+    // One time axis: both charts end on the same tick label.
+    const lastTick = (svg: Element) => [...svg.querySelectorAll('g.tick')].at(-1)?.textContent;
+    const svgs = [...panel.querySelectorAll('svg.chart')];
+    expect(svgs.length, `?${q}`).toBe(2);
+    expect(lastTick(svgs[0] as Element), `?${q}`).toBe(lastTick(svgs[1] as Element));
+    expect(tableRows(), `?${q}`).toEqual([['infection', 'fails', 'holds', true]]);
   });
 
   it('says what is wrong with a compare it cannot read, and shows the first run alone', async () => {
@@ -196,18 +219,25 @@ describe('two runs side by side', () => {
       const run = await open(q);
       const pair = run.compare?.pair();
       if (pair === undefined) throw new Error(`${how}: no second run`);
-      expect(document.documentElement.scrollWidth, how).toBeLessThanOrEqual(1024);
-      for (const part of ['.main-view', '.story', '.verdicts-panel', '.player'])
-        expect(
-          inWindow((document.querySelector(part) as Element).getBoundingClientRect()),
-          `${how}: ${part}`,
-        ).toBe(true);
-      // Both diagrams whole inside the window.
-      expect(inWindow(pair.a.canvas.getBoundingClientRect()), `${how}: A's diagram`).toBe(true);
-      expect(inWindow(pair.b.canvas.getBoundingClientRect()), `${how}: B's diagram`).toBe(true);
-      const boxes = textBoxes(document.querySelector('.stage') as Element);
-      expect(boxes.length, how).toBeGreaterThan(12);
-      expect(overlaps(boxes), how).toEqual([]);
+      // The diagrams, then both runs' charts.
+      for (const k of ['d', 'c']) {
+        key(k);
+        const at = `${how}, key ${k}`;
+        expect(document.documentElement.scrollWidth, at).toBeLessThanOrEqual(1024);
+        for (const part of ['.main-view', '.story', '.verdicts-panel', '.player'])
+          expect(
+            inWindow((document.querySelector(part) as Element).getBoundingClientRect()),
+            `${at}: ${part}`,
+          ).toBe(true);
+        if (k === 'd') {
+          // Both diagrams whole inside the window.
+          expect(inWindow(pair.a.canvas.getBoundingClientRect()), `${at}: A's diagram`).toBe(true);
+          expect(inWindow(pair.b.canvas.getBoundingClientRect()), `${at}: B's diagram`).toBe(true);
+        }
+        const boxes = textBoxes(document.querySelector('.stage') as Element);
+        expect(boxes.length, at).toBeGreaterThan(12);
+        expect(overlaps(boxes), at).toEqual([]);
+      }
     });
 });
 

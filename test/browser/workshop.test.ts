@@ -113,7 +113,7 @@ describe('a workshop', () => {
         const b = ran(scenario, seed, compare.replace(/^variant:/, ''));
         expect(run.compare?.b.hash(), how).toBe(b.hash());
         expect(
-          [...document.querySelectorAll('.compare-label')].map((l) => l.textContent),
+          [...document.querySelectorAll('.compare-pair .compare-label')].map((l) => l.textContent),
           how,
         ).toEqual([
           `A · ${scenario} · seed ${seed}`,
@@ -140,6 +140,10 @@ describe('a workshop', () => {
       else key(k % 4 === 0 ? ']' : 'PageDown');
       run = await stepShown(before, k + 1);
     }
+    // The help names the workshop's keys.
+    expect(
+      [...run.stage.help.querySelectorAll('tr')].slice(-2).map((tr) => tr.textContent),
+    ).toEqual(["PageDown ]the workshop's next step", "PageUp [the workshop's previous step"]);
     // The last step has no next; previous goes back, with the button and the keys.
     expect((document.querySelector('.workshop-next') as HTMLButtonElement).disabled).toBe(true);
     key('PageDown');

@@ -33,6 +33,8 @@ export interface ConvergenceOptions {
   readonly windows?: readonly FaultWindow[];
   /** The trace's cursor index, if already built. */
   readonly index?: CursorIndex;
+  /** The time axis ends here at least (two runs' charts on one axis); default after the run's last tick. */
+  readonly endTick?: number;
 }
 
 export interface ConvergenceView {
@@ -115,7 +117,7 @@ export function convergenceView(trace: Trace, options: ConvergenceOptions = {}):
   const width = options.width ?? 1000;
   const view = viewOf(trace);
   const lastTick = view.lastTick;
-  const endTick = lastTick + 1;
+  const endTick = Math.max(lastTick + 1, options.endTick ?? 0);
   const windows = options.windows ?? faultWindows(trace);
   const checks = (trace.manifest.spec as { checks?: CheckSpec[] } | null)?.checks ?? [];
   const optionsOf = (property: string) => checks.find((c) => c.property === property)?.options;

@@ -867,7 +867,13 @@ export function lamportView(trace: Trace, options: LamportOptions = {}): Lamport
       } else {
         c.strokeRect(ax - actR * 0.7, ay - actR * 0.7, actR * 1.4, actR * 1.4);
       }
-      const box = { x: ax + 7, y: ay + 3 + a.row * 11, w: c.measureText(a.label).width, h: 11 };
+      const rowPx = Math.round(11 * textScale);
+      const box = {
+        x: ax + 7,
+        y: ay + 3 + a.row * rowPx,
+        w: c.measureText(a.label).width,
+        h: rowPx,
+      };
       if (free(box)) {
         placed.push(box);
         haloText(c, a.label, box.x, box.y);
