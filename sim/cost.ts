@@ -56,6 +56,20 @@ export class Cost {
     this.windowSpent = new Float64Array(agents.length);
   }
 
+  /** Why charging `amount` to agent `a` at `tick` would be refused, or undefined; charges nothing. */
+  refusal(a: number, amount: number, tick: number): SpendRefusal | undefined {
+    const agent = this.agents[a] as CostAgent;
+    const rate = agent.rateLimit;
+    if (rate !== undefined) {
+      const start = tick - (tick % rate.perTicks);
+      const spent = this.windowStart[a] === start ? (this.windowSpent[a] as number) : 0;
+      if (spent + amount > rate.amountMax) return 'rate';
+    }
+    if ((this.spent[a] as number) + amount > (agent.budget ?? Infinity)) return 'budget';
+    if (this.totalRun + amount > this.budgetRun) return 'budgetRun';
+    return undefined;
+  }
+
   /** Charges `amount` to agent `a` at `tick`, or says why it cannot. */
   charge(a: number, amount: number, tick: number): SpendRefusal | undefined {
     const agent = this.agents[a] as CostAgent;
@@ -66,10 +80,9 @@ export class Cost {
         this.windowStart[a] = start;
         this.windowSpent[a] = 0;
       }
-      if ((this.windowSpent[a] as number) + amount > rate.amountMax) return 'rate';
     }
-    if ((this.spent[a] as number) + amount > (agent.budget ?? Infinity)) return 'budget';
-    if (this.totalRun + amount > this.budgetRun) return 'budgetRun';
+    const refused = this.refusal(a, amount, tick);
+    if (refused !== undefined) return refused;
     if (rate !== undefined) this.windowSpent[a] = (this.windowSpent[a] as number) + amount;
     this.spent[a] = (this.spent[a] as number) + amount;
     this.totalRun += amount;

@@ -10,6 +10,7 @@
  * callable inside actions, guards and delay functions while the engine steps
  * the agent.
  */
+import type { ModelRequest } from './models.ts';
 import type { Stream } from './rng.ts';
 import type { Json } from './spec.ts';
 
@@ -50,6 +51,7 @@ export type Effect =
       readonly args: Json | undefined;
     }
   | { readonly type: 'parley.spend'; readonly amount: number; readonly what: string | undefined }
+  | { readonly type: 'parley.ask'; readonly request: ModelRequest }
   | {
       readonly type: 'parley.forge';
       readonly to: string;
@@ -147,6 +149,15 @@ export function forge(to: string, as: string, message: Message): Effect {
 let current: Stream | null = null;
 
 /** Engine only: the stream `random()` reads while an agent steps, or null between steps. */
+/**
+ * Asks the scenario's language model (sim/models.ts): the agent receives
+ * `{ type: 'model.reply', content, usage }` or `{ type: 'model.error',
+ * reason, detail }` some ticks later, and the tokens are charged to it.
+ */
+export function ask(request: ModelRequest): Effect {
+  return { type: 'parley.ask', request };
+}
+
 export function bindAgentStream(stream: Stream | null): void {
   current = stream;
 }

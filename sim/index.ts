@@ -24,6 +24,7 @@ export {
 export { Cost, type CostAgent, type CostSpec, type RateLimit, type SpendRefusal } from './cost.ts';
 export {
   act,
+  ask,
   broadcast,
   cancelTimer,
   type Delivered,
@@ -48,6 +49,23 @@ export {
   FastPathError,
 } from './fast/index.ts';
 export { Sha256, sha256Hex } from './hash.ts';
+export {
+  type ChatMessage,
+  defaultModelHost,
+  MODEL_DEFAULTS,
+  type ModelFailure,
+  type ModelHost,
+  ModelHostError,
+  type ModelRecord,
+  type ModelReply,
+  type ModelRequest,
+  type ModelSpec,
+  recordedModelHost,
+  replyProblem,
+  requestHash,
+  schemaProblem,
+  setModelHostFactory,
+} from './models.ts';
 export { LATENCY_CAP_TICKS, sampleLatency } from './network.ts';
 export {
   clip,

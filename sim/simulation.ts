@@ -20,6 +20,14 @@ import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
+import {
+  defaultModelHost,
+  MODEL_DEFAULTS,
+  type ModelHost,
+  type ModelReply,
+  type ModelRequest,
+  requestHash,
+} from './models.ts';
 import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
 import {
   clip,
@@ -49,7 +57,7 @@ import {
   type Scenario,
   TICK_MAX,
 } from './spec.ts';
-import { Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
+import { JsonText, Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
 import {
   type ActCheck,
   type ApprovalSpec,
@@ -73,6 +81,8 @@ export interface SimulationOptions {
    * line registered, which the run ends when it stops.
    */
   readonly processes?: ProcessHost;
+  /** Answers agents' model asks (sim/models.ts): a recording's `recordedModelHost`; default the command line's. */
+  readonly models?: ModelHost;
 }
 
 export interface Decision {
@@ -284,6 +294,7 @@ function describe(scenario: Scenario): Json {
       ...(scenario.checks !== undefined ? { checks: scenario.checks } : {}),
       ...(scenario.trust !== undefined ? { trust: scenario.trust } : {}),
       ...(scenario.cost !== undefined ? { cost: scenario.cost } : {}),
+      ...(scenario.model !== undefined ? { model: scenario.model } : {}),
       // Only for protocols read from files, so other traces keep their hashes.
       ...protocolFiles(scenario),
     }),
@@ -338,11 +349,17 @@ class Engine implements Simulation {
   private cost: Cost | null;
   /** Provenance of the message being sent, for its copies. */
   private sendingProv: Provenance | null = null;
+  /** The message last sent in this step and its payload text: one message sent to many agents is written once. */
+  private lastSent: Message | null = null;
+  private lastSentText: JsonText | null = null;
   /** Each agent's program when it is a process (sim/programs.ts); null when no agent is. */
   private readonly programs: readonly (ProcessSpec | undefined)[] | null;
   /** What runs the programs, and whether this run made it (and so ends it). */
   private host: ProcessHost | null = null;
   private ownsHost = false;
+  /** What answers model asks, and whether this run made it. */
+  private models: ModelHost | null = null;
+  private ownsModels = false;
 
   constructor(
     readonly scenario: Scenario,
@@ -659,6 +676,7 @@ class Engine implements Simulation {
     this.current = a;
     this.cause = cause;
     this.stepSends = 0;
+    this.lastSent = null;
     bindAgentStream(a.stream);
   }
 
@@ -777,6 +795,9 @@ class Engine implements Simulation {
       case 'parley.spend':
         this.spend(a, e.amount, e.what);
         break;
+      case 'parley.ask':
+        this.ask(a, e.request);
+        break;
       case 'parley.forge': {
         if (a.input.honest)
           this.fail(`agent ${a.id} is honest and cannot forge a sender; mark it honest: false`);
@@ -808,7 +829,15 @@ class Engine implements Simulation {
     if (++this.stepSends > STEP_EFFECTS_MAX)
       throw new StepLimitError('step-effects', STEP_EFFECTS_MAX);
     const msg = this.messagesSent++;
-    const sendSeq = this.rec(Kind.send, source, target, msg, this.cause, NONE, message);
+    const sendSeq = this.rec(
+      Kind.send,
+      source,
+      target,
+      msg,
+      this.cause,
+      NONE,
+      this.sentText(message),
+    );
     const spec = this.network.spec(source, target);
     const s = this.network.stream(source);
     // Always four draws, so one parameter's value never shifts another's draws.
@@ -862,6 +891,20 @@ class Engine implements Simulation {
         event,
       );
     }
+  }
+
+  /**
+   * The send record's payload: the message as JSON text, made once while one
+   * step sends it to many agents (no code of the agent's runs between its
+   * sends, so the message cannot change; each step starts afresh).
+   */
+  private sentText(message: Message): JsonText | Message {
+    if (!this.record) return message;
+    if (message !== this.lastSent) {
+      this.lastSent = message;
+      this.lastSentText = new JsonText(JSON.stringify(message));
+    }
+    return this.lastSentText as JsonText;
   }
 
   /** Latency of one copy: the scheduler's choice if it makes one, else the link's draw `u`. */
@@ -1085,7 +1128,78 @@ class Engine implements Simulation {
   private notified(ev: SimEvent): void {
     const a = this.agents[ev.agent] as AgentRuntime;
     if (a.status !== 'up') return;
+    // A model's reply carries the provenance of what the agent had read when it asked.
+    if (ev.prov !== null) this.trigger = ev.prov;
     this.stepAgent(a, ev.payload as EventObject, ev.cause);
+    this.trigger = Trust.EMPTY;
+  }
+
+  // ---- language models ------------------------------------------------------
+
+  /** Runs the model asks with `host`, or with the registered one (made at the first ask, ended with the run). */
+  attachModels(host: ModelHost | undefined): void {
+    if (host !== undefined) this.models = host;
+  }
+
+  /**
+   * Agent `a` asks the scenario's model: refused without a call when the
+   * worst case (every token of the prompt at four characters a token, and
+   * maxTokens of reply) would pass its budget or rate limit; else answered
+   * by the host, recorded, charged, and delivered after its simulated latency.
+   */
+  private ask(a: AgentRuntime, request: ModelRequest): void {
+    const spec = this.scenario.model ?? {};
+    const hash = requestHash(request, spec);
+    const pricePrompt = spec.pricePromptToken ?? MODEL_DEFAULTS.pricePromptToken;
+    const priceCompletion = spec.priceCompletionToken ?? MODEL_DEFAULTS.priceCompletionToken;
+    let chars = 0;
+    for (const m of request.messages) chars += m.content.length;
+    const worst =
+      Math.ceil(chars / 4) * pricePrompt +
+      (spec.maxTokens ?? MODEL_DEFAULTS.maxTokens) * priceCompletion;
+    const refused =
+      worst > 0 && this.cost !== null ? this.cost.refusal(a.index, worst, this.tick) : undefined;
+    let reply: ModelReply;
+    if (refused !== undefined)
+      reply = {
+        error: {
+          reason: 'budget',
+          detail: `a call may cost ${worst}, past the agent's ${refused === 'rate' ? 'rate limit' : refused === 'budgetRun' ? "run's budget" : 'budget'}: not asked`,
+        },
+        attempts: 0,
+      };
+    else {
+      if (this.models === null) {
+        this.models = defaultModelHost(this.scenario.model, this.scenario.name);
+        this.ownsModels = true;
+      }
+      reply = this.models.complete(a.id, request, hash, spec);
+    }
+    const seq = this.rec(Kind.model, a.index, NONE, NONE, this.cause, NONE, {
+      hash,
+      reply,
+    } as unknown as Json);
+    const usage = reply.usage;
+    if (usage !== undefined && (pricePrompt > 0 || priceCompletion > 0))
+      this.spend(a, usage.prompt * pricePrompt + usage.completion * priceCompletion, 'model');
+    const latency =
+      (spec.ticksPerCall ?? MODEL_DEFAULTS.ticksPerCall) +
+      (spec.ticksPerToken ?? MODEL_DEFAULTS.ticksPerToken) * (usage?.completion ?? 0);
+    const event =
+      reply.error !== undefined
+        ? { type: 'model.error', reason: reply.error.reason, detail: reply.error.detail }
+        : { type: 'model.reply', content: reply.content ?? '', usage: usage ?? null };
+    const ev = this.push(
+      this.tick + Math.ceil(latency),
+      EV_NOTIFY,
+      a.index,
+      NONE,
+      NONE,
+      seq,
+      event,
+      null,
+    );
+    ev.prov = this.trust === null ? null : this.trust.outgoing(a.index, this.trigger);
   }
 
   // ---- process agents -------------------------------------------------------
@@ -1108,6 +1222,10 @@ class Engine implements Simulation {
       this.ownsHost = false;
       this.host.close();
     }
+    if (this.ownsModels && this.models !== null) {
+      this.ownsModels = false;
+      this.models.close();
+    }
   }
 
   /** Starts agent `a`'s program (again, after a crash) and steps it with its init. */
@@ -1118,7 +1236,7 @@ class Engine implements Simulation {
     const line = initLine({
       nodeId: a.id,
       nodeIds: a.input.agents,
-      seed: Math.floor(deriveStream(this.seed, `process/${a.id}`).next() * 2 ** 32),
+      seed: Math.floor(deriveStream(this.seed, `program/${a.id}`).next() * 2 ** 32),
       tick: this.tick,
       zone: spec.zone ?? this.scenario.trust?.zones.at(-1) ?? 'default',
       capabilities: spec.capabilities ?? [],
@@ -1528,6 +1646,7 @@ export function createSimulation(scenario: Scenario, options: SimulationOptions)
   assertValidScenario(scenario);
   const engine = new Engine(scenario, options.seed, options.record ?? true, options.engine);
   engine.attachProcesses(options.processes);
+  engine.attachModels(options.models);
   return engine;
 }
 

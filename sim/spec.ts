@@ -3,9 +3,11 @@
  * as TypeScript objects. The YAML format (sim/scenario/) produces this shape.
  * Every field has a default and a unit in its name.
  */
+
 import type { AnyStateMachine } from 'xstate';
 import type { CostSpec, RateLimit } from './cost.ts';
 import type { Message } from './effects.ts';
+import type { ModelSpec } from './models.ts';
 import type { TrustSpec } from './trust.ts';
 
 /** A JSON value: what messages, decisions and notes may hold. */
@@ -474,6 +476,8 @@ export interface Scenario {
    * depend on where the files are.
    */
   readonly processBase?: string;
+  /** The language model agents ask (sim/models.ts). */
+  readonly model?: ModelSpec;
 }
 
 export const LINK_DEFAULTS: LinkSpec = {

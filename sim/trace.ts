@@ -45,6 +45,8 @@ export const KIND_NAMES = [
   'error',
   // What a process agent wrote in one step (sim/programs.ts): replays rebuild the run from these.
   'output',
+  // A language model's answer to an agent's ask (sim/models.ts): replays answer from these.
+  'model',
 ] as const;
 
 export type KindName = (typeof KIND_NAMES)[number];
@@ -78,6 +80,7 @@ export const Kind = {
   spend: 24,
   error: 25,
   output: 26,
+  model: 27,
 } as const;
 
 /** Why a message copy was lost (the `data` of a drop record). */
@@ -147,6 +150,16 @@ const CHUNK_FIRST = 64;
 const PAGE_PAYLOADS = 512;
 
 const NONE = -1;
+
+/**
+ * A payload given as its JSON text, for `Trace.append`: the engine hands
+ * one when it has the text already (the same provenance on many
+ * deliveries, one message sent to many agents in one step), and the record
+ * is the same as for the value it stands for.
+ */
+export class JsonText {
+  constructor(readonly json: string) {}
+}
 
 /** One chunk of the record columns. */
 class Columns {
@@ -293,7 +306,7 @@ export class Trace {
       c.page[o] = NONE;
     } else {
       // Stored as JSON now: the record keeps what the payload was when it was recorded.
-      const json = JSON.stringify(data);
+      const json = data instanceof JsonText ? data.json : JSON.stringify(data);
       c.page[o] = this.pages.length;
       c.start[o] = this.pendingUnits;
       this.pendingUnits += json.length;

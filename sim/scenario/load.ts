@@ -1089,7 +1089,7 @@ function build(
   if (network !== undefined) scenario['network'] = network;
   const allFaults = [...faults, ...((f.faults ?? []) as FaultSpec[])];
   if (allFaults.length > 0) scenario['faults'] = allFaults;
-  for (const key of ['trust', 'cost', 'checks', 'limits'] as const)
+  for (const key of ['trust', 'cost', 'checks', 'limits', 'model'] as const)
     if (f[key] !== undefined) scenario[key] = f[key];
   return scenario as unknown as Scenario;
 }

@@ -56,7 +56,7 @@ export function scenarioFromManifest(manifest: Manifest, registry: Registry): Sc
     limits: spec['limits'] ?? {},
     params: manifest.params,
   };
-  for (const key of ['checks', 'trust', 'cost'] as const)
+  for (const key of ['checks', 'trust', 'cost', 'model'] as const)
     if (spec[key] !== undefined) scenario[key] = spec[key];
   return scenario as unknown as Scenario;
 }

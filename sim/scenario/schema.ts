@@ -400,6 +400,69 @@ export const scenarioFileSchema = z.strictObject({
   network: networkSchema.optional(),
   faults: z.array(fault).optional(),
   trust: trust.optional(),
+  model: z
+    .strictObject({
+      endpoint: z
+        .string()
+        .url()
+        .optional()
+        .describe(
+          "the chat-completions API's base URL; default http://127.0.0.1:8080/v1 (llama.cpp's server)",
+        ),
+      model: z.string().min(1).optional().describe("the model's name as the server knows it"),
+      temperature: z.number().min(0).max(2).optional().describe('default 0'),
+      maxTokens: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .optional()
+        .describe('most tokens of a reply; default 512'),
+      keyEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional()
+        .describe(
+          'the environment variable holding the API key; the key is never written anywhere',
+        ),
+      pricePromptToken: z
+        .number()
+        .min(0)
+        .optional()
+        .describe('cost of one prompt token; default 0'),
+      priceCompletionToken: z
+        .number()
+        .min(0)
+        .optional()
+        .describe('cost of one completion token; default 0'),
+      ticksPerCall: z
+        .number()
+        .min(0)
+        .max(TICK_MAX)
+        .optional()
+        .describe('simulated ticks a call takes; default 1'),
+      ticksPerToken: z
+        .number()
+        .min(0)
+        .optional()
+        .describe('more ticks per completion token; default 0'),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(3_600_000)
+        .optional()
+        .describe('wall-clock ms one HTTP attempt may take; default 60000'),
+      retries: z
+        .number()
+        .int()
+        .min(0)
+        .max(100)
+        .optional()
+        .describe('attempts after the first, for errors worth retrying; default 3'),
+    })
+    .optional()
+    .describe('the language model that agents with the ask effect use (sim/models.ts)'),
   cost: z
     .strictObject({
       perMessage: positive.optional().describe('charged to the sender of every message; default 0'),

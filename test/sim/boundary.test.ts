@@ -32,7 +32,7 @@ const ALLOWED_PACKAGES = new Set(['xstate', 'zod', 'yaml']);
 // Globals used as values; the same names as object keys (`{ setTimeout: … }`) are fine.
 const FORBIDDEN = [
   /\bMath\.random\b/,
-  /(?<![.\w$])(?:Date|performance|setTimeout|setInterval|requestAnimationFrame|document|window|process|globalThis)(?![\w$]|\s*:)/,
+  /(?<![.\w$])(?:Date|performance|setTimeout|setInterval|requestAnimationFrame|document|window|process|globalThis)(?![\w$]|\??\s*:)/,
   /\brequire\s*\(/,
 ];
 
