@@ -978,8 +978,7 @@ class Engine implements Simulation {
       return;
     }
     const trust = this.trust as Trust;
-    const data: Record<string, Json> = { prov: trust.names(prov) };
-    if (guarded.stripped) data['stripped'] = true;
+    const data = trust.deliverData(prov, guarded.stripped);
     const seq = this.rec(Kind.deliver, ev.agent, ev.peer, ev.ref, ev.cause, NONE, data);
     trust.consume(target.index, prov);
     this.trigger = prov;

@@ -44,6 +44,7 @@
  *   legitimate act and rejects a tainted one, each wrong with `errorRatio`.
  */
 import type { Json } from './spec.ts';
+import { JsonText } from './trace.ts';
 
 export interface SourceSpec {
   readonly id: string;
@@ -152,6 +153,11 @@ export class Trust {
   private readonly self: Provenance[];
   private readonly granted: ReadonlySet<string>[];
   private readonly gatewayLevel: number;
+  /** The payload text of a delivery record per provenance, without and with `stripped`. */
+  private readonly deliverTexts = [
+    new WeakMap<Provenance, JsonText>(),
+    new WeakMap<Provenance, JsonText>(),
+  ];
 
   constructor(
     readonly spec: TrustSpec,
@@ -256,6 +262,23 @@ export class Trust {
   /** Origin names of `p`, for the trace. */
   names(p: Provenance): string[] {
     return p.map((o) => this.origins[o] as string);
+  }
+
+  /**
+   * The payload of a delivery record of provenance `p`, `{ prov: names(p) }`
+   * and `stripped: true` when the gateway stripped the input, as JSON text
+   * made once per provenance (copies of one message share theirs).
+   */
+  deliverData(p: Provenance, stripped: boolean): JsonText {
+    const cache = this.deliverTexts[stripped ? 1 : 0] as WeakMap<Provenance, JsonText>;
+    let text = cache.get(p);
+    if (text === undefined) {
+      const data: Record<string, Json> = { prov: this.names(p) };
+      if (stripped) data['stripped'] = true;
+      text = new JsonText(JSON.stringify(data));
+      cache.set(p, text);
+    }
+    return text;
   }
 
   static readonly EMPTY = EMPTY;
