@@ -5,6 +5,7 @@
 // same from the TypeScript sources and from the compiled command line.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { workerData } from 'node:worker_threads';
 
 const { port, flag } = workerData;
@@ -12,6 +13,8 @@ const flags = new Int32Array(flag);
 /** Kill the program if parley itself dies: SIGKILL on the death of this thread. */
 const SETPRIV = existsSync('/usr/bin/setpriv') ? '/usr/bin/setpriv' : null;
 const STDERR_MAX = 1 << 20;
+/** Silence that ends a quiet program's first step: its start-up (an interpreter loading) is not silence. */
+const FIRST_QUIET_MS = 1000;
 
 /** @type {Map<string, any>} agent id → its running program */
 const children = new Map();
@@ -46,6 +49,17 @@ function exitText(exit) {
     : `the program exited with code ${exit.code}`;
 }
 
+/** Why `program` cannot start in folder `cwd`, or undefined. */
+function whyNot(program, cwd, env) {
+  if (!existsSync(cwd)) return `the working folder ${cwd} does not exist`;
+  if (program.includes('/')) {
+    const path = isAbsolute(program) ? program : join(cwd, program);
+    return existsSync(path) ? undefined : `no such program: ${path}`;
+  }
+  const dirs = (env?.PATH ?? process.env.PATH ?? '').split(delimiter).filter((d) => d !== '');
+  return dirs.some((d) => existsSync(join(d, program))) ? undefined : `${program} is not on PATH`;
+}
+
 function start(req) {
   const old = children.get(req.agent);
   // A program started ahead (prepare) and never stepped is this start's.
@@ -67,8 +81,16 @@ function start(req) {
     syncId: 1000,
     spec: req,
     ahead: req.ahead === true,
+    stepped: false,
   };
   note(req.agent, `--- parley started: ${req.command.join(' ')}\n`);
+  // What setpriv would only report on standard error, said as the reason instead.
+  const missing = whyNot(program, req.cwd, req.env);
+  if (missing !== undefined) {
+    child.spawnError = missing;
+    children.set(req.agent, child);
+    return { ok: true };
+  }
   try {
     child.proc = spawn(SETPRIV ?? program, SETPRIV === null ? args : argv, {
       cwd: req.cwd,
@@ -198,7 +220,13 @@ function step(req) {
   for (const line of req.lines) text += `${line}\n`;
   if (lockstep)
     text += `${JSON.stringify({ src: 'parley', dest: req.agent, body: { type: 'parley/sync', msg_id: s.sync } })}\n`;
-  else s.quiet = setTimeout(() => finish(child, undefined, true), spec.quietMs);
+  // A program's first step (its init) waits longer: it is still starting.
+  else
+    s.quiet = setTimeout(
+      () => finish(child, undefined, true),
+      child.stepped ? spec.quietMs : Math.max(spec.quietMs, FIRST_QUIET_MS),
+    );
+  child.stepped = true;
   child.proc.stdin.write(text);
 }
 

@@ -69,6 +69,12 @@ export function troubleLines(view: RunView, linesMax = 8): string[] {
         `${String(r.agent)} crashed reading input.peers: the run's peer lists would pass ${String(d['limit'])} ids (with this many agents, a protocol should use agents and index)`,
         r.seq,
       );
+    else if (d?.['reason'] === 'bad-message')
+      add(
+        `${String(r.seq)}\u0000bad-message`,
+        `${String(r.agent)} crashed at tick ${r.tick}: its protocol ${String(d['detail'])}`,
+        r.seq,
+      );
     else if (typeof d?.['detail'] === 'string')
       // A process agent's program failed (sim/programs.ts): each crash on its own line, with its tick.
       add(

@@ -710,6 +710,8 @@ class Engine implements Simulation {
       this.settle(a, snapshot, cause, false);
     } catch (err) {
       if (err instanceof StepLimitError) this.crashForLimit(a, err);
+      else if (err instanceof InvariantError && this.fromProgram(event))
+        this.crashOnProgramInput(a, event, err);
       else throw err;
     } finally {
       this.leave();
@@ -1371,6 +1373,30 @@ class Engine implements Simulation {
     if (key === a.stateKey) return;
     a.stateKey = key;
     this.rec(Kind.state, a.index, NONE, NONE, this.cause, NONE, key);
+  }
+
+  /** Whether `event` is a message a program sent: input no protocol can trust to be well formed. */
+  private fromProgram(event: EventObject): boolean {
+    const from = (event as { from?: unknown }).from;
+    if (this.programs === null || typeof from !== 'string') return false;
+    const i = this.agentIndex.get(from);
+    return i !== undefined && this.programs[i] !== undefined;
+  }
+
+  /**
+   * A protocol machine failed on a message from a program (a reply without
+   * the field it reads, say): that agent crashes with the reason, recorded,
+   * and the run goes on, as for a program's own faults. A machine failing on
+   * parley's own input stays an invariant error.
+   */
+  private crashOnProgramInput(a: AgentRuntime, event: EventObject, err: InvariantError): void {
+    this.shared.discard();
+    if (a.status !== 'up') return;
+    this.takeDown(a);
+    this.rec(Kind.crash, a.index, NONE, NONE, this.cause, NONE, {
+      reason: 'bad-message',
+      detail: `failed on ${event.type} from ${String((event as { from?: unknown }).from)}: ${err.detail}`,
+    });
   }
 
   /** A process agent's program failed: the agent crashes with the reason, and its program ends. */
