@@ -17,7 +17,7 @@ import { loadCatalog } from '../../viz/catalog.ts';
 import { setPresenting } from '../../viz/layout.ts';
 import { type RunPage, shownRun, showPage } from '../../viz/main.ts';
 import { loadPageWorkshop } from '../../viz/workshops.ts';
-import { inWindow, openPage } from './boxes.ts';
+import { inWindow, openPage, overlaps, textBoxes } from './boxes.ts';
 
 afterEach(async () => {
   shownRun()?.dispose();
@@ -161,6 +161,29 @@ describe('a workshop', () => {
     expect(text('.workshop-step')).toBe('step 1 of 12');
     expect((document.querySelector('.workshop-prev') as HTMLButtonElement).disabled).toBe(true);
   }, 300_000);
+
+  for (const step of [2, 4, 8, 12])
+    it(`shows step ${step} at 1024 × 700 in presenter mode without scrolling sideways or overlapping texts`, async () => {
+      await page.viewport(1024, 700);
+      const q = `workshop=why-agent-groups-fail&step=${step}&present`;
+      const how = `?${q} at 1024 × 700`;
+      const run = await openPage(showPage, q);
+      expect(run.workshop?.step, how).toBe(step);
+      await frames();
+      expect(document.documentElement.scrollWidth, how).toBeLessThanOrEqual(1024);
+      expect(document.documentElement.scrollHeight, how).toBeLessThanOrEqual(700);
+      for (const part of ['.workshop-bar', '.main-view', '.story', '.verdicts-panel', '.player'])
+        expect(
+          inWindow((document.querySelector(part) as Element).getBoundingClientRect()),
+          `${how}: ${part}`,
+        ).toBe(true);
+      const boxes = [
+        ...textBoxes(document.querySelector('.workshop-bar') as Element),
+        ...textBoxes(document.querySelector('.stage') as Element),
+      ];
+      expect(boxes.length, how).toBeGreaterThan(15);
+      expect(overlaps(boxes), how).toEqual([]);
+    });
 
   it('says which workshops there are when the URL names none that exists', async () => {
     const root = document.createElement('main');
