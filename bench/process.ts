@@ -18,11 +18,10 @@
  * takes some 50 to 300 ms) as a user would see it; the steady rate is
  * (events of a long run − events of a short one) / (the difference of their
  * times): start and close cancel out. The round trip rows time one step
- * alone through NodeProcessHost (a worker thread does the pipe I/O, the
- * engine's thread sleeps in Atomics.wait) against an echo node, next to the
- * two parts it is made of: the thread hop with no program (a host call that
- * does no I/O), and the pipe round trip to the same program driven from one
- * thread's event loop without the worker.
+ * alone through NodeProcessHost (the engine's thread writes the program's
+ * pipe and polls its answer itself) against an echo node, next to the same
+ * round trip driven from an event loop (awaiting the pipe's data events, as
+ * a host with a worker thread doing the I/O would, before its thread hop).
  *
  *   npx tsx bench/process.ts          the table (each case in a fresh process)
  *   npx tsx bench/process.ts json     the figures as JSON (what the table runs)
@@ -207,25 +206,9 @@ function hostStep(command: string[]): { median: number; mean: number } {
   }
 }
 
-/** Median µs of a host call that does no I/O: the hop to the worker thread and back. */
-function threadHop(): number {
-  const host = new NodeProcessHost(tmpdir());
-  try {
-    const times: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
-      const t0 = performance.now();
-      host.stderrOf('nobody');
-      times.push(performance.now() - t0);
-    }
-    return median(times) * 1000;
-  } finally {
-    host.close();
-  }
-}
-
 /**
  * Median µs of the same step (the echo and the sync, answered) driven from
- * this thread's event loop, without the worker: the pipe and the program alone.
+ * this thread's event loop: the pipe and the program, as an asynchronous host sees them.
  */
 async function pipeAlone(command: string[]): Promise<number> {
   const [program, ...args] = command as [string, ...string[]];
@@ -281,7 +264,6 @@ export interface ProcessFigures {
   readonly broadcast: Rate;
   readonly stepPython: { median: number; mean: number };
   readonly stepJs: { median: number; mean: number };
-  readonly hop: number;
   readonly pipePython: number;
   readonly pipeJs: number;
   /** Medians over rounds of the ratios within a round. */
@@ -321,7 +303,6 @@ export async function measureProcess(): Promise<ProcessFigures> {
       broadcast: rateOf('broadcast'),
       stepPython: hostStep(echoPy),
       stepJs: hostStep(echoJs),
-      hop: threadHop(),
       pipePython: await pipeAlone(echoPy),
       pipeJs: await pipeAlone(echoJs),
       pythonOverXstate: mid((r) => r.python.steady / r.xstate.steady),
@@ -373,13 +354,12 @@ export function processRows(f: ProcessFigures): Row[] {
     { name: 'one step, Python echo, through the host: mean', value: f.stepPython.mean, unit: 'µs' },
     { name: 'one step, JS node, through the host: median', value: f.stepJs.median, unit: 'µs' },
     { name: 'one step, JS node, through the host: mean', value: f.stepJs.mean, unit: 'µs' },
-    { name: '  of which the thread hop, no program: median', value: f.hop, unit: 'µs' },
     {
-      name: '  the Python step from an event loop, no worker: median',
+      name: '  the same Python step awaited on an event loop: median',
       value: f.pipePython,
       unit: 'µs',
     },
-    { name: '  the JS step from an event loop, no worker: median', value: f.pipeJs, unit: 'µs' },
+    { name: '  the same JS step awaited on an event loop: median', value: f.pipeJs, unit: 'µs' },
   ];
 }
 
