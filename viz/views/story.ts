@@ -102,7 +102,8 @@ export function storyView(moments: readonly Moment[], onPick: (moment: Moment) =
       const top = current.offsetTop;
       const least = top + current.offsetHeight - box.clientHeight;
       // As much of the story up to the current moment as fits, starting on a whole moment.
-      const start = least <= 0 ? 0 : buttons.map((b) => b.offsetTop).find((t) => t >= least);
+      // (Offsets are rounded: a pixel or two over is a fit.)
+      const start = least <= 2 ? 0 : buttons.map((b) => b.offsetTop).find((t) => t >= least);
       const target = Math.min(start ?? top, top);
       // A box just short of the whole list cannot scroll that far: a spacer below the list lets
       // it, so that the first moment it shows is whole. Positioned, the spacer adds room to
