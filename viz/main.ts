@@ -670,9 +670,11 @@ function showRun(
   stage.toolbar.prepend(play.element);
 
   // ---- the main view: the diagram (built again when the main area's width changes) and the topology ----
+  // With a second run beside it, the time axis runs to the later end of the two.
   const lastTick = Math.max(
     1,
     trace.stop?.tick ?? (trace.length > 0 ? trace.record(trace.length - 1).tick : 1),
+    options.compare === undefined ? 0 : lastTickOf(options.compare.trace),
   );
   const timeOf = (seq: number) => (seq < 0 ? null : trace.record(seq).tick);
   const exportsBox = el('div', undefined, 'exports-box');

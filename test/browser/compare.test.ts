@@ -197,6 +197,41 @@ describe('two runs side by side', () => {
     expect(tableRows(), `?${q}`).toEqual([['infection', 'fails', 'holds', true]]);
   });
 
+  it('compares overrides (compare=set:PATH=VALUE)', async () => {
+    const q = 'scenario=two-generals&seed=2&compare=set:network.dropRatio=0';
+    const run = await open(q);
+    const b = runScenario(
+      loadCatalog('two-generals', undefined, ['network.dropRatio=0']).scenario,
+      {
+        seed: 2,
+      },
+    ).trace;
+    expect(run.compare?.b.hash(), `?${q}`).toBe(b.hash());
+    expect(
+      [...document.querySelectorAll('.compare-pair .compare-label')].map((l) => l.textContent),
+      `?${q}`,
+    ).toEqual(['A · two-generals · seed 2', 'B · two-generals · seed 2 · network.dropRatio=0']);
+  });
+
+  it('shows the longer second run whole once the one cursor reaches the end of the first', async () => {
+    const q = 'scenario=confused-deputy-db&seed=3&compare=variant:approval';
+    const run = await open(q);
+    const a = ran('confused-deputy-db', 3);
+    const b = ran('confused-deputy-db', 3, 'approval');
+    expect([a.stop?.tick, b.stop?.tick], `?${q}`).toEqual([1, 26]);
+    const pair = run.compare?.pair();
+    if (pair === undefined) throw new Error(`?${q}: no second run`);
+    run.player.seek(a.length - 2);
+    expect(pair.b.cursor(), `?${q}`).toBe(a.record(a.length - 2).tick);
+    run.player.seek(a.length - 1);
+    expect(pair.a.cursor(), `?${q}`).toBe(1);
+    expect(pair.b.cursor(), `?${q}: B whole`).toBe(null);
+    // Both on one axis that runs to the later end.
+    key('0');
+    expect(pair.a.timeDomain()[1], `?${q}`).toBeGreaterThanOrEqual(26);
+    expect(pair.b.timeDomain(), `?${q}`).toEqual(pair.a.timeDomain());
+  });
+
   it('says what is wrong with a compare it cannot read, and shows the first run alone', async () => {
     const run = await open('scenario=two-generals&seed=2&compare=mitigated');
     expect(run.compare).toBeUndefined();
