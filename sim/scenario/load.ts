@@ -955,15 +955,18 @@ function build(
       : never
     : never;
   const agentOf = (id: string, role: Partial<Role>, path: Path): AgentSpec => {
-    if (role.process !== undefined) return processAgentOf(id, role, path);
-    const protocol = resolve(
-      role.protocol ?? f.protocol,
-      role.protocol !== undefined
-        ? [...path, 'protocol']
-        : f.protocol !== undefined
-          ? ['protocol']
-          : path,
-    );
+    // A program's protocol is `process`; it gets the scenario's shared params and its own, and reads what it wants.
+    const program = role.process !== undefined;
+    const protocol = program
+      ? PROCESS_PROTOCOL
+      : resolve(
+          role.protocol ?? f.protocol,
+          role.protocol !== undefined
+            ? [...path, 'protocol']
+            : f.protocol !== undefined
+              ? ['protocol']
+              : path,
+        );
     if (role.crashed !== undefined) {
       const c = typeof role.crashed === 'number' ? { tick: role.crashed } : role.crashed;
       faults.push({ kind: 'crash', agent: id, ...c } as FaultSpec);
@@ -971,8 +974,12 @@ function build(
     const spec: Record<string, unknown> = {
       id,
       protocol,
-      params: { ...sharedParamsFor(f.params, protocol), ...role.params } as Record<string, Json>,
+      params: {
+        ...(program ? f.params : sharedParamsFor(f.params, protocol)),
+        ...role.params,
+      } as Record<string, Json>,
     };
+    if (program) spec['process'] = role.process;
     if (role.honest === false || role.compromised === true) spec['honest'] = false;
     for (const key of [
       'zone',
@@ -983,32 +990,6 @@ function build(
       'rateLimit',
     ] as const)
       if (role[key] !== undefined) spec[key] = role[key];
-    return spec as unknown as AgentSpec;
-  };
-  /** An agent that is a program: its protocol is `process`, its params go to the program as they are. */
-  const processAgentOf = (id: string, role: Partial<Role>, path: Path): AgentSpec => {
-    if (role.crashed !== undefined) {
-      const c = typeof role.crashed === 'number' ? { tick: role.crashed } : role.crashed;
-      faults.push({ kind: 'crash', agent: id, ...c } as FaultSpec);
-    }
-    const spec: Record<string, unknown> = {
-      id,
-      protocol: PROCESS_PROTOCOL,
-      // A program gets the scenario's shared params and its own: it reads what it wants.
-      params: { ...f.params, ...role.params } as Record<string, Json>,
-      process: role.process,
-    };
-    if (role.honest === false || role.compromised === true) spec['honest'] = false;
-    for (const key of [
-      'zone',
-      'capabilities',
-      'needs',
-      'quarantined',
-      'budget',
-      'rateLimit',
-    ] as const)
-      if (role[key] !== undefined) spec[key] = role[key];
-    void path;
     return spec as unknown as AgentSpec;
   };
   let agents: AgentSpec[];
