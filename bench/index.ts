@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { engineRows, ROUNDS } from './engine.ts';
+import { printExplore } from './explore.ts';
 import { printFast } from './fast.ts';
 import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
@@ -43,6 +44,7 @@ printRows(
 );
 printFast();
 printProcess();
+printExplore();
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
 printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { stringify } from 'yaml';
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
+import { scheduleChooser } from '../sim/explore.ts';
 import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
 import {
   checkSeed,
@@ -25,6 +26,7 @@ import { catalogDescription, catalogNames, lessonOf, loadNamed, prepareNamed } f
 import { checkDeterminism } from './determinism.ts';
 import { diff } from './diff.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
+import { exploreCommand, runSchedule, scheduleFlags } from './explore.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
 import { newProtocol } from './new-protocol.ts';
@@ -133,6 +135,12 @@ function program(): Command {
       '--check-determinism',
       'run it twice here and once in a fresh thread, and compare the traces line by line (exit 1 on a difference)',
     )
+    .option(
+      '--choices <indexes>',
+      "a schedule from `parley explore`: the option taken at each choice point (the network's loss and latency draws are replaced by them)",
+    )
+    .option('--latencies <ticks>', 'with --choices: the latencies of the schedule (default 1,2)')
+    .option('--losses <k>', 'with --choices: the losses the schedule could choose (default 0)')
     .addHelpText(
       'after',
       '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run two-generals --seed 2 --story\n  npx parley run ./ask-confirm.yaml --check-determinism',
@@ -144,6 +152,9 @@ function program(): Command {
       const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const seed = o.seed ?? source.seed ?? 1;
       if (tracePath !== undefined) checkWritable(tracePath);
+      const schedule = runSchedule(o);
+      if (schedule !== undefined && o.checkDeterminism === true)
+        throw new UsageError('--check-determinism does not take a schedule (--choices) yet');
       if (o.checkDeterminism === true) {
         const d = await checkDeterminism(
           scenario,
@@ -162,7 +173,11 @@ function program(): Command {
         return;
       }
       const made = hostsMade.length;
-      const run = runScenario(scenario, { seed, engine: o.engine });
+      const run = runScenario(scenario, {
+        seed,
+        engine: o.engine,
+        ...(schedule === undefined ? {} : { chooser: scheduleChooser(schedule) }),
+      });
       // One index of the trace for the checkers, the troubles and the story.
       const view = viewOf(run.trace);
       const judged = judge(view);
@@ -171,7 +186,10 @@ function program(): Command {
       const host = hostsMade.length > made ? hostsMade.at(-1) : undefined;
       const stderrNotes =
         host === undefined ? [] : programStderr(host.stderr, view, tracePath, o.json === true);
-      const reproduce = reproduceCommand(name, seed, o.variant, o.set);
+      const reproduce = [
+        reproduceCommand(name, seed, o.variant, o.set),
+        ...(schedule === undefined ? [] : scheduleFlags(schedule)),
+      ].join(' ');
       const troubles = troubleLines(view);
       const moments = o.story === true ? keyMoments(view, judged.verdicts) : undefined;
       if (o.json) {
@@ -241,6 +259,57 @@ function program(): Command {
         process.stdout.write(`${out.join('\n')}\n`);
       }
       if (!judged.met) process.exitCode = EXIT_UNMET;
+    });
+
+  p.command('explore')
+    .description(
+      "every schedule of a small configuration: the network's latencies and losses become choices; a violation of a safety check, or what was covered",
+    )
+    .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
+    .option(
+      '--seed <n>',
+      "seed of what is not a choice (agents' draws, duplicates, faults); default the scenario's, else 1",
+      seedOption,
+    )
+    .addOption(variantOption())
+    .addOption(setOption())
+    .option(
+      '--depth <d>',
+      'most choice points a schedule explores; past it each takes its first option (default 30)',
+    )
+    .option('--losses <k>', 'most messages a schedule may lose (default 0)')
+    .option('--latencies <ticks>', 'the latencies a message copy may take (default 1,2)')
+    .option('--states-max <n>', 'most distinct states kept (default 1000000)')
+    .option('--schedules-max <n>', 'most schedules run (default 1000000)')
+    .option(
+      '--strategy <name>',
+      'dfs (depth-first) or iddfs (iterative deepening: the fewest choice points)',
+    )
+    .option('--no-prune', 'run every schedule, without state fingerprints')
+    .option('--out <file>', 'where a violating trace goes; default NAME-violation.jsonl')
+    .addHelpText(
+      'after',
+      `
+Each message that would reach the network is a choice point: its latency
+from --latencies and, while fewer than --losses were chosen, whether it is
+lost (the links' loss and latency draws are replaced). Depth-first over the
+choices, from the start for each schedule; a state (fingerprint of agents,
+pending events, partitions, decisions, losses chosen) already explored with
+as many choices left is not explored again. The scenario's safety checks
+(agreement, validity, integrity, breach) are judged at the end of each
+schedule. Exit 1 on a violation (its trace written to --out, with the
+\`parley run\` command that makes it again), 0 on none, 2 on bad input.
+
+Examples:
+  npx parley explore two-generals --set network.dropRatio=0 --losses 1 --strategy iddfs
+  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0`,
+    )
+    .action(async (name, o) => {
+      running = { name, variant: o.variant, set: o.set };
+      await prepareNamed(name, { variant: o.variant, overrides: o.set });
+      const r = exploreCommand(name, o, (line) => process.stderr.write(`${line}\n`));
+      process.stdout.write(`${r.lines.join('\n')}\n`);
+      if (r.result.violation !== undefined) process.exitCode = EXIT_UNMET;
     });
 
   p.command('replay')

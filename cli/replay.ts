@@ -5,6 +5,7 @@
  * re-run's line. Node only.
  */
 import { dirname, resolve } from 'node:path';
+import { scheduleChooser, scheduleSpecOf } from '../sim/explore.ts';
 import {
   createSimulation,
   type EngineChoice,
@@ -71,6 +72,9 @@ export async function replay(
     manifest.parley === PARLEY_VERSION
       ? ''
       : ` (the trace was written by parley ${manifest.parley}; this is parley ${PARLEY_VERSION})`;
+  // A schedule found by `parley explore`: the same choices again.
+  const schedule = manifest.choices === undefined ? undefined : scheduleSpecOf(manifest.choices);
+  if (typeof schedule === 'string') throw new UsageError(`${file}: line 1: ${schedule}`);
   // Process agents answer from the trace's own output records, unless --live runs their programs.
   const programs = hasProcessAgents(scenario);
   const sim = createSimulation(
@@ -80,6 +84,7 @@ export async function replay(
     {
       seed: manifest.seed,
       engine,
+      ...(schedule === undefined ? {} : { chooser: scheduleChooser(schedule) }),
       ...(programs && !live ? { processes: recordedHost(outputRecords(file, chunkBytes)) } : {}),
     },
   );

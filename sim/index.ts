@@ -101,6 +101,7 @@ export {
 } from './scenario/index.ts';
 export {
   type AgentOutcome,
+  type Chooser,
   createSimulation,
   type Decision,
   InvariantError,

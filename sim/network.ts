@@ -144,6 +144,11 @@ export class Partitions {
     this.cuts.push({ id, from: f, to: t });
   }
 
+  /** The ids of the partitions in force, in the order they started. */
+  ids(): number[] {
+    return this.cuts.map((c) => c.id);
+  }
+
   heal(id: number): void {
     this.cuts = this.cuts.filter((c) => c.id !== id);
   }

@@ -53,6 +53,15 @@ export class EventQueue<T extends Queued> {
     return this.seqNext;
   }
 
+  /** Every queued event, in no particular order (for a state's fingerprint). */
+  all(): T[] {
+    const out = this.heap.slice();
+    for (const bucket of this.buckets)
+      if (bucket !== undefined)
+        for (let i = bucket.head; i < bucket.items.length; i++) out.push(bucket.items[i] as T);
+    return out;
+  }
+
   /** Adds `event` (its `seq` is overwritten) and returns the seq it got. */
   push(event: T): number {
     const seq = this.seqNext++;

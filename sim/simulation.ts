@@ -20,6 +20,7 @@ import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
+import { sha256Hex } from './hash.ts';
 import {
   defaultModelHost,
   MODEL_DEFAULTS,
@@ -83,6 +84,28 @@ export interface SimulationOptions {
   readonly processes?: ProcessHost;
   /** Answers agents' model asks (sim/models.ts): a recording's `recordedModelHost`; default the command line's. */
   readonly models?: ModelHost;
+  /**
+   * Makes the network's choices instead of its random draws (sim/explore.ts):
+   * without it a run is exactly as it always was.
+   */
+  readonly chooser?: Chooser;
+}
+
+/**
+ * The choice points of a run driven by an explorer. Asked for each message
+ * that would reach the network (after budget, omission and partition
+ * drops): whether it is lost, replacing the link's loss draw; then, for
+ * each copy that is not, its latency, replacing the link's distribution and
+ * any scheduler. Duplicates are still drawn from the seed, and every message
+ * still makes its four draws.
+ */
+export interface Chooser {
+  /** True: the message is lost, recorded as a drop with reason 'loss'. */
+  lose(from: string, to: string, message: Message, tick: number): boolean;
+  /** The copy's latency: a whole number of ticks from 0. */
+  latency(from: string, to: string, message: Message, tick: number): number;
+  /** What the trace's manifest keeps of the choices (`choices`), for replay to make them again. */
+  readonly manifest?: Json;
 }
 
 export interface Decision {
@@ -127,6 +150,23 @@ export interface Simulation {
   run(): RunResult;
   /** The outcome so far. */
   result(): RunResult;
+  /**
+   * SHA-256 of the state between events, for an explorer's pruning: equal
+   * fingerprints mean the same futures under the same choices, as far as it
+   * covers. Covers each agent's status, state key, context, timer names,
+   * decided flag, stable-storage keys, clock rate and omission ratios (JSON;
+   * what JSON drops, such as Maps, is not seen); the pending events in
+   * (tick, seq) order with their tick relative to now (kind, agent, peer,
+   * payload: the delivered message, a live timer's name and event, a random
+   * fault's next transition; stale timers left out); the active partitions;
+   * and the decisions so far (agent and value, sorted). Leaves out the
+   * absolute tick and event count (so ticksMax and eventsMax stops), the
+   * random streams' positions (agents' own draws, duplicates, omission,
+   * random fault timelines, gateway and approval), FIFO and in-flight link
+   * state, budgets and trust state, process agents' programs (only their
+   * state key), message ids and record seqs.
+   */
+  fingerprint(): string;
 }
 
 /** Thrown when the engine's own invariants break: a bug, in parley or in a protocol. */
@@ -360,14 +400,18 @@ class Engine implements Simulation {
   /** What answers model asks, and whether this run made it. */
   private models: ModelHost | null = null;
   private ownsModels = false;
+  /** An explorer's choices, replacing the network's loss and latency draws (null: the draws). */
+  private readonly chooser: Chooser | null;
 
   constructor(
     readonly scenario: Scenario,
     readonly seed: number,
     record: boolean,
     engine: EngineChoice = 'auto',
+    chooser?: Chooser,
   ) {
     this.record = record;
+    this.chooser = chooser ?? null;
     this.limits = { ...LIMITS_DEFAULTS, ...scenario.limits };
     const ids = scenario.agents.map((a) => a.id);
     this.agentIndex = new Map(ids.map((id, i) => [id, i]));
@@ -378,6 +422,7 @@ class Engine implements Simulation {
       seed,
       params: scenario.params ?? {},
       spec: describe(scenario),
+      ...(chooser?.manifest === undefined ? {} : { choices: chooser.manifest }),
     };
     this.trace = new Trace(manifest, ids);
     this.network = new Network(ids, scenario.network, seed);
@@ -627,6 +672,42 @@ class Engine implements Simulation {
     };
   }
 
+  fingerprint(): string {
+    const now = this.tick;
+    const agents = this.agents.map((a) => [
+      a.status,
+      a.stateKey,
+      a.snapshot?.context ?? null,
+      a.timers === null ? [] : [...a.timers.keys()].sort(),
+      a.decided,
+      a.restored ?? null,
+      a.clockRate,
+      a.sendOmitRatio,
+      a.receiveOmitRatio,
+    ]);
+    const events: unknown[] = [];
+    for (const ev of this.queue.all().sort((x, y) => x.tick - y.tick || x.seq - y.seq)) {
+      let payload: unknown = null;
+      if (ev.kind === EV_TIMER) {
+        const entry = ev.payload as TimerEntry;
+        const a = this.agents[ev.agent] as AgentRuntime;
+        if (a.status !== 'up' || a.timers?.get(entry.name) !== entry) continue;
+        payload = [entry.name, entry.event];
+      } else if (ev.kind === EV_RANDOM_FAULT) payload = (ev.payload as RandomFaultRun).pending;
+      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = ev.payload;
+      events.push([
+        ev.kind,
+        ev.agent,
+        ev.peer,
+        ev.ref < 0 ? null : ev.kind === EV_CONTENT ? ev.ref : 0,
+        ev.tick - now,
+        payload,
+      ]);
+    }
+    const decisions = this.decisions.map((d) => JSON.stringify([d.agent, d.value])).sort();
+    return sha256Hex(JSON.stringify([agents, events, this.partitions.ids(), decisions]));
+  }
+
   // ---- agents -------------------------------------------------------------
 
   private start(index: number): void {
@@ -855,7 +936,11 @@ class Engine implements Simulation {
       reason = 'omission';
     } else if (this.partitions.active > 0 && this.partitions.isCut(source, target)) {
       reason = 'partition';
-    } else if (uDrop < spec.dropRatio) {
+    } else if (
+      this.chooser === null
+        ? uDrop < spec.dropRatio
+        : this.chooser.lose(a.id, (this.agents[target] as AgentRuntime).id, message, this.tick)
+    ) {
       reason = 'loss';
     }
     if (reason !== undefined) {
@@ -917,6 +1002,13 @@ class Engine implements Simulation {
     target: number,
     message: Message,
   ): number {
+    if (this.chooser !== null)
+      return this.chooser.latency(
+        a.id,
+        (this.agents[target] as AgentRuntime).id,
+        message,
+        this.tick,
+      );
     const choose = this.network.choose;
     if (choose === undefined) return sampleLatency(spec.latency, u);
     const to = (this.agents[target] as AgentRuntime).id;
@@ -1669,7 +1761,13 @@ class Engine implements Simulation {
 export function createSimulation(scenario: Scenario, options: SimulationOptions): Simulation {
   checkSeed(options.seed);
   assertValidScenario(scenario);
-  const engine = new Engine(scenario, options.seed, options.record ?? true, options.engine);
+  const engine = new Engine(
+    scenario,
+    options.seed,
+    options.record ?? true,
+    options.engine,
+    options.chooser,
+  );
   engine.attachProcesses(options.processes);
   engine.attachModels(options.models);
   return engine;

@@ -130,6 +130,8 @@ export interface Manifest {
   readonly params: Readonly<Record<string, Json>>;
   /** The scenario as data (protocols by name). */
   readonly spec: Json;
+  /** A run driven by explore's choices (sim/explore.ts `ScheduleSpec`): what replay makes again. */
+  readonly choices?: Json;
 }
 
 /**

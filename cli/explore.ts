@@ -1,0 +1,214 @@
+/**
+ * `parley explore SCENARIO`: every schedule of a small configuration
+ * (sim/explore.ts), the counts, the bounds hit, and a violating schedule
+ * written as an ordinary trace with the command that runs it again. Node only.
+ */
+import {
+  EXPLORE_DEFAULTS,
+  EXPLORE_STRATEGIES,
+  type ExploreOptions,
+  type ExploreResult,
+  type ExploreStrategy,
+  explore,
+  exploreOptionProblems,
+  type ScheduleSpec,
+  scheduleSpecOf,
+} from '../sim/explore.ts';
+import { hasProcessAgents } from '../sim/index.ts';
+import { loadNamed } from './catalog.ts';
+import { reproduceCommand, shellWord, UsageError } from './errors.ts';
+import { checkWritable, safeStem, writeWhole } from './files.ts';
+
+/** The flags as commander gives them: text, parsed here so every bad one is named at once. */
+export interface ExploreFlags {
+  readonly seed?: number | undefined;
+  readonly variant?: string | undefined;
+  readonly set: readonly string[];
+  readonly depth?: string | undefined;
+  readonly losses?: string | undefined;
+  readonly latencies?: string | undefined;
+  readonly statesMax?: string | undefined;
+  readonly schedulesMax?: string | undefined;
+  readonly strategy?: string | undefined;
+  readonly prune?: boolean | undefined;
+  readonly out?: string | undefined;
+}
+
+export interface ExploreOutcome {
+  readonly lines: readonly string[];
+  readonly result: ExploreResult;
+}
+
+/** A whole number flag, or a problem naming it. */
+function whole(name: string, raw: string | undefined, problems: string[]): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) {
+    problems.push(`${name} is a whole number, not ${JSON.stringify(raw)}`);
+    return undefined;
+  }
+  return Number(raw);
+}
+
+/** A comma-separated list of whole numbers, or a problem naming the flag. */
+export function wholeList(name: string, raw: string, problems: string[]): number[] | undefined {
+  const parts = raw.split(',').map((x) => x.trim());
+  if (parts.some((x) => !/^\d+$/.test(x) || !Number.isSafeInteger(Number(x)))) {
+    problems.push(
+      `${name} is whole numbers separated by commas, such as 1,2; not ${JSON.stringify(raw)}`,
+    );
+    return undefined;
+  }
+  return parts.map(Number);
+}
+
+/** `--latencies 1,2 --losses 1 --choices 0,2`: the flags of `parley run` that make `spec` again. */
+export function scheduleFlags(spec: ScheduleSpec): string[] {
+  return [
+    `--latencies ${spec.latencies.join(',')}`,
+    `--losses ${spec.losses}`,
+    `--choices ${spec.choices.length === 0 ? "''" : spec.choices.join(',')}`,
+  ];
+}
+
+/**
+ * `parley run`'s --choices, --latencies and --losses as a schedule, undefined
+ * without --choices; a UsageError naming each bad flag.
+ */
+export function runSchedule(o: {
+  choices?: string | undefined;
+  latencies?: string | undefined;
+  losses?: string | undefined;
+}): ScheduleSpec | undefined {
+  if (o.choices === undefined) {
+    const stray = [
+      o.latencies === undefined ? [] : ['--latencies'],
+      o.losses === undefined ? [] : ['--losses'],
+    ].flat();
+    if (stray.length > 0)
+      throw new UsageError(
+        `${stray.join(' and ')} only go with --choices (a schedule from parley explore)`,
+      );
+    return undefined;
+  }
+  const problems: string[] = [];
+  const choices = o.choices.trim() === '' ? [] : wholeList('--choices', o.choices, problems);
+  const latencies =
+    o.latencies === undefined
+      ? [...EXPLORE_DEFAULTS.latencies]
+      : wholeList('--latencies', o.latencies, problems);
+  const losses = whole('--losses', o.losses, problems) ?? 0;
+  if (latencies !== undefined)
+    problems.push(
+      ...exploreOptionProblems({ latencies }).filter((p) => p.startsWith('--latencies')),
+    );
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  const spec = scheduleSpecOf({ latencies, losses, choices } as never);
+  if (typeof spec === 'string') throw new UsageError(spec);
+  return spec;
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const BOUND_WORDS: Readonly<Record<string, string>> = {
+  depth:
+    'depth (some schedules had more choice points than --depth; past it each took its first option)',
+  statesMax: 'states-max (the distinct states kept reached --states-max)',
+  schedulesMax: 'schedules-max (the schedules run reached --schedules-max)',
+};
+
+/** Runs the search and writes a violating trace; the lines for stdout. Progress goes to `progress`. */
+export function exploreCommand(
+  name: string,
+  flags: ExploreFlags,
+  progress: (line: string) => void,
+  now: () => number = Date.now,
+): ExploreOutcome {
+  const problems: string[] = [];
+  const depth = whole('--depth', flags.depth, problems);
+  const losses = whole('--losses', flags.losses, problems);
+  const statesMax = whole('--states-max', flags.statesMax, problems);
+  const schedulesMax = whole('--schedules-max', flags.schedulesMax, problems);
+  const latencies =
+    flags.latencies === undefined ? undefined : wholeList('--latencies', flags.latencies, problems);
+  if (
+    flags.strategy !== undefined &&
+    !EXPLORE_STRATEGIES.includes(flags.strategy as ExploreStrategy)
+  )
+    problems.push(
+      `--strategy is ${EXPLORE_STRATEGIES.join(' or ')}, not ${JSON.stringify(flags.strategy)}`,
+    );
+  const options: ExploreOptions = {
+    ...(depth === undefined ? {} : { depth }),
+    ...(losses === undefined ? {} : { losses }),
+    ...(statesMax === undefined ? {} : { statesMax }),
+    ...(schedulesMax === undefined ? {} : { schedulesMax }),
+    ...(latencies === undefined ? {} : { latencies }),
+    ...(flags.strategy === undefined || problems.length > 0
+      ? {}
+      : { strategy: flags.strategy as ExploreStrategy }),
+    prune: flags.prune !== false,
+  };
+  problems.push(...exploreOptionProblems(options));
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+
+  const { scenario, source } = loadNamed(name, { variant: flags.variant, overrides: flags.set });
+  if (hasProcessAgents(scenario) || scenario.model !== undefined)
+    throw new UsageError(
+      `${name}: explore runs protocol machines only; this scenario has ${hasProcessAgents(scenario) ? 'process agents' : 'a language model'}, which it cannot run thousands of times yet`,
+    );
+  const seed = flags.seed ?? source.seed ?? 1;
+  const out = flags.out ?? `${safeStem(scenario.name)}-violation.jsonl`;
+  checkWritable(out);
+
+  const started = now();
+  let last = started;
+  const result = explore(scenario, {
+    ...options,
+    seed,
+    progressEvery: 200,
+    progress: (p) => {
+      const t = now();
+      if (t - last < 2000) return;
+      last = t;
+      progress(
+        `explore: ${p.schedules} schedules, ${p.states} distinct states, depth ${p.depth}, ${seconds(t - started)}`,
+      );
+    },
+  });
+  const ms = Math.max(1, now() - started);
+  const lat = options.latencies ?? EXPLORE_DEFAULTS.latencies;
+  const k = options.losses ?? EXPLORE_DEFAULTS.losses;
+  const lines: string[] = [
+    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k} · depth ≤ ${result.depth} · ${options.strategy ?? EXPLORE_DEFAULTS.strategy}${options.prune === false ? ' · no pruning' : ''}`,
+    `safety checks: ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}`,
+    `${result.schedules} schedules · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${result.pruned} cut at a state already explored · ${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
+  ];
+  const v = result.violation;
+  if (v === undefined) {
+    if (result.exhausted)
+      lines.push(
+        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${k} loss${k === 1 ? '' : 'es'})`,
+      );
+    else
+      lines.push(
+        'no violation found, but the space is not exhausted; bounds hit:',
+        ...result.bounds.map((b) => `  ${BOUND_WORDS[b] ?? b}`),
+      );
+    return { lines, result };
+  }
+  writeWhole(out, v.trace.lines());
+  const spec: ScheduleSpec = { latencies: lat, losses: k, choices: v.vector };
+  lines.push(
+    `violation of ${v.property}: ${v.summary}`,
+    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
+    ...v.choices.map(
+      (c, i) =>
+        `  ${String(i + 1).padStart(3)}. tick ${c.tick} ${c.from} -> ${c.to} ${c.type}: ${c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`,
+    ),
+    `trace written to ${out} (its manifest keeps the choices, so replay and export take it; shrink does not follow choices yet): npx parley replay ${shellWord(out)}`,
+    `reproduce: ${[reproduceCommand(name, seed, flags.variant, flags.set), ...scheduleFlags(spec)].join(' ')}`,
+  );
+  return { lines, result };
+}

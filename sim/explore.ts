@@ -1,0 +1,449 @@
+/**
+ * Systematic exploration of a small configuration (issue 18, first slice).
+ * The network's nondeterminism becomes choice points (sim/simulation.ts
+ * `Chooser`): for each message that would reach the network, its latency
+ * from a small set, and, while fewer than `losses` losses were chosen in the
+ * run, whether it is lost; a duplicate copy (drawn from the seed) gets a
+ * latency choice of its own. Everything else (agents' own draws,
+ * duplicates, faults) stays seeded.
+ *
+ * Stateless depth-first search: each schedule is a vector of choices, run
+ * from the start and stepped event by event; the next schedule increments
+ * the last choice that has an option left and drops what follows it. A
+ * schedule makes at most `depth` choices; past that every choice point takes
+ * its first option (the first latency, delivered) and the `depth` bound
+ * counts as hit. Iterative deepening runs the search for depth 0, 1, 2, …
+ * and stops at the first depth with a violation, which is so one of the
+ * fewest choice points (the shortest counterexample in that sense).
+ *
+ * Pruning: between events, the state's fingerprint (Simulation.fingerprint,
+ * plus the losses chosen and the proposals so far, which validity reads) is
+ * looked up; a state already reached by an earlier schedule with at least as
+ * many choices left is not expanded again: the run stops there, unjudged.
+ * Sound for the safety checks below as far as the fingerprint covers (see
+ * `fingerprint` for what it leaves out): their violations, once in a run,
+ * stay, and the state holds the decisions and proposals they read.
+ *
+ * The safety checks of the scenario (agreement, validity, integrity, breach
+ * among its `checks`, default agreement, validity and integrity) are judged
+ * at the end of each schedule: when the run stops (quiescent, all decided, a
+ * limit) or is cut by a bound. A violation is any of them failing, whatever
+ * the scenario expects. Pure: no clock, no I/O.
+ */
+import { check, DEFAULT_CHECKS, viewOf } from './checkers/index.ts';
+import type { Message } from './effects.ts';
+import { type Chooser, createSimulation, type Simulation } from './simulation.ts';
+import type { CheckSpec, Json, Scenario } from './spec.ts';
+import { Kind, type Trace } from './trace.ts';
+
+/** Properties that are safety properties: a violation shows in a finite prefix and stays. */
+export const SAFETY_PROPERTIES: readonly string[] = [
+  'agreement',
+  'validity',
+  'integrity',
+  'breach',
+];
+
+export type ExploreStrategy = 'dfs' | 'iddfs';
+export const EXPLORE_STRATEGIES: readonly ExploreStrategy[] = ['dfs', 'iddfs'];
+
+export const EXPLORE_DEFAULTS = {
+  seed: 1,
+  latencies: [1, 2] as readonly number[],
+  losses: 0,
+  depth: 30,
+  statesMax: 1_000_000,
+  schedulesMax: 1_000_000,
+  strategy: 'dfs' as ExploreStrategy,
+} as const;
+
+export interface ExploreOptions {
+  /** Seed of everything that is not a choice (agents' draws, duplicates, faults); default 1. */
+  readonly seed?: number;
+  /** Latencies a copy may take, in ticks; default [1, 2]. */
+  readonly latencies?: readonly number[];
+  /** Losses a schedule may choose; default 0. */
+  readonly losses?: number;
+  /** Most choices one schedule makes; default 30. */
+  readonly depth?: number;
+  /** Most distinct states kept for pruning. */
+  readonly statesMax?: number;
+  /** Most schedules run (over every depth, for iterative deepening). */
+  readonly schedulesMax?: number;
+  readonly strategy?: ExploreStrategy;
+  /** Prune by state fingerprints (default true); false runs every schedule and counts no states. */
+  readonly prune?: boolean;
+  /** The checks to judge; default the scenario's; only the safety ones are used. */
+  readonly checks?: readonly CheckSpec[];
+  /** Called every `progressEvery` schedules (default 1000). */
+  readonly progress?: (p: ExploreProgress) => void;
+  readonly progressEvery?: number;
+}
+
+export interface ExploreProgress {
+  readonly schedules: number;
+  readonly states: number;
+  /** The depth of the current iteration (iterative deepening), else the bound. */
+  readonly depth: number;
+}
+
+/** One choice a schedule made. */
+export interface Choice {
+  readonly from: string;
+  readonly to: string;
+  /** The message's type. */
+  readonly type: string;
+  readonly tick: number;
+  /** Options at this point: the latencies, then 'lost' when a loss was still allowed. */
+  readonly options: number;
+  /** The index taken. */
+  readonly chosen: number;
+  /** What it means: the latency taken, or 'lost'. */
+  readonly latency: number | 'lost';
+}
+
+export interface ExploreViolation {
+  readonly property: string;
+  readonly summary: string;
+  /** Every choice the schedule made, the defaults past the depth bound included. */
+  readonly choices: readonly Choice[];
+  /** The choice indexes alone: what `scheduleChooser` replays. */
+  readonly vector: readonly number[];
+  readonly trace: Trace;
+  readonly losses: number;
+}
+
+export type ExploreBound = 'depth' | 'statesMax' | 'schedulesMax';
+
+export interface ExploreResult {
+  readonly schedules: number;
+  /** Distinct states seen (the last iteration's, for iterative deepening); 0 without pruning. */
+  readonly states: number;
+  /** Runs stopped at a state already explored. */
+  readonly pruned: number;
+  /** Events stepped over all schedules. */
+  readonly events: number;
+  /** Most choices any schedule made within the depth bound. */
+  readonly depthReached: number;
+  /** The depth bound of the last iteration. */
+  readonly depth: number;
+  /** Every schedule within the bounds was covered and no bound cut the search. */
+  readonly exhausted: boolean;
+  /** The bounds that were hit. */
+  readonly bounds: readonly ExploreBound[];
+  /** The safety properties judged. */
+  readonly properties: readonly string[];
+  readonly violation: ExploreViolation | undefined;
+}
+
+/**
+ * One schedule as a trace's manifest keeps it (`choices`): the options and
+ * the index taken at each choice point, in order; points past the list take
+ * their first option. `parley run --choices` and `parley replay` make it again.
+ */
+export interface ScheduleSpec {
+  readonly latencies: readonly number[];
+  readonly losses: number;
+  readonly choices: readonly number[];
+}
+
+/** The chooser that makes `spec`'s schedule again, and writes it into the trace's manifest. */
+export function scheduleChooser(spec: ScheduleSpec): ScheduleChooser {
+  return new ScheduleChooser(spec.latencies, spec.losses, spec.choices, spec.choices.length, true);
+}
+
+/** `manifest.choices` read back as a ScheduleSpec; a string saying what is wrong otherwise. */
+export function scheduleSpecOf(json: Json | undefined): ScheduleSpec | string {
+  const o = json as Partial<Record<keyof ScheduleSpec, unknown>> | null | undefined;
+  const whole = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (
+    o === null ||
+    typeof o !== 'object' ||
+    !Array.isArray(o.latencies) ||
+    o.latencies.length === 0 ||
+    !o.latencies.every(whole) ||
+    !whole(o.losses) ||
+    !Array.isArray(o.choices) ||
+    !o.choices.every(whole)
+  )
+    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, choices: [option indexes] }';
+  return o as ScheduleSpec;
+}
+
+/**
+ * The chooser of one schedule: takes `prefix[i]` at the i-th choice point,
+ * then the first option, and keeps what it did. Options at a point: the
+ * latencies, then 'lost' while fewer than `losses` losses were chosen. A
+ * point with one option is no choice.
+ */
+export class ScheduleChooser implements Chooser {
+  /** The choices made, in order (past the depth too). */
+  readonly made: Choice[] = [];
+  lossesUsed = 0;
+  /** Choice points past `depth` that had more than one option. */
+  beyondDepth = false;
+  private pendingLatency: number | undefined;
+
+  constructor(
+    private readonly latencies: readonly number[],
+    private readonly losses: number,
+    private readonly prefix: readonly number[],
+    private readonly depth: number,
+    /** Write the schedule into the trace's manifest (a replayable schedule, not a search). */
+    describe = false,
+  ) {
+    if (describe) this.manifest = { latencies: [...latencies], losses, choices: [...prefix] };
+  }
+
+  readonly manifest?: Json;
+
+  private point(from: string, to: string, message: Message, tick: number, canLose: boolean) {
+    const options = this.latencies.length + (canLose ? 1 : 0);
+    if (options < 2) return 0;
+    const i = this.made.length;
+    let chosen = 0;
+    if (i < this.prefix.length) chosen = this.prefix[i] as number;
+    else if (i >= this.depth) this.beyondDepth = true;
+    if (chosen >= options) chosen = 0;
+    const lost = chosen === this.latencies.length;
+    this.made.push({
+      from,
+      to,
+      type: String(message.type),
+      tick,
+      options,
+      chosen,
+      latency: lost ? 'lost' : (this.latencies[chosen] as number),
+    });
+    return chosen;
+  }
+
+  lose(from: string, to: string, message: Message, tick: number): boolean {
+    const chosen = this.point(from, to, message, tick, this.lossesUsed < this.losses);
+    if (chosen === this.latencies.length) {
+      this.lossesUsed++;
+      this.pendingLatency = undefined;
+      return true;
+    }
+    this.pendingLatency = this.latencies[chosen] as number;
+    return false;
+  }
+
+  latency(from: string, to: string, message: Message, tick: number): number {
+    const pending = this.pendingLatency;
+    if (pending !== undefined) {
+      this.pendingLatency = undefined;
+      return pending;
+    }
+    // A duplicate copy: a latency choice of its own.
+    return this.latencies[this.point(from, to, message, tick, false)] as number;
+  }
+}
+
+/** The safety checks of `scenario` (or of `checks`): those explore judges. */
+export function safetyChecks(
+  scenario: Scenario,
+  checks?: readonly CheckSpec[],
+): readonly CheckSpec[] {
+  const list = checks ?? scenario.checks ?? DEFAULT_CHECKS;
+  const seen = new Set<string>();
+  return list.filter((c) => {
+    if (!SAFETY_PROPERTIES.includes(c.property) || seen.has(c.property)) return false;
+    seen.add(c.property);
+    return true;
+  });
+}
+
+/** Problems with explore's options, one sentence each naming the option; empty when valid. */
+export function exploreOptionProblems(o: ExploreOptions): string[] {
+  const problems: string[] = [];
+  const whole = (name: string, v: number | undefined, min: number) => {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= min))
+      problems.push(`${name} is a whole number from ${min}, not ${String(v)}`);
+  };
+  whole('--depth', o.depth, 0);
+  whole('--losses', o.losses, 0);
+  whole('--states-max', o.statesMax, 1);
+  whole('--schedules-max', o.schedulesMax, 1);
+  whole('--seed', o.seed, 0);
+  if (o.latencies !== undefined) {
+    if (o.latencies.length === 0) problems.push('--latencies needs at least one latency');
+    for (const l of o.latencies)
+      if (!(Number.isSafeInteger(l) && l >= 0 && l <= 1_000_000))
+        problems.push(`--latencies takes whole ticks from 0 to 1000000, not ${String(l)}`);
+    if (new Set(o.latencies).size !== o.latencies.length)
+      problems.push('--latencies lists a latency twice');
+  }
+  if (o.strategy !== undefined && !EXPLORE_STRATEGIES.includes(o.strategy))
+    problems.push(`--strategy is dfs or iddfs, not ${String(o.strategy)}`);
+  return problems;
+}
+
+/** The proposals in `trace` from record `from` on, as sorted keys, added to `into`. */
+function scanProposals(trace: Trace, from: number, into: Set<string>): number {
+  const n = trace.length;
+  for (let s = from; s < n; s++)
+    if (trace.kindAt(s) === Kind.propose) {
+      const r = trace.record(s);
+      into.add(JSON.stringify([r.agent, r.data]));
+    }
+  return n;
+}
+
+/** Explores `scenario`'s schedules (see the file's comment). Throws on invalid options. */
+export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
+  const problems = exploreOptionProblems(options);
+  if (problems.length > 0) throw new RangeError(problems.join('; '));
+  const seed = options.seed ?? EXPLORE_DEFAULTS.seed;
+  const latencies = options.latencies ?? EXPLORE_DEFAULTS.latencies;
+  const losses = options.losses ?? EXPLORE_DEFAULTS.losses;
+  const depthMax = options.depth ?? EXPLORE_DEFAULTS.depth;
+  const statesMax = options.statesMax ?? EXPLORE_DEFAULTS.statesMax;
+  const schedulesMax = options.schedulesMax ?? EXPLORE_DEFAULTS.schedulesMax;
+  const strategy = options.strategy ?? EXPLORE_DEFAULTS.strategy;
+  const prune = options.prune ?? true;
+  const checks = safetyChecks(scenario, options.checks);
+  const progressEvery = options.progressEvery ?? 1000;
+
+  let schedules = 0;
+  let pruned = 0;
+  let events = 0;
+  let depthReached = 0;
+  const bounds = new Set<ExploreBound>();
+
+  /** Judges a finished (or cut) run; the first failing safety verdict, if any. */
+  function judgeRun(sim: Simulation) {
+    if (checks.length === 0) return undefined;
+    const view = viewOf(sim.trace);
+    for (const c of checks) {
+      const v = check(view, c.property, c.options);
+      if (v.status === 'fails') return v;
+    }
+    return undefined;
+  }
+
+  /** One depth-limited DFS; stops at the first violation or bound. */
+  function search(depth: number): {
+    violation: ExploreViolation | undefined;
+    states: number;
+    depthHit: boolean;
+    stopped: boolean;
+  } {
+    /** Fingerprint → the most choices left it was explored with, and the schedule that did. */
+    const seen = new Map<string, { left: number; schedule: number }>();
+    let depthHit = false;
+    let prefix: number[] = [];
+    for (;;) {
+      if (schedules >= schedulesMax) {
+        bounds.add('schedulesMax');
+        return { violation: undefined, states: seen.size, depthHit, stopped: true };
+      }
+      if (prune && seen.size >= statesMax) {
+        bounds.add('statesMax');
+        return { violation: undefined, states: seen.size, depthHit, stopped: true };
+      }
+      const schedule = schedules++;
+      const chooser = new ScheduleChooser(latencies, losses, prefix, depth);
+      const sim = createSimulation(scenario, { seed, chooser });
+      const proposals = new Set<string>();
+      let scanned = 0;
+      let cut = false;
+      let full = false;
+      const visit = (): boolean => {
+        // States before the last forced choice were seen by earlier schedules: a replay.
+        if (chooser.made.length < prefix.length) return true;
+        scanned = scanProposals(sim.trace, scanned, proposals);
+        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${[...proposals].sort().join()}`;
+        const left = Math.max(0, depth - chooser.made.length);
+        const before = seen.get(key);
+        if (before !== undefined && before.schedule !== schedule && before.left >= left)
+          return false;
+        if (before === undefined && seen.size >= statesMax) {
+          // The bound: this run stops here, judged as it is.
+          full = true;
+          return false;
+        }
+        if (before === undefined || before.left < left) seen.set(key, { left, schedule });
+        return true;
+      };
+      if (prune && !visit()) cut = !full;
+      while (!cut && !full && sim.step()) {
+        events++;
+        if (prune && !visit()) cut = !full;
+      }
+      const explored = Math.min(chooser.made.length, depth);
+      if (explored > depthReached) depthReached = explored;
+      if (chooser.beyondDepth) depthHit = true;
+      if (cut) pruned++;
+      else {
+        const failed = judgeRun(sim);
+        if (failed !== undefined) {
+          // Once more with the schedule in the manifest: an ordinary trace that replay makes again.
+          const vector = chooser.made.map((c) => c.chosen);
+          const again = createSimulation(scenario, {
+            seed,
+            chooser: scheduleChooser({ latencies, losses, choices: vector }),
+          });
+          again.run();
+          return {
+            violation: {
+              property: failed.property,
+              summary: failed.summary,
+              choices: chooser.made,
+              vector,
+              trace: again.trace,
+              losses: chooser.lossesUsed,
+            },
+            states: seen.size,
+            depthHit,
+            stopped: true,
+          };
+        }
+      }
+      if (full) {
+        bounds.add('statesMax');
+        return { violation: undefined, states: seen.size, depthHit, stopped: true };
+      }
+      if (options.progress !== undefined && schedules % progressEvery === 0)
+        options.progress({ schedules, states: seen.size, depth });
+      // Backtrack: the last explored choice with an option left.
+      const made = chooser.made;
+      let i = Math.min(made.length, depth) - 1;
+      while (i >= 0 && (made[i] as Choice).chosen + 1 >= (made[i] as Choice).options) i--;
+      if (i < 0) return { violation: undefined, states: seen.size, depthHit, stopped: false };
+      prefix = made.slice(0, i).map((c) => c.chosen);
+      prefix.push((made[i] as Choice).chosen + 1);
+    }
+  }
+
+  const result = (
+    r: ReturnType<typeof search>,
+    depth: number,
+    exhausted: boolean,
+  ): ExploreResult => {
+    if (!exhausted && r.violation === undefined && r.depthHit) bounds.add('depth');
+    return {
+      schedules,
+      states: r.states,
+      pruned,
+      events,
+      depthReached,
+      depth,
+      exhausted: exhausted && r.violation === undefined,
+      bounds: [...bounds],
+      properties: checks.map((c) => c.property),
+      violation: r.violation,
+    };
+  };
+
+  if (strategy === 'dfs') {
+    const r = search(depthMax);
+    return result(r, depthMax, !r.stopped && !r.depthHit);
+  }
+  for (let d = 0; ; d++) {
+    const r = search(d);
+    if (r.violation !== undefined || r.stopped) return result(r, d, false);
+    if (!r.depthHit) return result(r, d, true);
+    if (d >= depthMax) return result(r, d, false);
+  }
+}

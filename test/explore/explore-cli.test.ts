@@ -1,0 +1,106 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
+const parley = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('parley explore', () => {
+  it('exit 1 on a violation: the trace is written, replays identically, and the printed run command makes the same trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
+    const out = join(dir, 'v.jsonl');
+    const r = parley(
+      'explore',
+      'two-generals',
+      '--set',
+      'network.dropRatio=0',
+      '--set',
+      'params.hops=3',
+      '--losses',
+      '1',
+      '--strategy',
+      'iddfs',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/violation of agreement/);
+    expect(r.out).toMatch(/3 choice points, 1 loss/);
+    expect(r.out).toMatch(/3\. tick \d+ alpha -> beta hop: lost/);
+    const reproduce = /reproduce: npx parley run (.*)/.exec(r.out)?.[1];
+    expect(reproduce).toContain('--latencies 1,2 --losses 1 --choices 0,0,2');
+    expect(parley('replay', out).code).toBe(0);
+    const again = join(dir, 'again.jsonl');
+    const args = (reproduce as string).split(' ');
+    const run = parley('run', ...args, '--trace', again);
+    expect(run.out).toContain('agreement    fails');
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+
+  it('exit 0 when the exhausted space has no violation, and says so with the counts', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
+    const out = join(dir, 'none.jsonl');
+    const r = parley(
+      'explore',
+      'majority-vote-partition',
+      '--variant',
+      'mitigated',
+      '--set',
+      'params.resendsMax=0',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/256 schedules · 1770 distinct states/);
+    expect(r.out).toMatch(/no violation: the space is exhausted within the bounds/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('says which bound was hit', () => {
+    const r = parley(
+      'explore',
+      'majority-vote-partition',
+      '--variant',
+      'mitigated',
+      '--set',
+      'params.resendsMax=0',
+      '--schedules-max',
+      '5',
+    );
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/not exhausted; bounds hit:\n {2}schedules-max/);
+  });
+
+  it('exit 2 on bad flags, naming each', () => {
+    const r = parley(
+      'explore',
+      'two-generals',
+      '--depth',
+      'x',
+      '--losses=-1',
+      '--latencies',
+      '1,a',
+      '--strategy',
+      'bfs',
+      '--states-max',
+      '0',
+    );
+    expect(r.code).toBe(2);
+    for (const flag of ['--depth', '--losses', '--latencies', '--strategy', '--states-max'])
+      expect(r.err).toContain(flag);
+  });
+
+  it('parley run refuses --latencies or --losses without --choices (exit 2)', () => {
+    const r = parley('run', 'two-generals', '--losses', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--losses only go with --choices/);
+  });
+});

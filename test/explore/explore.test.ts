@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { assign, emit, setup } from 'xstate';
+import { loadNamed } from '../../cli/catalog.ts';
+import { check, viewOf } from '../../sim/checkers/index.ts';
+import { send } from '../../sim/effects.ts';
+import { explore, scheduleChooser } from '../../sim/explore.ts';
+import { createSimulation, runScenario } from '../../sim/index.ts';
+import type { AgentInput, Scenario } from '../../sim/spec.ts';
+
+const generals = (hops: number) =>
+  loadNamed('two-generals', { overrides: [`params.hops=${hops}`, 'network.dropRatio=0'] }).scenario;
+const majority = (quorum: 'local' | 'strict', resendsMax: number) =>
+  loadNamed('majority-vote-partition', {
+    overrides: [`params.quorum=${quorum}`, `params.resendsMax=${resendsMax}`],
+  }).scenario;
+
+/** Two agents; each sends one ping to the other when it starts and moves to done on the other's. */
+const pingMachine = setup({
+  types: {
+    context: {} as { peer: string },
+    input: {} as AgentInput,
+    events: {} as { type: 'ping' },
+  },
+}).createMachine({
+  context: ({ input }) => ({ peer: input.peers[0] as string }),
+  initial: 'waiting',
+  entry: emit(({ context }) => send(context.peer, { type: 'ping' })),
+  states: { waiting: { on: { ping: { target: 'done', actions: assign({}) } } }, done: {} },
+});
+const pingPong: Scenario = {
+  name: 'ping-each-way',
+  agents: [
+    { id: 'a', protocol: { name: 'ping', machine: pingMachine } },
+    { id: 'b', protocol: { name: 'ping', machine: pingMachine } },
+  ],
+};
+
+describe('explore: two generals with k hops and one loss', () => {
+  for (const k of [1, 2, 3]) {
+    it(`k = ${k}: iterative deepening finds a disagreement with exactly one loss, the last hop, at ${k} choice points; none with fewer`, () => {
+      const r = explore(generals(k), { losses: 1, strategy: 'iddfs' });
+      const v = r.violation;
+      expect(v?.property).toBe('agreement');
+      expect(r.depth).toBe(k);
+      expect(v?.losses).toBe(1);
+      expect(v?.choices.length).toBe(k);
+      expect(v?.choices.filter((c) => c.latency === 'lost').length).toBe(1);
+      expect(v?.choices.at(-1)?.latency).toBe('lost');
+      expect(v?.choices.at(-1)?.type).toBe('hop');
+      // Minimal: at depth k - 1 (later choice points take their first option, delivered) there is none.
+      const shorter = explore(generals(k), { losses: 1, depth: k - 1 });
+      expect(shorter.violation).toBeUndefined();
+      expect(shorter.exhausted).toBe(false);
+      expect(shorter.bounds).toEqual(['depth']);
+    });
+  }
+
+  it('the violating trace is an ordinary trace: its manifest keeps the choices, the schedule makes it again, and agreement fails in it', () => {
+    const v = explore(generals(2), { losses: 1, strategy: 'iddfs' }).violation;
+    if (v === undefined) throw new Error('no violation');
+    expect(v.trace.manifest.choices).toEqual({ latencies: [1, 2], losses: 1, choices: v.vector });
+    const again = runScenario(generals(2), {
+      seed: 1,
+      chooser: scheduleChooser({ latencies: [1, 2], losses: 1, choices: v.vector }),
+    });
+    expect(again.trace.hash()).toBe(v.trace.hash());
+    expect(check(viewOf(v.trace), 'agreement').status).toBe('fails');
+    expect([...v.trace.records()].filter((r) => r.kind === 'drop').map((r) => r.data)).toEqual([
+      'loss',
+    ]);
+  });
+
+  it('without losses, the generals always agree: the space (latencies 1, 2) is exhausted with no violation', () => {
+    for (const k of [1, 2, 3]) {
+      const r = explore(generals(k), { losses: 0 });
+      expect(r.violation).toBeUndefined();
+      expect(r.exhausted).toBe(true);
+      expect(r.bounds).toEqual([]);
+      expect(r.depthReached).toBe(k);
+    }
+  });
+});
+
+describe('explore: majority vote under the catalogue partition (losses 0, latencies 1, 2)', () => {
+  it('the local count splits the brain in some schedule', () => {
+    const r = explore(majority('local', 0), {});
+    expect(r.violation?.property).toBe('agreement');
+    expect(r.violation?.summary).toMatch(/decided "X".*decided "Y"/);
+  });
+
+  it('the strict quorum never splits: resendsMax 0, 256 schedules, 1770 distinct states, exhausted', () => {
+    const r = explore(majority('strict', 0), {});
+    expect(r.violation).toBeUndefined();
+    expect(r.exhausted).toBe(true);
+    expect(r.schedules).toBe(256);
+    expect(r.states).toBe(1770);
+  });
+
+  it('the strict quorum never splits: resendsMax 1, 2299 schedules, 14730 distinct states, exhausted', () => {
+    const r = explore(majority('strict', 1), {});
+    expect(r.violation).toBeUndefined();
+    expect(r.exhausted).toBe(true);
+    expect(r.schedules).toBe(2299);
+    expect(r.states).toBe(14730);
+  });
+});
+
+describe('explore: the distinct state count of a tiny configuration', () => {
+  it('two agents, one ping each way, latencies 1, 2: 11 states by hand, 4 schedules', () => {
+    // By hand (a state is counted between events; ticks relative to now; a sent
+    // before b, so a's ping comes first at equal ticks):
+    //   1  before anything: both pending, start a and start b queued;
+    //   2  after start a: a waiting, b pending, a→b due in la ∈ {1, 2};
+    //   4  after start b: both waiting, a→b in la, b→a in lb, (la, lb) ∈ {1, 2}²;
+    //   3  after the first delivery: (1,1) and (2,2) both leave "b done, b→a due now";
+    //      (1,2) leaves "b done, b→a due in 1"; (2,1) leaves "a done, a→b due in 1";
+    //   1  after the second: both done, nothing queued.
+    //   1 + 2 + 4 + 3 + 1 = 11.
+    const r = explore(pingPong, {});
+    expect(r.states).toBe(11);
+    expect(r.schedules).toBe(4);
+    expect(r.exhausted).toBe(true);
+    // Cut at a state already explored: (1,2) and (2,1) at the last state, (2,2)
+    // after its first delivery (the state (1,1) left).
+    expect(r.pruned).toBe(3);
+  });
+
+  it('the fingerprint is the same for the same state and changes as the run moves', () => {
+    const fingerprints = () => {
+      const sim = createSimulation(pingPong, {
+        seed: 1,
+        chooser: scheduleChooser({ latencies: [1, 2], losses: 0, choices: [0, 0] }),
+      });
+      const out = [sim.fingerprint()];
+      while (sim.step()) out.push(sim.fingerprint());
+      return out;
+    };
+    const a = fingerprints();
+    expect(fingerprints()).toEqual(a);
+    expect(new Set(a).size).toBe(a.length);
+    expect(a[0]).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('explore: pruning never changes the verdict', () => {
+  const cases: [string, Scenario, number][] = [
+    ['two-generals k=1, 1 loss', generals(1), 1],
+    ['two-generals k=3, 1 loss', generals(3), 1],
+    ['two-generals k=3, no loss', generals(3), 0],
+    ['two-generals k=6, no loss', generals(6), 0],
+    ['majority local', majority('local', 0), 0],
+    ['majority strict', majority('strict', 0), 0],
+    ['ping each way', pingPong, 1],
+  ];
+  for (const [name, scenario, losses] of cases)
+    it(name, () => {
+      for (const strategy of ['dfs', 'iddfs'] as const) {
+        const on = explore(scenario, { losses, strategy });
+        const off = explore(scenario, { losses, strategy, prune: false });
+        expect(on.violation?.property).toBe(off.violation?.property);
+        expect(on.exhausted).toBe(off.exhausted);
+        expect(on.schedules).toBeLessThanOrEqual(off.schedules);
+      }
+    });
+
+  it('it saves schedules: two-generals k=6 without loss, 32 schedules with fingerprints against 64 without', () => {
+    expect(explore(generals(6), {}).schedules).toBe(32);
+    expect(explore(generals(6), { prune: false }).schedules).toBe(64);
+  });
+});
+
+describe('explore: bounds', () => {
+  it('reports schedules-max and states-max when hit, and then does not claim exhaustion', () => {
+    const s = explore(majority('strict', 0), { schedulesMax: 10 });
+    expect(s).toMatchObject({ schedules: 10, exhausted: false, bounds: ['schedulesMax'] });
+    const t = explore(majority('strict', 0), { statesMax: 100 });
+    expect(t.exhausted).toBe(false);
+    expect(t.bounds).toEqual(['statesMax']);
+    expect(t.states).toBe(100);
+  });
+
+  it('refuses bad options, naming each', () => {
+    expect(() =>
+      explore(pingPong, { depth: -1, latencies: [], losses: 1.5, strategy: 'bfs' as 'dfs' }),
+    ).toThrow(/--depth.*--losses.*--latencies needs at least one.*--strategy/);
+  });
+});
