@@ -185,3 +185,31 @@ describe('explore: bounds', () => {
     ).toThrow(/--depth.*--losses.*--latencies needs at least one.*--strategy/);
   });
 });
+
+describe('explore: byzantine generals, OM(1), latencies 1, 2 (the traitor’s values stay seeded draws, not choices)', () => {
+  const byzantine = (variant: string | undefined, roundTicks: number) =>
+    loadNamed('byzantine-generals', {
+      ...(variant === undefined ? {} : { variant }),
+      overrides: [`params.roundTicks=${roundTicks}`],
+    }).scenario;
+
+  it('n = 3, f = 1, rounds of 2 ticks: a disagreement at seed 1', () => {
+    const r = explore(byzantine(undefined, 2), { seed: 1 });
+    expect(r.violation?.property).toBe('agreement');
+  });
+
+  it('n = 4, f = 1, rounds of 2 ticks: no disagreement in the exhausted space, 1826 states, at seeds 1, 2 and 3', () => {
+    for (const seed of [1, 2, 3]) {
+      const r = explore(byzantine('mitigated', 2), { seed });
+      expect(r.violation).toBeUndefined();
+      expect(r.exhausted).toBe(true);
+      expect(r.states).toBe(1826);
+    }
+  });
+
+  it('n = 4 with the catalogue’s 1-tick rounds: a message of latency 2 is late, counts as missing, and the loyal generals split (the synchrony OM assumes, broken)', () => {
+    const r = explore(byzantine('mitigated', 1), { strategy: 'iddfs' });
+    expect(r.violation?.property).toBe('agreement');
+    expect(r.violation?.choices.some((c) => c.latency === 2)).toBe(true);
+  });
+});
