@@ -3,6 +3,11 @@
  * hashing, and the schedules run with and without it, on one small
  * configuration: majority-vote-partition, strict quorum, one resend,
  * latencies 1 and 2, no loss (16 choice points, exhausted both ways).
+ *
+ * Where the time goes (a CPU profile of the same configuration with two
+ * resends, 27,690 states, here): the fingerprints take about 40 % (SHA-256
+ * of their JSON 27 %, building the JSON the rest), the engine's steps 18 %,
+ * starting each schedule's run 7 %; judging the schedules little.
  */
 import { fileURLToPath } from 'node:url';
 import { loadNamed } from '../cli/catalog.ts';
