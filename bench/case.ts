@@ -1,6 +1,6 @@
 /**
  * Runs one benchmark case in this process and prints its figure as JSON:
- * `case.ts KIND AGENTS`, `case.ts memory`, `case.ts rng`, `case.ts sweep WORKERS`, `case.ts viz` or `case.ts protocol NAME`.
+ * `case.ts KIND AGENTS`, `case.ts memory`, `case.ts rng`, `case.ts sweep WORKERS [ENGINE]`, `case.ts viz` or `case.ts protocol NAME`.
  * Each case loads only its own modules, so the browser and server code of
  * one does not sit in the heap of another.
  */
@@ -8,14 +8,15 @@ import { tuneV8 } from '../cli/v8.ts';
 
 // Measured as the command line runs.
 tuneV8();
-const [kind, arg] = process.argv.slice(2);
+const [kind, arg, engine] = process.argv.slice(2);
 let out: unknown;
 if (kind === 'memory') {
   out = (await import('./engine.ts')).memoryRows();
 } else if (kind === 'viz') {
   out = await (await import('./viz.ts')).vizRows();
 } else if (kind === 'sweep') {
-  out = await (await import('./sweep.ts')).sweepRate(Number(arg));
+  const { sweepRate } = await import('./sweep.ts');
+  out = await sweepRate(Number(arg), engine === 'xstate' ? 'xstate' : 'auto');
 } else if (kind === 'protocol') {
   out = await (await import('./protocols/case.ts')).measureProtocol(String(arg));
 } else if (kind === 'rng') {

@@ -45,11 +45,14 @@ printRows(
 printFast();
 printProcess();
 printExplore();
+const sweepXstate = runCase('sweep', '1', 'xstate') as number;
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
 printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
-  { name: '1 worker', value: sweep1, unit: 'runs/s' },
-  { name: '2 workers', value: sweep2, unit: 'runs/s' },
+  { name: '1 worker, xstate', value: sweepXstate, unit: 'runs/s' },
+  { name: '1 worker, fast path (auto)', value: sweep1, unit: 'runs/s' },
+  { name: '2 workers, fast path (auto)', value: sweep2, unit: 'runs/s' },
+  { name: 'fast over xstate, 1 worker (target >= 2.5)', value: sweep1 / sweepXstate, unit: 'x' },
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
 ]);
 printRows(
