@@ -22,6 +22,7 @@ import {
   viewOf,
 } from '../sim/index.ts';
 import { keyMoments, storyLines } from '../sim/story.ts';
+import { catalogModels } from './cassettes.ts';
 import { catalogDescription, catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
 import { checkDeterminism } from './determinism.ts';
 import { diff } from './diff.ts';
@@ -175,11 +176,15 @@ function program(): Command {
       const made = hostsMade.length;
       const run = runScenario(scenario, {
         seed,
+      // A catalogue scenario whose agents ask a model answers from its cassette.
+      const models = catalogModels(name, scenario);
         engine: o.engine,
         ...(schedule === undefined ? {} : { chooser: scheduleChooser(schedule) }),
       });
       // One index of the trace for the checkers, the troubles and the story.
+        ...(models === undefined ? {} : { models }),
       const view = viewOf(run.trace);
+      models?.close();
       const judged = judge(view);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
       // What process agents' programs wrote on standard error: beside the trace, and the end of it for a failed one.
@@ -604,7 +609,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (
       err instanceof UsageError ||
       err instanceof FastPathError ||
-      (err as Error)?.name === 'ScenarioError'
+      (err as Error)?.name === 'ScenarioError' ||
+      // A model agent's request that no recording or live model answers.
+      (err as Error)?.name === 'ModelHostError'
     ) {
       process.stderr.write(`parley: ${(err as Error).message}\n`);
       return EXIT_INVALID;

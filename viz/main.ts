@@ -51,6 +51,7 @@ import {
   comparePair,
   compareVerdictsView,
   lastTickOf,
+  pastEnd,
 } from './views/compare.ts';
 import { convergenceView } from './views/convergence.ts';
 import { type LamportView, lamportView } from './views/lamport.ts';
@@ -661,8 +662,10 @@ function showRun(
   const lanes = lanesView(trace, { width: belowWidth, windows });
   const start =
     at === 'first-moment' ? (moments[0]?.seq ?? trace.length - 1) : at === 'end' ? undefined : at;
+  const beyond = options.compare === undefined ? undefined : pastEnd(trace, options.compare.trace);
   const play = player(trace, {
     ...(start === undefined || !Number.isFinite(start) ? {} : { start }),
+    ...(beyond === undefined ? {} : { beyond }),
     speed: 'auto',
     // + and - zoom the diagram on this page.
     speedKeys: { faster: ['>'], slower: ['<'] },
@@ -676,7 +679,15 @@ function showRun(
     trace.stop?.tick ?? (trace.length > 0 ? trace.record(trace.length - 1).tick : 1),
     options.compare === undefined ? 0 : lastTickOf(options.compare.trace),
   );
-  const timeOf = (seq: number) => (seq < 0 ? null : trace.record(seq).tick);
+  /** A's record at player position `pos`: past A's end (a longer second run), A's last. */
+  const seqOf = (pos: number) => Math.min(pos, trace.length - 1);
+  /** The cursor's tick at player position `pos` (past A's end, the second run's). */
+  const timeOf = (pos: number) =>
+    pos < 0
+      ? null
+      : pos < trace.length
+        ? trace.record(pos).tick
+        : (beyond?.tick(pos - trace.length) ?? lastTick);
   const exportsBox = el('div', undefined, 'exports-box');
   let lamport: LamportView | undefined;
   let lamportWidth = 0;
@@ -697,9 +708,6 @@ function showRun(
         (stage.area.clientHeight - 2 * (COMPARE_CHROME_PX + (textScale() === 1 ? 0 : 12))) / 2,
       ),
     );
-  /** B is shown whole once the cursor is at A's end and B goes on after it. */
-  const bWhole = (seq: number) =>
-    other !== undefined && seq === trace.length - 1 && lastTickOf(other.trace) > lastTickOf(trace);
   /** The diagram's texts larger in presenter mode, for a room. */
   const textScale = () => (presenting() && !embedded ? PRESENT_TEXT_SCALE : 1);
   let lamportScale = 1;
@@ -718,8 +726,7 @@ function showRun(
       });
       next = pair.a;
       if (before !== undefined) next.highlight(before.highlighted());
-      const seq = play.position();
-      pair.setCursor(timeOf(seq), bWhole(seq));
+      pair.setCursor(timeOf(play.position()));
       stage.diagram.replaceChildren(pair.element);
     } else {
       next = lamportView(trace, { width, textScale: lamportScale });
@@ -785,7 +792,7 @@ function showRun(
       : lessonView(options.lesson.name, options.lesson.text, moments[0]?.seq ?? trace.length - 1);
   if (lesson !== undefined) stage.side.append(lesson.now, lesson.whole);
   const toNextMoment = () => {
-    const m = story.next(play.position());
+    const m = story.next(seqOf(play.position()));
     if (m !== undefined) play.playTo(m.seq);
   };
   stage.toMoment.addEventListener('click', toNextMoment);
@@ -827,11 +834,10 @@ function showRun(
   /** The charts in the stage, built when first shown (with ?compare=, B's below A's). */
   let stageCharts: ReturnType<typeof chartsView> | undefined;
   let stageChartsB: ReturnType<typeof chartsView> | undefined;
-  /** B's record at the cursor's tick: its last record at that tick or before (its last once shown whole). */
-  const bAt = (tick: number | null, whole: boolean): [number | null, number] => {
-    if (other === undefined) return [null, -1];
+  /** B's record at the cursor's tick: its last record at that tick or before. */
+  const bAt = (tick: number | null): [number | null, number] => {
+    if (other === undefined || tick === null) return [null, -1];
     const b = other.trace;
-    if (whole || tick === null) return whole ? [lastTickOf(b), b.length - 1] : [null, -1];
     let lo = 0;
     for (let hi = b.length; lo < hi; ) {
       const mid = (lo + hi) >> 1;
@@ -890,8 +896,9 @@ function showRun(
     if (view === 'charts' && stageCharts === undefined) {
       const width = Math.max(400, Math.round((stage.area.clientWidth - 20) / STAGE_CHARTS_SCALE));
       stageCharts = chartsView(width);
-      const seq = play.position();
-      stageCharts.setCursor(timeOf(seq), seq < 0 ? undefined : seq);
+      const pos = play.position();
+      const seq = seqOf(pos);
+      stageCharts.setCursor(timeOf(pos), seq < 0 ? undefined : seq);
       if (other === undefined) stage.charts.append(stageCharts.element);
       else {
         // Both runs' charts, A's above B's, each at the one cursor's tick.
@@ -900,7 +907,7 @@ function showRun(
           windows: faultWindows(other.trace),
           index: new CursorIndex(other.trace),
         });
-        const [tickB, seqB] = bAt(timeOf(seq), bWhole(seq));
+        const [tickB, seqB] = bAt(timeOf(pos));
         stageChartsB.setCursor(tickB, seqB < 0 ? undefined : seqB);
         // Each chart of A with the same chart of B under it, so that the first pair is in view.
         const label = (text: string, which: 'a' | 'b') => {
@@ -975,7 +982,7 @@ function showRun(
     let done = true;
     switch (e.key) {
       case 'n': {
-        const m = story.next(play.position());
+        const m = story.next(seqOf(play.position()));
         if (m !== undefined) {
           play.pause();
           play.seek(m.seq);
@@ -1039,18 +1046,20 @@ function showRun(
 
   // ---- following the cursor ----
   const urlAt = keepUrl ? urlKeeper() : () => {};
-  const follow = (seq: number) => {
+  const follow = (pos: number) => {
+    // Past A's end (a longer second run), A's views show A whole and B follows by tick.
+    const seq = seqOf(pos);
     summaryPart.update(seq);
     records.update(seq);
-    const tick = timeOf(seq);
-    if (pair !== undefined) pair.setCursor(tick, bWhole(seq));
+    const tick = timeOf(pos);
+    if (pair !== undefined) pair.setCursor(tick);
     else diagram().setCursor(tick);
     topology.setCursor(seq);
     lanes.setCursor(tick);
     convergence.setCursor(tick, seq < 0 ? undefined : seq);
     stageCharts?.setCursor(tick, seq < 0 ? undefined : seq);
     if (stageChartsB !== undefined) {
-      const [tickB, seqB] = bAt(tick, bWhole(seq));
+      const [tickB, seqB] = bAt(tick);
       stageChartsB.setCursor(tickB, seqB < 0 ? undefined : seqB);
     }
     story.setCursor(seq);

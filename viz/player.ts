@@ -32,14 +32,29 @@ export interface PlayerOptions {
   readonly keys?: EventTarget | null;
   /** The keys that change the speed; default `+` `=` faster, `-` `_` slower. */
   readonly speedKeys?: { readonly faster: readonly string[]; readonly slower: readonly string[] };
+  /**
+   * Positions past the trace's last record (a second, longer run beside it):
+   * `count` of them; position `trace.length + i` is at tick `tick(i)`, and
+   * `text(i)` says where.
+   */
+  readonly beyond?: Beyond;
+}
+
+/** Positions of a player past its trace's last record. */
+export interface Beyond {
+  readonly count: number;
+  tick(i: number): number;
+  text(i: number): string;
 }
 
 export interface Player {
   readonly element: HTMLElement;
   /** The current record seq (-1 for an empty trace). */
   position(): number;
-  /** The last record's seq. */
+  /** The last position: the last record's seq, or the last position past it (`beyond`). */
   end(): number;
+  /** The tick at the position (a record's, or one past the trace's end); null for an empty trace. */
+  tick(): number | null;
   playing(): boolean;
   /** Moves to `seq` (clamped); stops nothing. */
   seek(seq: number): void;
@@ -75,7 +90,11 @@ const autoLabel = (s: number) =>
 const speedIndexOf = (index: number) => Math.max(0, Math.min(SPEEDS.length - 1, index));
 
 export function player(trace: Trace, options: PlayerOptions = {}): Player {
-  const last = trace.length - 1;
+  const beyond = options.beyond;
+  const last = trace.length - 1 + (trace.length > 0 ? (beyond?.count ?? 0) : 0);
+  /** The tick at position `p`. */
+  const tickOf = (p: number) =>
+    p < 0 ? null : p < trace.length ? trace.record(p).tick : (beyond?.tick(p - trace.length) ?? 0);
   const clamp = (s: number) => Math.max(Math.min(last, 0), Math.min(last, Math.round(s)));
   let pos = clamp(options.start ?? last);
   const auto = autoSpeed(trace.length);
@@ -137,8 +156,12 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
   const show = () => {
     slider.value = String(Math.max(0, pos));
     speedSelect.value = speedIndex < 0 ? 'auto' : String(speedIndex);
-    const tick = pos >= 0 ? trace.record(pos).tick : 0;
-    where.textContent = pos >= 0 ? `seq ${pos} / ${last} · tick ${tick}` : 'no records';
+    where.textContent =
+      pos < 0
+        ? 'no records'
+        : pos < trace.length
+          ? `seq ${pos} / ${trace.length - 1} · tick ${tickOf(pos)}`
+          : (beyond?.text(pos - trace.length) ?? '');
     playButton.textContent = frame === undefined ? '▶ play' : '‖ pause';
     playButton.title = frame === undefined ? 'play (space)' : 'pause (space)';
     playButton.setAttribute('aria-label', playButton.title);
@@ -197,6 +220,7 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
     element,
     position: () => pos,
     end: () => last,
+    tick: () => tickOf(pos),
     playing: () => frame !== undefined,
     seek: (seq) => moveTo(seq),
     step: (n = 1) => moveTo(pos + n),

@@ -19,6 +19,7 @@ import {
 } from './flp-adversary.ts';
 import { gossip } from './gossip.ts';
 import { handoff } from './handoff.ts';
+import { llmAgent } from './llm-agent.ts';
 import { llmAssistant } from './llm-assistant.ts';
 import { llmNegotiation } from './llm-negotiation.ts';
 import { majorityVote } from './majority-vote.ts';
@@ -42,6 +43,7 @@ const all: readonly Protocol[] = [
   debate,
   gossip,
   handoff,
+  llmAgent,
   llmAssistant,
   llmNegotiation,
   majorityVote,
@@ -81,6 +83,7 @@ export {
   flpScheduler,
   gossip,
   handoff,
+  llmAgent,
   llmAssistant,
   llmNegotiation,
   majorityVote,

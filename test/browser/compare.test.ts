@@ -213,23 +213,57 @@ describe('two runs side by side', () => {
     ).toEqual(['A · two-generals · seed 2', 'B · two-generals · seed 2 · network.dropRatio=0']);
   });
 
-  it('shows the longer second run whole once the one cursor reaches the end of the first', async () => {
+  it('runs the one cursor on into the part of a longer second run after the first has ended', async () => {
     const q = 'scenario=confused-deputy-db&seed=3&compare=variant:approval';
+    const how = `?${q}`;
     const run = await open(q);
     const a = ran('confused-deputy-db', 3);
     const b = ran('confused-deputy-db', 3, 'approval');
-    expect([a.stop?.tick, b.stop?.tick], `?${q}`).toEqual([1, 26]);
+    expect([a.stop?.tick, b.stop?.tick], how).toEqual([1, 26]);
     const pair = run.compare?.pair();
-    if (pair === undefined) throw new Error(`?${q}: no second run`);
+    if (pair === undefined) throw new Error(`${how}: no second run`);
+    const table = tableRows();
+    expect(table.length, how).toBeGreaterThan(0);
+    // Within A, both follow A's record's tick.
     run.player.seek(a.length - 2);
-    expect(pair.b.cursor(), `?${q}`).toBe(a.record(a.length - 2).tick);
+    expect(pair.b.cursor(), how).toBe(a.record(a.length - 2).tick);
     run.player.seek(a.length - 1);
-    expect(pair.a.cursor(), `?${q}`).toBe(1);
-    expect(pair.b.cursor(), `?${q}: B whole`).toBe(null);
+    expect(pair.a.cursor(), how).toBe(a.record(a.length - 1).tick);
+    expect(pair.b.cursor(), how).toBe(a.record(a.length - 1).tick);
+    // The slider goes on past A's last record, one step per record of B after it.
+    const slider = document.querySelector('.player input[type="range"]') as HTMLInputElement;
+    expect(Number(slider.max), how).toBe(run.player.end());
+    expect(run.player.end(), how).toBeGreaterThan(a.length - 1);
+    const after = [...Array(b.length).keys()].filter(
+      (s) => b.record(s).tick > a.record(a.length - 1).tick,
+    );
+    expect(after.length, how).toBeGreaterThan(0);
+    run.player.seek(a.length);
+    expect(pair.b.cursor(), how).toBe(b.record(after[0] as number).tick);
+    // At the end of the slider, the cursor is at B's last tick in both diagrams (A shown whole).
+    slider.value = slider.max;
+    slider.dispatchEvent(new Event('input'));
+    expect(run.player.position(), how).toBe(run.player.end());
+    expect(run.player.tick(), how).toBe(26);
+    expect(pair.b.cursor(), how).toBe(26);
+    expect(pair.a.cursor(), how).toBe(26);
+    expect(document.querySelector('.player .where')?.textContent, how).toBe(
+      `B seq ${b.length - 1} / ${b.length - 1} · tick 26`,
+    );
+    // A's verdicts are what they were: the table does not change with the cursor.
+    expect(tableRows(), how).toEqual(table);
+    expect(
+      tableRows().map((r) => r[1]),
+      how,
+    ).toEqual(judge(viewOf(a)).verdicts.map((v) => v.status));
     // Both on one axis that runs to the later end.
     key('0');
-    expect(pair.a.timeDomain()[1], `?${q}`).toBeGreaterThanOrEqual(26);
-    expect(pair.b.timeDomain(), `?${q}`).toEqual(pair.a.timeDomain());
+    expect(pair.a.timeDomain()[1], how).toBeGreaterThanOrEqual(26);
+    expect(pair.b.timeDomain(), how).toEqual(pair.a.timeDomain());
+    // Back within A, both follow A again.
+    run.player.seek(a.length - 2);
+    expect(pair.a.cursor(), how).toBe(a.record(a.length - 2).tick);
+    expect(pair.b.cursor(), how).toBe(a.record(a.length - 2).tick);
   });
 
   it('says what is wrong with a compare it cannot read, and shows the first run alone', async () => {

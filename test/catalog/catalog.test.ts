@@ -1,9 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogCassette } from '../../cli/cassettes.ts';
 import { registerProcessHost } from '../../cli/process-host.ts';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
-import { hasProcessAgents, judge, loadScenario, runScenario } from '../../sim/index.ts';
+import {
+  hasProcessAgents,
+  judge,
+  loadScenario,
+  recordedModelHost,
+  runScenario,
+} from '../../sim/index.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios', 'catalog');
 const names = readdirSync(dir)
@@ -23,6 +30,11 @@ const load = (name: string, variant?: string) => {
     : loaded;
 };
 registerProcessHost();
+/** Scenarios whose agents ask a model answer from their cassette: a fresh host per run. */
+const models = (name: string) => {
+  const cassette = catalogCassette(name);
+  return cassette === undefined ? {} : { models: recordedModelHost(cassette) };
+};
 
 /**
  * Seeds every mitigated variant must hold over; 50 where agents are programs
@@ -49,14 +61,17 @@ describe('the scenario catalogue', () => {
       expect(source.seed, `${name} documents a seed`).toBeTypeOf('number');
       expect(source.description, `${name} has a description`).toBeTypeOf('string');
       const seed = source.seed as number;
-      const judged = judge(runScenario(scenario, { seed }).trace);
+      const judged = judge(runScenario(scenario, { seed, ...models(name) }).trace);
       const unmet = judged.verdicts.filter((v) => !v.met).map((v) => `${v.property}: ${v.summary}`);
       expect(unmet, `npx parley run ${name} --seed ${seed}`).toEqual([]);
       // The failing default really fails something.
       expect(judged.verdicts.some((v) => v.expect === 'fails')).toBe(true);
       for (const variant of Object.keys(source.variants ?? {})) {
         const v = load(name, variant).scenario;
-        expect(runScenario(v, { seed }).events, `${name} --variant ${variant}`).toBeGreaterThan(0);
+        expect(
+          runScenario(v, { seed, ...models(name) }).events,
+          `${name} --variant ${variant}`,
+        ).toBeGreaterThan(0);
       }
     });
 
@@ -65,7 +80,7 @@ describe('the scenario catalogue', () => {
       const seeds = hasProcessAgents(scenario) ? MITIGATED_SEEDS_PROGRAMS : MITIGATED_SEEDS;
       it(`${name}: its mitigated variant holds over ${seeds} seeds`, () => {
         for (let seed = 1; seed <= seeds; seed++) {
-          const judged = judge(runScenario(scenario, { seed }).trace);
+          const judged = judge(runScenario(scenario, { seed, ...models(name) }).trace);
           const unmet = judged.verdicts
             .filter((v) => !v.met)
             .map((v) => `${v.property}: ${v.summary}`);

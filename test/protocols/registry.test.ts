@@ -13,6 +13,7 @@ describe('protocol registry', () => {
       'debate',
       'gossip',
       'handoff',
+      'llm-agent',
       'llm-assistant',
       'llm-negotiation',
       'majority-vote',

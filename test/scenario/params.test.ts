@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readmeWithTables } from '../../scenarios/protocols/docs.ts';
 import { PROTOCOLS } from '../../scenarios/protocols/index.ts';
-import { loadScenario, runScenario, scenarioJsonSchema } from '../../sim/index.ts';
+import { loadScenario, type ModelHost, runScenario, scenarioJsonSchema } from '../../sim/index.ts';
 import {
   PARAM_TICKS_MAX,
   paramTable,
@@ -12,6 +12,9 @@ import {
 } from '../../sim/scenario/index.ts';
 import type { ParamSpecs } from '../../sim/spec.ts';
 import { problems, registry } from '../fixtures/load-problems.ts';
+
+/** Answers a model agent's every ask with no action (llm-agent asks at start). */
+const waiting: ModelHost = { complete: () => ({ content: '{"actions":[]}' }), close() {} };
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -197,7 +200,7 @@ describe('protocol parameter declarations', () => {
           });
           const { scenario } = loadScenario(text, registry);
           expect(
-            runScenario(scenario, { seed: 1 }).events,
+            runScenario(scenario, { seed: 1, models: waiting }).events,
             `${name} ${key}=${value}`,
           ).toBeGreaterThan(0);
         }

@@ -9,6 +9,7 @@
  */
 import type { RunDifference } from '../../sim/diff.ts';
 import type { Judged, Trace } from '../../sim/index.ts';
+import type { Beyond } from '../player.ts';
 import { el, type TimeDomain } from './common.ts';
 import { type LamportView, lamportView } from './lamport.ts';
 
@@ -36,8 +37,8 @@ export interface ComparePair {
   readonly b: LamportView;
   /** The seq of the first record that differs, undefined when every record is the same. */
   readonly first: number | undefined;
-  /** Moves the cursor of both to `tick` (B's shown whole past its end when `bWhole`). */
-  setCursor(tick: number | null, bWhole?: boolean): void;
+  /** Moves the cursor of both to `tick`. */
+  setCursor(tick: number | null): void;
   timeDomain(): TimeDomain;
   setTimeDomain(domain: TimeDomain): void;
   onTimeChange(listener: (domain: TimeDomain) => void): void;
@@ -49,6 +50,38 @@ export function lastTickOf(trace: Trace): number {
     1,
     trace.stop?.tick ?? (trace.length > 0 ? trace.record(trace.length - 1).tick : 1),
   );
+}
+
+/**
+ * The player's positions past the end of run A when run B goes on after it:
+ * one per record of B after A's last record's tick, then B's stop when it
+ * is later than its last record; each at its tick, so that the one cursor
+ * runs to the later end of the two. Undefined when B ends no later than A.
+ */
+export function pastEnd(a: Trace, b: Trace): Beyond | undefined {
+  if (a.length === 0 || b.length === 0) return undefined;
+  const aEnd = a.record(a.length - 1).tick;
+  // B's first record after A's last tick.
+  let from = 0;
+  for (let hi = b.length; from < hi; ) {
+    const mid = (from + hi) >> 1;
+    if (b.record(mid).tick <= aEnd) from = mid + 1;
+    else hi = mid;
+  }
+  const records = b.length - from;
+  const lastRecordTick = b.record(b.length - 1).tick;
+  const stop = b.stop?.tick;
+  const stopped = stop !== undefined && stop > Math.max(aEnd, lastRecordTick) ? 1 : 0;
+  const count = records + stopped;
+  if (count === 0) return undefined;
+  return {
+    count,
+    tick: (i) => (i < records ? b.record(from + i).tick : (stop as number)),
+    text: (i) =>
+      i < records
+        ? `B seq ${from + i} / ${b.length - 1} · tick ${b.record(from + i).tick}`
+        : `B stopped · tick ${stop as number}`,
+  };
 }
 
 /** Both runs' diagrams on one time axis, the first difference marked in both. */
@@ -111,9 +144,9 @@ export function comparePair(
     a: va,
     b: vb,
     first,
-    setCursor(tick, bWhole = false) {
+    setCursor(tick) {
       va.setCursor(tick);
-      vb.setCursor(bWhole ? null : tick);
+      vb.setCursor(tick);
     },
     timeDomain: () => va.timeDomain(),
     setTimeDomain(d) {
