@@ -15,6 +15,7 @@ import {
   type Scenario,
   ScenarioLoadError,
 } from '../sim/index.ts';
+import { cassetteHost } from './cassettes.ts';
 import { loadCatalog } from './catalog.ts';
 import { recordedRuns, recordingHost } from './recordings.ts';
 import type { RunReply, RunRequest } from './run-client.ts';
@@ -66,9 +67,13 @@ async function handle(req: RunRequest): Promise<RunReply> {
     const { scenario, source } = load(req);
     const seed = req.seed ?? source.seed ?? 1;
     const processes = await programs(req, scenario, seed);
+    // A catalogue scenario whose agents ask a model answers from its cassette.
+    const models =
+      req.scenarioName === undefined ? undefined : await cassetteHost(req.scenarioName);
     const result = runScenario(scenario, {
       seed,
       ...(processes === undefined ? {} : { processes }),
+      ...(models === undefined ? {} : { models }),
     });
     return {
       ok: true,
