@@ -174,17 +174,17 @@ function program(): Command {
         return;
       }
       const made = hostsMade.length;
-      const run = runScenario(scenario, {
-        seed,
       // A catalogue scenario whose agents ask a model answers from its cassette.
       const models = catalogModels(name, scenario);
+      const run = runScenario(scenario, {
+        seed,
         engine: o.engine,
         ...(schedule === undefined ? {} : { chooser: scheduleChooser(schedule) }),
-      });
-      // One index of the trace for the checkers, the troubles and the story.
         ...(models === undefined ? {} : { models }),
-      const view = viewOf(run.trace);
+      });
       models?.close();
+      // One index of the trace for the checkers, the troubles and the story.
+      const view = viewOf(run.trace);
       const judged = judge(view);
       if (tracePath !== undefined) writeWhole(tracePath, run.trace.lines());
       // What process agents' programs wrote on standard error: beside the trace, and the end of it for a failed one.
