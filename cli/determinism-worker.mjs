@@ -12,12 +12,14 @@ if (build) {
   catalog = await import(`${build}catalog.js`);
   parley = await import(`${build}parley.js`);
   (await import(`${build}process-host.js`)).registerProcessHost();
+  (await import(`${build}model-host.js`)).registerModelHost();
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   catalog = await import('./catalog.ts');
   parley = await import('../sim/index.ts');
   (await import('./process-host.ts')).registerProcessHost();
+  (await import('./model-host.ts')).registerModelHost();
 }
 const { loadNamed, prepareNamed } = catalog;
 const { runScenario } = parley;

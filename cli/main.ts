@@ -30,6 +30,7 @@ import { internalErrorText, reproduceCommand, shellWord, UsageError } from './er
 import { exploreCommand, runSchedule, scheduleFlags } from './explore.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
+import { cassetteHost, NodeModelHost, readCassette, registerModelHost } from './model-host.ts';
 import { newProtocol } from './new-protocol.ts';
 import { hostsMade, programStderr, registerProcessHost } from './process-host.ts';
 import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
@@ -129,6 +130,10 @@ function program(): Command {
     .option('--out <file>', 'the same as --trace')
     .option('--json', 'print the result as JSON')
     .option(
+      '--cassette <file>',
+      "model agents' replies: answer from this JSONL file of recorded replies, ask the model only for requests it lacks, and append those",
+    )
+    .option(
       '--story',
       "print the run's key moments in words, one per line (tick first), after the verdicts; with --json, a moments array",
     )
@@ -175,7 +180,10 @@ function program(): Command {
       }
       const made = hostsMade.length;
       // A catalogue scenario whose agents ask a model answers from its cassette.
-      const models = catalogModels(name, scenario);
+      const models =
+        o.cassette === undefined
+          ? catalogModels(name, scenario)
+          : cassetteHost(o.cassette, () => new NodeModelHost());
       const run = runScenario(scenario, {
         seed,
         engine: o.engine,
@@ -326,7 +334,11 @@ Examples:
     )
     .option(
       '--live',
-      "start process agents' programs again (from --protocols or the trace's folder) instead of answering from the recording, and name the first step whose output differs",
+      "start process agents' programs again (from --protocols or the trace's folder) and ask model agents' model again, instead of answering from the recording, and name the first step whose output differs",
+    )
+    .option(
+      '--cassette <file>',
+      "model agents' replies from this JSONL file of recorded replies instead of the trace's, the model asked for requests it lacks (appended)",
     )
     .addOption(engineOption())
     .addHelpText(
@@ -334,7 +346,14 @@ Examples:
       '\nExamples:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl\n  npx parley replay broadcast.jsonl --live',
     )
     .action(async (file, o) => {
-      const outcome = await replay(file, undefined, o.protocols, o.engine, o.live === true);
+      const outcome = await replay(
+        file,
+        undefined,
+        o.protocols,
+        o.engine,
+        o.live === true,
+        o.cassette === undefined ? undefined : cassetteHost(o.cassette, () => new NodeModelHost()),
+      );
       process.stdout.write(`${file}: ${outcome.message}\n`);
       if (!outcome.identical) process.exitCode = EXIT_UNMET;
     });
@@ -412,6 +431,10 @@ Examples:
     .addOption(variantOption())
     .addOption(setOption())
     .addOption(engineOption())
+    .option(
+      '--cassette <file>',
+      "model agents' replies: answer from this JSONL file of recorded replies; every worker asks the model for requests it lacks and appends each answer as one whole line",
+    )
     .option('--stop-after <n>', 'stop after n rows, as an interruption would (for testing resume)')
     .addHelpText(
       'after',
@@ -434,6 +457,8 @@ Examples:
     )
     .action(async (name, o) => {
       await prepareNamed(name, { variant: o.variant, overrides: o.set, vary: o.vary, sweep: true });
+      // A bad cassette line is told here, once, before any worker starts.
+      if (o.cassette !== undefined) readCassette(o.cassette);
       const { interrupted } = await sweep(name, o);
       if (interrupted) process.exitCode = 130;
     });
@@ -587,6 +612,7 @@ Examples:
  */
 export async function main(argv: readonly string[]): Promise<number> {
   registerProcessHost();
+  registerModelHost();
   running = undefined;
   process.exitCode = 0;
   try {

@@ -11,8 +11,11 @@ import {
   type EngineChoice,
   hasProcessAgents,
   type Manifest,
+  type ModelHost,
+  type ModelRecord,
   PARLEY_VERSION,
   recordedHost,
+  recordedModelHost,
   scenarioFromManifest,
   type TraceRecord,
 } from '../sim/index.ts';
@@ -40,8 +43,10 @@ export async function replay(
   protocolsDir?: string,
   /** How protocol machines are stepped; the trace is the same whichever. */
   engine: EngineChoice = 'auto',
-  /** Run process agents' programs again instead of answering from the recording. */
+  /** Run process agents' programs again, and ask model agents' model again, instead of answering from the recording. */
   live = false,
+  /** Model agents' answers (a `--cassette` host) instead of the trace's own `model` records. */
+  models?: ModelHost,
 ): Promise<ReplayOutcome> {
   const lines = fileLines(file, chunkBytes);
   const reader = new TraceReader(file);
@@ -86,9 +91,19 @@ export async function replay(
       engine,
       ...(schedule === undefined ? {} : { chooser: scheduleChooser(schedule) }),
       ...(programs && !live ? { processes: recordedHost(outputRecords(file, chunkBytes)) } : {}),
+      // Model agents answer from the trace's own model records (read at the first ask), unless --live asks the model.
+      ...(models !== undefined
+        ? { models }
+        : live
+          ? {}
+          : { models: lazyModelHost(() => recordedModelHost(modelRecords(file, chunkBytes))) }),
     },
   );
-  sim.run();
+  try {
+    sim.run();
+  } finally {
+    models?.close();
+  }
   const expected = sim.trace.lines();
   let difference: string | undefined;
   if (expected.next().value !== header)
@@ -161,6 +176,35 @@ function outputRecords(file: string, chunkBytes: number): TraceRecord[] {
       }
     }
   return out;
+}
+
+/** The `model` records of the trace in `file`: each request's hash and the answer the run got. */
+function modelRecords(file: string, chunkBytes: number): ModelRecord[] {
+  const out: ModelRecord[] = [];
+  for (const line of fileLines(file, chunkBytes))
+    if (line.includes('"kind":"model"')) {
+      try {
+        const r = JSON.parse(line) as TraceRecord;
+        if (r.kind === 'model') out.push(r.data as unknown as ModelRecord);
+      } catch {
+        // a damaged line: the line-by-line check reports it
+      }
+    }
+  return out;
+}
+
+/** A host made at its first request, so a trace without model agents is not read for them. */
+function lazyModelHost(make: () => ModelHost): ModelHost {
+  let host: ModelHost | undefined;
+  return {
+    complete(agent, request, hash, spec) {
+      host ??= make();
+      return host.complete(agent, request, hash, spec);
+    },
+    close() {
+      host?.close();
+    },
+  };
 }
 
 /** When two differing lines are one process agent's step, which step, in words. */

@@ -9,11 +9,13 @@ import {
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
 import { scenarioDir } from './catalog.ts';
 import { invariantParagraph, reproduceCommand } from './errors.ts';
+import { registerModelHost, useCassette } from './model-host.ts';
 import { registerProcessHost } from './process-host.ts';
 import { prepareScenario, type ScenarioSource, scenarioRegistry } from './protocol-files.ts';
 
-// Sweep workers run process agents' programs for real, as the command does.
+// Sweep workers run process agents' programs for real, and ask model agents' model, as the command does.
 registerProcessHost();
+registerModelHost();
 
 export interface SweepTask {
   readonly text: string;
@@ -24,6 +26,8 @@ export interface SweepTask {
   readonly run: GridRun;
   /** How protocol machines are stepped (default auto); the row is the same whichever. */
   readonly engine?: EngineChoice | undefined;
+  /** Model agents answer from this cassette first; the model's new answers are appended to it. */
+  readonly cassette?: string | undefined;
 }
 
 const cache = new Map<string, Scenario>();
@@ -69,6 +73,7 @@ export function runTask(task: SweepTask): Cell[] {
     if (cache.size > 10_000) cache.clear();
     cache.set(key, scenario);
   }
+  useCassette(task.cassette);
   try {
     return runRow(scenario, task.run, task.engine);
   } catch (err) {

@@ -14,6 +14,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { Piscina } from 'piscina';
 import { machineFor } from '../sim/fast/index.ts';
 import {
@@ -100,6 +101,8 @@ export interface SweepOptions {
   readonly quiet?: boolean | undefined;
   /** How protocol machines are stepped (default auto); the rows are the same whichever. */
   readonly engine?: EngineChoice | undefined;
+  /** Model agents' cassette (cli/model-host.ts): read by every run, the model's new answers appended. */
+  readonly cassette?: string | undefined;
   /** For tests: stop after this many rows were written (simulates an interruption). */
   readonly stopAfter?: number | string | undefined;
 }
@@ -670,6 +673,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       overrides: [...o.set, ...overridesOf(grid, run)],
       run,
       ...(o.engine === undefined ? {} : { engine: o.engine }),
+      ...(o.cassette === undefined ? {} : { cassette: resolvePath(o.cassette) }),
     };
   };
   const todo = f.count - done;

@@ -47,6 +47,7 @@ const entryPoints = {
   'sweep-task': 'cli/sweep-task.ts',
   catalog: 'cli/catalog.ts',
   'process-host': 'cli/process-host.ts',
+  'model-host': 'cli/model-host.ts',
 };
 
 const LOADERS = { '.ts': 'ts', '.mts': 'ts', '.js': 'js', '.mjs': 'js', '.json': 'json' };

@@ -83,6 +83,17 @@ export function troubleLines(view: RunView, linesMax = 8): string[] {
         r.seq,
       );
   }
+  // A model agent's call that failed after its retries (sim/models.ts): one line per agent and reason.
+  for (const r of view.ofKind('model')) {
+    const error = (r.data as { reply?: { error?: { reason?: unknown; detail?: unknown } } } | null)
+      ?.reply?.error;
+    if (error === undefined) continue;
+    add(
+      `${String(r.agent)}\u0000model\u0000${String(error.reason)}`,
+      `${String(r.agent)}'s model call failed at tick ${r.tick} (${String(error.reason)}): ${String(error.detail)}`,
+      r.seq,
+    );
+  }
   const lines = [...groups.values()]
     .sort((a, b) => a.first - b.first)
     .map(
