@@ -97,7 +97,8 @@ export function player(trace: Trace, options: PlayerOptions = {}): Player {
     p < 0 ? null : p < trace.length ? trace.record(p).tick : (beyond?.tick(p - trace.length) ?? 0);
   const clamp = (s: number) => Math.max(Math.min(last, 0), Math.min(last, Math.round(s)));
   let pos = clamp(options.start ?? last);
-  const auto = autoSpeed(trace.length);
+  // Positions past the trace's end count: the whole of both runs plays in about AUTO_RUN_SECONDS.
+  const auto = autoSpeed(last + 1);
   /** An index into SPEEDS, or -1 for auto. */
   let speedIndex = options.speed === 'auto' ? -1 : speedIndexOf(options.speed ?? 1);
   const speedNow = () => (speedIndex < 0 ? auto : (SPEEDS[speedIndex] as number));

@@ -17,6 +17,7 @@ import '../../viz/style.css';
 import { loadCatalog } from '../../viz/catalog.ts';
 import { setPresenting } from '../../viz/layout.ts';
 import { type RunPage, showPage } from '../../viz/main.ts';
+import { DEFER_RECORDS } from '../../viz/views/compare.ts';
 import type { LamportView } from '../../viz/views/lamport.ts';
 import { inWindow, openPage, overlaps, textBoxes } from './boxes.ts';
 
@@ -264,6 +265,42 @@ describe('two runs side by side', () => {
     run.player.seek(a.length - 2);
     expect(pair.a.cursor(), how).toBe(a.record(a.length - 2).tick);
     expect(pair.b.cursor(), how).toBe(a.record(a.length - 2).tick);
+  });
+
+  it("draws a large second run's diagram just after the first's is on screen, on the same axis and cursor", async () => {
+    const q = 'scenario=retry-storm&seed=1&compare=seed:2';
+    const how = `?${q}`;
+    const run = await open(q);
+    const pair = run.compare?.pair();
+    if (pair === undefined) throw new Error(`${how}: no second run`);
+    expect(run.compare?.b.length, how).toBeGreaterThan(DEFER_RECORDS);
+    // Until its frame, B's place holds a box of A's size saying what comes.
+    expect(pair.drawnB(), how).toBe(false);
+    const box = document.querySelector('.compare-b .compare-pending-box') as HTMLElement;
+    expect(box, how).not.toBeNull();
+    const size = (r: DOMRect) => [Math.round(r.width), Math.round(r.height)];
+    expect(size(box.getBoundingClientRect()), how).toEqual(
+      size(pair.a.canvas.getBoundingClientRect()),
+    );
+    // What happens meanwhile is kept: the cursor and a zoom.
+    run.player.seek(500);
+    const tick = run.player.tick();
+    pair.a.setTimeDomain([100, 400]);
+    await pair.whenDrawn();
+    expect(pair.drawnB(), how).toBe(true);
+    expect(document.querySelector('.compare-pending'), how).toBeNull();
+    expect(document.querySelector('.compare-b canvas'), how).toBe(pair.b.canvas);
+    expect(pair.b.cursor(), how).toBe(tick);
+    expect(pair.b.timeDomain()[0], how).toBeCloseTo(100, 6);
+    expect(pair.b.timeDomain()[1], how).toBeCloseTo(400, 6);
+    expect(pair.b.marked()?.seq, how).toBe(pair.first);
+    expect(pair.b.drawing().mode, how).toBe('density');
+    // And after: one axis, one cursor.
+    pair.b.setTimeDomain([0, 200]);
+    expect(pair.a.timeDomain(), how).toEqual(pair.b.timeDomain());
+    expect(pair.a.timeDomain()[1], how).toBeCloseTo(200, 6);
+    run.player.seek(800);
+    expect(pair.b.cursor(), how).toBe(run.player.tick());
   });
 
   it('says what is wrong with a compare it cannot read, and shows the first run alone', async () => {

@@ -84,12 +84,20 @@ const bench = {
   },
   /**
    * The compare view (the page's `?compare=`): two relay runs of `events`
-   * events each (seeds 1 and 2), made before timing; timed from the runs to
-   * the first frame on screen: both judged, diffRuns, both diagrams built on
-   * one axis with the first difference marked, drawn and painted.
+   * events each (seeds 1 and 2), made before timing; timed from the runs:
+   * `ms` to the first frame on screen (both judged, diffRuns, A's diagram
+   * built with the first difference marked, B's placeholder beside it on the
+   * one axis, drawn: the next animation frame after it), `bothMs` to the
+   * frame with both diagrams drawn (B's built just after the first frame
+   * when deferred, see compare.ts DEFER_RECORDS). `deferB` as ComparePairOptions.deferB (default: by size).
    */
-  async compareFirstFrame(events: number): Promise<{
+  async compareFirstFrame(
+    events: number,
+    deferB?: boolean,
+  ): Promise<{
     ms: number;
+    bothMs: number;
+    deferred: boolean;
     diffMs: number;
     records: number;
     first: number;
@@ -114,14 +122,21 @@ const bench = {
       width: 1200,
       lanesPxMax: 200,
       labels: ['A · relay · seed 1', 'B · relay · seed 2'],
+      ...(deferB === undefined ? {} : { deferB }),
     });
     root.append(pair.element);
+    const deferred = !pair.drawnB();
     await nextFrame();
     const ms = performance.now() - t0;
+    await pair.whenDrawn();
+    await nextFrame();
+    const bothMs = performance.now() - t0;
     pairLast = Math.max(lastTickOf(a), lastTickOf(b));
     const d = pair.a.drawing();
     return {
       ms,
+      bothMs,
+      deferred,
       diffMs,
       records: a.length + b.length,
       first: pair.first ?? -1,

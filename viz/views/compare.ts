@@ -13,6 +13,13 @@ import type { Beyond } from '../player.ts';
 import { el, type TimeDomain } from './common.ts';
 import { type LamportView, lamportView } from './lamport.ts';
 
+/**
+ * Past this many records in run B, B's diagram is built just after A's is on
+ * screen (the frame after), a placeholder of its size in its place until then:
+ * reading a trace into the diagram is most of the compare view's first frame.
+ */
+export const DEFER_RECORDS = 50_000;
+
 /** The label the diagrams draw at the first difference. */
 export const FIRST_DIFFERENCE = 'first difference';
 
@@ -29,12 +36,19 @@ export interface ComparePairOptions {
   readonly densityMin?: number;
   /** The diagrams' texts this many times their size, as `LamportOptions.textScale`. */
   readonly textScale?: number;
+  /** Whether B's diagram is built after A's is on screen; default when B has more than DEFER_RECORDS records. */
+  readonly deferB?: boolean;
 }
 
 export interface ComparePair {
   readonly element: HTMLElement;
   readonly a: LamportView;
+  /** B's diagram (built now if it was still waiting for its frame). */
   readonly b: LamportView;
+  /** Whether B's diagram is built. */
+  drawnB(): boolean;
+  /** Resolves once B's diagram is built (at once when it was not deferred). */
+  whenDrawn(): Promise<void>;
   /** The seq of the first record that differs, undefined when every record is the same. */
   readonly first: number | undefined;
   /** Moves the cursor of both to `tick`. */
@@ -100,53 +114,92 @@ export function comparePair(
     ...(options.textScale === undefined ? {} : { textScale: options.textScale }),
   };
   const va = lamportView(a, common);
-  const vb = lamportView(b, common);
   const element = el('div', undefined, 'compare-pair');
-  const side = (label: string, view: LamportView, which: 'a' | 'b') => {
+  const side = (label: string, content: HTMLElement, which: 'a' | 'b') => {
     const box = el('div', undefined, `compare-run compare-${which}`);
     const head = el('p', label, 'compare-label');
     head.title = label;
-    box.append(head, view.element);
+    box.append(head, content);
     return box;
   };
-  element.append(side(options.labels[0], va, 'a'), side(options.labels[1], vb, 'b'));
+  // B's place until its diagram is built: A's size, saying what comes.
+  const pending = el('div', undefined, 'view lamport compare-pending');
+  const pendingBox = el('div', undefined, 'compare-pending-box');
+  pendingBox.style.width = va.canvas.style.width;
+  pendingBox.style.height = va.canvas.style.height;
+  pending.append(
+    el('p', `drawing ${b.length.toLocaleString('en')} records…`, 'note lod'),
+    pendingBox,
+  );
+  element.append(side(options.labels[0], va.element, 'a'), side(options.labels[1], pending, 'b'));
   // The density's colour key would take a line from each diagram: their notes say what is drawn.
-  for (const k of element.querySelectorAll('.density-key')) k.remove();
+  const dropKey = (v: LamportView) => {
+    for (const k of v.element.querySelectorAll('.density-key')) k.remove();
+  };
+  dropKey(va);
 
   const record = difference.record;
   const first = record?.seq;
-  if (record !== undefined) {
-    const tick = record.a?.tick ?? record.b?.tick ?? 0;
-    const label = `${FIRST_DIFFERENCE} · seq ${record.seq}`;
-    va.mark(record.seq, label, record.b?.tick ?? tick);
-    vb.mark(record.seq, label, record.a?.tick ?? tick);
-  }
+  const tickA = record === undefined ? 0 : (record.a?.tick ?? record.b?.tick ?? 0);
+  const markLabel = record === undefined ? '' : `${FIRST_DIFFERENCE} · seq ${record.seq}`;
+  if (record !== undefined) va.mark(record.seq, markLabel, record.b?.tick ?? tickA);
 
   // One time axis: a zoom or pan of either is done to the other.
   const listeners: ((d: TimeDomain) => void)[] = [];
   let syncing = false;
-  const sync = (from: LamportView, to: LamportView) =>
+  const sync = (from: LamportView, to: () => LamportView | undefined) =>
     from.onTimeChange((d) => {
       if (syncing) return;
       syncing = true;
-      to.setTimeDomain(d);
+      to()?.setTimeDomain(d);
       syncing = false;
       for (const l of listeners) l(d);
     });
-  sync(va, vb);
-  sync(vb, va);
-  const [, ea] = va.timeDomain();
-  const [, eb] = vb.timeDomain();
-  va.setTimeDomain(options.domain ?? [0, Math.max(ea, eb)]);
+  let vb: LamportView | undefined;
+  sync(va, () => vb);
+  va.setTimeDomain(options.domain ?? va.timeDomain());
+
+  let cursor: number | null = null;
+  let drawn: () => void = () => {};
+  const whenDrawn = new Promise<void>((resolve) => {
+    drawn = resolve;
+  });
+  const buildB = (): LamportView => {
+    if (vb !== undefined) return vb;
+    const v = lamportView(b, common);
+    vb = v;
+    dropKey(v);
+    if (record !== undefined) v.mark(record.seq, markLabel, record.a?.tick ?? tickA);
+    // The cursor first: moving it may pan, and B shows what A shows.
+    v.setCursor(cursor);
+    v.setTimeDomain(va.timeDomain());
+    sync(v, () => va);
+    pending.replaceWith(v.element);
+    drawn();
+    return v;
+  };
+  if (options.deferB ?? b.length > DEFER_RECORDS) {
+    // After the frame that shows A (a frame's callbacks run before its paint), unless shown no more.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (vb === undefined && element.isConnected) buildB();
+      }, 0),
+    );
+  } else buildB();
 
   return {
     element,
     a: va,
-    b: vb,
+    get b() {
+      return buildB();
+    },
+    drawnB: () => vb !== undefined,
+    whenDrawn: () => whenDrawn,
     first,
     setCursor(tick) {
+      cursor = tick;
       va.setCursor(tick);
-      vb.setCursor(tick);
+      vb?.setCursor(tick);
     },
     timeDomain: () => va.timeDomain(),
     setTimeDomain(d) {
