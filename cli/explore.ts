@@ -26,6 +26,9 @@ export interface ExploreFlags {
   readonly set: readonly string[];
   readonly depth?: string | undefined;
   readonly losses?: string | undefined;
+  readonly duplicates?: string | undefined;
+  readonly crashes?: string | undefined;
+  readonly liveness?: boolean | undefined;
   readonly latencies?: string | undefined;
   readonly statesMax?: string | undefined;
   readonly schedulesMax?: string | undefined;
@@ -66,6 +69,8 @@ export function scheduleFlags(spec: ScheduleSpec): string[] {
   return [
     `--latencies ${spec.latencies.join(',')}`,
     `--losses ${spec.losses}`,
+    ...(spec.duplicates === undefined ? [] : [`--duplicates ${spec.duplicates}`]),
+    ...(spec.crashes === undefined ? [] : [`--crashes ${spec.crashes}`]),
     `--choices ${spec.choices.length === 0 ? "''" : spec.choices.join(',')}`,
   ];
 }
@@ -78,11 +83,15 @@ export function runSchedule(o: {
   choices?: string | undefined;
   latencies?: string | undefined;
   losses?: string | undefined;
+  duplicates?: string | undefined;
+  crashes?: string | undefined;
 }): ScheduleSpec | undefined {
   if (o.choices === undefined) {
     const stray = [
       o.latencies === undefined ? [] : ['--latencies'],
       o.losses === undefined ? [] : ['--losses'],
+      o.duplicates === undefined ? [] : ['--duplicates'],
+      o.crashes === undefined ? [] : ['--crashes'],
     ].flat();
     if (stray.length > 0)
       throw new UsageError(
@@ -97,12 +106,20 @@ export function runSchedule(o: {
       ? [...EXPLORE_DEFAULTS.latencies]
       : wholeList('--latencies', o.latencies, problems);
   const losses = whole('--losses', o.losses, problems) ?? 0;
+  const duplicates = whole('--duplicates', o.duplicates, problems);
+  const crashes = whole('--crashes', o.crashes, problems);
   if (latencies !== undefined)
     problems.push(
       ...exploreOptionProblems({ latencies }).filter((p) => p.startsWith('--latencies')),
     );
   if (problems.length > 0) throw new UsageError(problems.join('; '));
-  const spec = scheduleSpecOf({ latencies, losses, choices } as never);
+  const spec = scheduleSpecOf({
+    latencies,
+    losses,
+    ...(duplicates === undefined ? {} : { duplicates }),
+    ...(crashes === undefined ? {} : { crashes }),
+    choices,
+  } as never);
   if (typeof spec === 'string') throw new UsageError(spec);
   return spec;
 }
@@ -128,6 +145,8 @@ export function exploreCommand(
   const problems: string[] = [];
   const depth = whole('--depth', flags.depth, problems);
   const losses = whole('--losses', flags.losses, problems);
+  const duplicates = whole('--duplicates', flags.duplicates, problems);
+  const crashes = whole('--crashes', flags.crashes, problems);
   const statesMax = whole('--states-max', flags.statesMax, problems);
   const schedulesMax = whole('--schedules-max', flags.schedulesMax, problems);
   const latencies =
@@ -142,6 +161,9 @@ export function exploreCommand(
   const options: ExploreOptions = {
     ...(depth === undefined ? {} : { depth }),
     ...(losses === undefined ? {} : { losses }),
+    ...(duplicates === undefined ? {} : { duplicates }),
+    ...(crashes === undefined ? {} : { crashes }),
+    ...(flags.liveness === true ? { liveness: true } : {}),
     ...(statesMax === undefined ? {} : { statesMax }),
     ...(schedulesMax === undefined ? {} : { schedulesMax }),
     ...(latencies === undefined ? {} : { latencies }),
@@ -180,16 +202,18 @@ export function exploreCommand(
   const ms = Math.max(1, now() - started);
   const lat = options.latencies ?? EXPLORE_DEFAULTS.latencies;
   const k = options.losses ?? EXPLORE_DEFAULTS.losses;
+  const dups = options.duplicates ?? EXPLORE_DEFAULTS.duplicates;
+  const cr = options.crashes ?? EXPLORE_DEFAULTS.crashes;
   const lines: string[] = [
-    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k} · depth ≤ ${result.depth} · ${options.strategy ?? EXPLORE_DEFAULTS.strategy}${options.prune === false ? ' · no pruning' : ''}`,
-    `safety checks: ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}`,
+    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''} · depth ≤ ${result.depth} · ${options.strategy ?? EXPLORE_DEFAULTS.strategy}${options.prune === false ? ' · no pruning' : ''}`,
+    `safety checks (at every state): ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}${options.liveness === true ? '; liveness: termination on complete runs, and cycles' : ''}`,
     `${result.schedules} schedules · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${result.pruned} cut at a state already explored · ${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
   ];
   const v = result.violation;
   if (v === undefined) {
     if (result.exhausted)
       lines.push(
-        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${k} loss${k === 1 ? '' : 'es'})`,
+        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${k} loss${k === 1 ? '' : 'es'}, ${dups} duplicate${dups === 1 ? '' : 's'}, ${cr} crash${cr === 1 ? '' : 'es'})`,
       );
     else
       lines.push(
@@ -199,16 +223,27 @@ export function exploreCommand(
     return { lines, result };
   }
   writeWhole(out, v.trace.lines());
-  const spec: ScheduleSpec = { latencies: lat, losses: k, choices: v.vector };
+  const spec: ScheduleSpec = {
+    latencies: lat,
+    losses: k,
+    duplicates: dups,
+    crashes: cr,
+    choices: v.vector,
+  };
+  const set =
+    v.eventsMax === undefined ? flags.set : [...flags.set, `limits.eventsMax=${v.eventsMax}`];
   lines.push(
-    `violation of ${v.property}: ${v.summary}`,
-    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
-    ...v.choices.map(
-      (c, i) =>
-        `  ${String(i + 1).padStart(3)}. tick ${c.tick} ${c.from} -> ${c.to} ${c.type}: ${c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`,
+    `violation of ${v.property}${v.kind === 'cycle' ? ' (a cycle)' : ''}: ${v.summary}`,
+    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}, ${v.duplicates} duplicate${v.duplicates === 1 ? '' : 's'}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
+    ...v.choices.flatMap((c, i) =>
+      c.kind === 'crash' && c.latency === 'none'
+        ? []
+        : [
+            `  ${String(i + 1).padStart(3)}. tick ${c.tick} ${c.kind === 'crash' ? `crash ${c.from}` : `${c.from} -> ${c.to} ${c.type}: ${c.kind === 'duplicate' ? (c.latency === 'none' ? 'not duplicated' : `duplicated, latency ${c.latency}`) : c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`}`,
+          ],
     ),
     `trace written to ${out} (its manifest keeps the choices, so replay and export take it; shrink does not follow choices yet): npx parley replay ${shellWord(out)}`,
-    `reproduce: ${[reproduceCommand(name, seed, flags.variant, flags.set), ...scheduleFlags(spec)].join(' ')}`,
+    `reproduce: ${[reproduceCommand(name, seed, flags.variant, set), ...scheduleFlags(spec)].join(' ')}`,
   );
   return { lines, result };
 }

@@ -147,6 +147,8 @@ function program(): Command {
     )
     .option('--latencies <ticks>', 'with --choices: the latencies of the schedule (default 1,2)')
     .option('--losses <k>', 'with --choices: the losses the schedule could choose (default 0)')
+    .option('--duplicates <k>', 'with --choices: the duplicates the schedule could choose')
+    .option('--crashes <c>', 'with --choices: the crashes the schedule could choose')
     .addHelpText(
       'after',
       '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run two-generals --seed 2 --story\n  npx parley run ./ask-confirm.yaml --check-determinism',
@@ -291,6 +293,12 @@ function program(): Command {
       'most choice points a schedule explores; past it each takes its first option (default 30)',
     )
     .option('--losses <k>', 'most messages a schedule may lose (default 0)')
+    .option('--duplicates <k>', 'most message copies a schedule may duplicate (default 0)')
+    .option('--crashes <c>', 'most agents a schedule may crash, one before an event (default 0)')
+    .option(
+      '--liveness',
+      'judge termination on complete runs too, and report a schedule that comes back to a state on its own path with an agent up undecided (a cycle)',
+    )
     .option('--latencies <ticks>', 'the latencies a message copy may take (default 1,2)')
     .option('--states-max <n>', 'most distinct states kept (default 1000000)')
     .option('--schedules-max <n>', 'most schedules run (default 1000000)')
@@ -305,13 +313,16 @@ function program(): Command {
       `
 Each message that would reach the network is a choice point: its latency
 from --latencies and, while fewer than --losses were chosen, whether it is
-lost (the links' loss and latency draws are replaced). Depth-first over the
-choices, from the start for each schedule; a state (fingerprint of agents,
-pending events, partitions, decisions, losses chosen) already explored with
-as many choices left is not explored again. The scenario's safety checks
-(agreement, validity, integrity, breach) are judged at the end of each
-schedule. Exit 1 on a violation (its trace written to --out, with the
-\`parley run\` command that makes it again), 0 on none, 2 on bad input.
+lost (the links' loss and latency draws are replaced); while fewer than
+--duplicates were chosen, whether a copy goes twice; while fewer than
+--crashes, before each event, whether an agent up crashes (and which).
+Depth-first over the choices, from the start for each schedule; a state
+(fingerprint of agents, pending events, partitions, decisions, choices
+used) already explored with as many choices left is not explored again.
+The scenario's safety checks (agreement, validity, integrity, breach) are
+judged at every state, and a schedule stops at its first violation. Exit 1
+on a violation (its trace written to --out, with the \`parley run\`
+command that makes it again), 0 on none, 2 on bad input.
 
 Examples:
   npx parley explore two-generals --set network.dropRatio=0 --losses 1 --strategy iddfs

@@ -1,11 +1,13 @@
 /**
- * Systematic exploration of a small configuration (issue 18, first slice).
- * The network's nondeterminism becomes choice points (sim/simulation.ts
+ * Systematic exploration of a small configuration (issue 18). The network's
+ * and the faults' nondeterminism become choice points (sim/simulation.ts
  * `Chooser`): for each message that would reach the network, its latency
  * from a small set, and, while fewer than `losses` losses were chosen in the
- * run, whether it is lost; a duplicate copy (drawn from the seed) gets a
- * latency choice of its own. Everything else (agents' own draws,
- * duplicates, faults) stays seeded.
+ * run, whether it is lost; while fewer than `duplicates` were chosen,
+ * whether a second copy goes (at a latency of its own); while fewer than
+ * `crashes` were chosen, before each event, whether one of the agents up
+ * crashes, and which. Agents' own draws and the scenario's faults stay
+ * seeded.
  *
  * Stateless depth-first search: each schedule is a vector of choices, run
  * from the start and stepped event by event; the next schedule increments
@@ -26,11 +28,22 @@
  *
  * The safety checks of the scenario (agreement, validity, integrity, breach
  * among its `checks`, default agreement, validity and integrity) are judged
- * at the end of each schedule: when the run stops (quiescent, all decided, a
- * limit) or is cut by a bound. A violation is any of them failing, whatever
- * the scenario expects. Pure: no clock, no I/O.
+ * at every state (after each event that added a record they read: a
+ * decision, a hold, an act), and a schedule stops at its first violation, so
+ * the counterexample ends at the violating state. A violation is any of them
+ * failing, whatever the scenario expects. With `liveness`, termination is
+ * judged on each run the engine ended (quiescent, all decided, a limit), and
+ * a schedule that comes back to a state already on its own path (the same
+ * fingerprint, after events that recorded something) while an agent up is
+ * undecided is a cycle: repeating it, the run never terminates. That holds
+ * as far as the fingerprint covers the state; the agents' random draws are
+ * not in it, so a protocol that draws in the cycle may not repeat it.
+ * Without liveness, such a repetition is cut: its future is the run's own.
+ * Pure: no clock, no I/O.
  */
 import { check, DEFAULT_CHECKS, viewOf } from './checkers/index.ts';
+import type { Verdict } from './checkers/verdict.ts';
+import { someOf } from './checkers/words.ts';
 import type { Message } from './effects.ts';
 import { type Chooser, createSimulation, type Simulation } from './simulation.ts';
 import type { CheckSpec, Json, Scenario } from './spec.ts';
@@ -51,6 +64,8 @@ export const EXPLORE_DEFAULTS = {
   seed: 1,
   latencies: [1, 2] as readonly number[],
   losses: 0,
+  duplicates: 0,
+  crashes: 0,
   depth: 30,
   statesMax: 1_000_000,
   schedulesMax: 1_000_000,
@@ -64,6 +79,17 @@ export interface ExploreOptions {
   readonly latencies?: readonly number[];
   /** Losses a schedule may choose; default 0. */
   readonly losses?: number;
+  /** Duplicate copies a schedule may choose (the links' duplicate draws are replaced); default 0. */
+  readonly duplicates?: number;
+  /** Crashes a schedule may choose, one agent up before an event each; default 0. */
+  readonly crashes?: number;
+  /**
+   * Judge liveness too (default false): termination on each complete run
+   * (one the engine stopped, not one cut at a state already explored), and
+   * a cycle, a schedule that comes back to a state on its own path while an
+   * agent up is undecided, is a run that never terminates.
+   */
+  readonly liveness?: boolean;
   /** Most choices one schedule makes; default 30. */
   readonly depth?: number;
   /** Most distinct states kept for pruning. */
@@ -89,17 +115,24 @@ export interface ExploreProgress {
 
 /** One choice a schedule made. */
 export interface Choice {
+  /** A message's loss and latency, a duplicate copy, or a crash before an event. */
+  readonly kind: 'send' | 'duplicate' | 'crash';
+  /** The sender; for a crash, the agent crashed ('' for none). */
   readonly from: string;
   readonly to: string;
-  /** The message's type. */
+  /** The message's type; 'crash' for a crash point. */
   readonly type: string;
   readonly tick: number;
-  /** Options at this point: the latencies, then 'lost' when a loss was still allowed. */
+  /**
+   * Options at this point. A send: the latencies, then 'lost' while a loss
+   * was allowed. A duplicate: none, then a second copy at each latency. A
+   * crash: none, then each agent up.
+   */
   readonly options: number;
   /** The index taken. */
   readonly chosen: number;
-  /** What it means: the latency taken, or 'lost'. */
-  readonly latency: number | 'lost';
+  /** What it means: the latency taken, 'lost', 'none' (no copy, no crash) or 'crash'. */
+  readonly latency: number | 'lost' | 'none' | 'crash';
 }
 
 export interface ExploreViolation {
@@ -111,6 +144,17 @@ export interface ExploreViolation {
   readonly vector: readonly number[];
   readonly trace: Trace;
   readonly losses: number;
+  readonly duplicates: number;
+  /** The agents the schedule crashed, in order. */
+  readonly crashed: readonly string[];
+  /** A safety violation, or a liveness one: a complete run that does not terminate, or a cycle. */
+  readonly kind: 'safety' | 'termination' | 'cycle';
+  /**
+   * The events of a run stopped at the violating state (the trace's
+   * scenario has it as limits.eventsMax, so replay and run stop there too);
+   * undefined for a run that ended by itself.
+   */
+  readonly eventsMax: number | undefined;
 }
 
 export type ExploreBound = 'depth' | 'statesMax' | 'schedulesMax';
@@ -140,16 +184,20 @@ export interface ExploreResult {
  * One schedule as a trace's manifest keeps it (`choices`): the options and
  * the index taken at each choice point, in order; points past the list take
  * their first option. `parley run --choices` and `parley replay` make it again.
+ * Without `duplicates`, duplicates are drawn from the seed (schedules of the
+ * first slice); without `crashes`, no crash is chosen.
  */
 export interface ScheduleSpec {
   readonly latencies: readonly number[];
   readonly losses: number;
+  readonly duplicates?: number;
+  readonly crashes?: number;
   readonly choices: readonly number[];
 }
 
 /** The chooser that makes `spec`'s schedule again, and writes it into the trace's manifest. */
 export function scheduleChooser(spec: ScheduleSpec): ScheduleChooser {
-  return new ScheduleChooser(spec.latencies, spec.losses, spec.choices, spec.choices.length, true);
+  return new ScheduleChooser(spec, spec.choices, spec.choices.length, true);
 }
 
 /** `manifest.choices` read back as a ScheduleSpec; a string saying what is wrong otherwise. */
@@ -163,63 +211,85 @@ export function scheduleSpecOf(json: Json | undefined): ScheduleSpec | string {
     o.latencies.length === 0 ||
     !o.latencies.every(whole) ||
     !whole(o.losses) ||
+    (o.duplicates !== undefined && !whole(o.duplicates)) ||
+    (o.crashes !== undefined && !whole(o.crashes)) ||
     !Array.isArray(o.choices) ||
     !o.choices.every(whole)
   )
-    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, choices: [option indexes] }';
+    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, duplicates and crashes: whole numbers (optional), choices: [option indexes] }';
   return o as ScheduleSpec;
 }
 
 /**
  * The chooser of one schedule: takes `prefix[i]` at the i-th choice point,
- * then the first option, and keeps what it did. Options at a point: the
- * latencies, then 'lost' while fewer than `losses` losses were chosen. A
- * point with one option is no choice.
+ * then the first option, and keeps what it did. A point with one option is
+ * no choice. See `Choice` for the options of each kind of point.
  */
 export class ScheduleChooser implements Chooser {
   /** The choices made, in order (past the depth too). */
   readonly made: Choice[] = [];
   lossesUsed = 0;
+  duplicatesUsed = 0;
+  crashesUsed = 0;
   /** Choice points past `depth` that had more than one option. */
   beyondDepth = false;
   private pendingLatency: number | undefined;
+  private readonly latencies: readonly number[];
+  private readonly losses: number;
+  private readonly duplicates: number | undefined;
+  private readonly crashes: number;
 
   constructor(
-    private readonly latencies: readonly number[],
-    private readonly losses: number,
+    spec: Omit<ScheduleSpec, 'choices'>,
     private readonly prefix: readonly number[],
     private readonly depth: number,
     /** Write the schedule into the trace's manifest (a replayable schedule, not a search). */
     describe = false,
   ) {
-    if (describe) this.manifest = { latencies: [...latencies], losses, choices: [...prefix] };
+    this.latencies = spec.latencies;
+    this.losses = spec.losses;
+    this.duplicates = spec.duplicates;
+    this.crashes = spec.crashes ?? 0;
+    if (describe)
+      this.manifest = {
+        latencies: [...spec.latencies],
+        losses: spec.losses,
+        ...(spec.duplicates === undefined ? {} : { duplicates: spec.duplicates }),
+        ...(spec.crashes === undefined ? {} : { crashes: spec.crashes }),
+        choices: [...prefix],
+      };
   }
 
   readonly manifest?: Json;
 
-  private point(from: string, to: string, message: Message, tick: number, canLose: boolean) {
-    const options = this.latencies.length + (canLose ? 1 : 0);
-    if (options < 2) return 0;
+  /** The index taken at the next point of `options` options (0 without a choice). */
+  private take(options: number): number {
+    if (options < 2) return -1;
     const i = this.made.length;
     let chosen = 0;
     if (i < this.prefix.length) chosen = this.prefix[i] as number;
     else if (i >= this.depth) this.beyondDepth = true;
-    if (chosen >= options) chosen = 0;
-    const lost = chosen === this.latencies.length;
-    this.made.push({
-      from,
-      to,
-      type: String(message.type),
-      tick,
-      options,
-      chosen,
-      latency: lost ? 'lost' : (this.latencies[chosen] as number),
-    });
-    return chosen;
+    return chosen >= options ? 0 : chosen;
   }
 
   lose(from: string, to: string, message: Message, tick: number): boolean {
-    const chosen = this.point(from, to, message, tick, this.lossesUsed < this.losses);
+    const canLose = this.lossesUsed < this.losses;
+    const options = this.latencies.length + (canLose ? 1 : 0);
+    let chosen = this.take(options);
+    if (chosen < 0) chosen = 0;
+    else {
+      const lost = chosen === this.latencies.length;
+      this.made.push({
+        kind: 'send',
+        from,
+        to,
+        type: String(message.type),
+        tick,
+        options,
+        chosen,
+        latency: lost ? 'lost' : (this.latencies[chosen] as number),
+      });
+    }
     if (chosen === this.latencies.length) {
       this.lossesUsed++;
       this.pendingLatency = undefined;
@@ -235,8 +305,62 @@ export class ScheduleChooser implements Chooser {
       this.pendingLatency = undefined;
       return pending;
     }
-    // A duplicate copy: a latency choice of its own.
-    return this.latencies[this.point(from, to, message, tick, false)] as number;
+    // A duplicate copy drawn from the seed: a latency choice of its own.
+    const options = this.latencies.length;
+    let chosen = this.take(options);
+    if (chosen < 0) chosen = 0;
+    else
+      this.made.push({
+        kind: 'send',
+        from,
+        to,
+        type: String(message.type),
+        tick,
+        options,
+        chosen,
+        latency: this.latencies[chosen] as number,
+      });
+    return this.latencies[chosen] as number;
+  }
+
+  duplicate(from: string, to: string, message: Message, tick: number): boolean | undefined {
+    if (this.duplicates === undefined) return undefined;
+    if (this.duplicatesUsed >= this.duplicates) return false;
+    const options = 1 + this.latencies.length;
+    const chosen = this.take(options);
+    this.made.push({
+      kind: 'duplicate',
+      from,
+      to,
+      type: String(message.type),
+      tick,
+      options,
+      chosen,
+      latency: chosen === 0 ? 'none' : (this.latencies[chosen - 1] as number),
+    });
+    if (chosen === 0) return false;
+    this.duplicatesUsed++;
+    this.pendingLatency = this.latencies[chosen - 1] as number;
+    return true;
+  }
+
+  crash(up: readonly string[], tick: number): number {
+    if (this.crashesUsed >= this.crashes || up.length === 0) return -1;
+    const options = 1 + up.length;
+    const chosen = this.take(options);
+    this.made.push({
+      kind: 'crash',
+      from: chosen === 0 ? '' : (up[chosen - 1] as string),
+      to: '',
+      type: 'crash',
+      tick,
+      options,
+      chosen,
+      latency: chosen === 0 ? 'none' : 'crash',
+    });
+    if (chosen === 0) return -1;
+    this.crashesUsed++;
+    return chosen - 1;
   }
 }
 
@@ -263,6 +387,8 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   };
   whole('--depth', o.depth, 0);
   whole('--losses', o.losses, 0);
+  whole('--duplicates', o.duplicates, 0);
+  whole('--crashes', o.crashes, 0);
   whole('--states-max', o.statesMax, 1);
   whole('--schedules-max', o.schedulesMax, 1);
   whole('--seed', o.seed, 0);
@@ -290,6 +416,17 @@ function scanProposals(trace: Trace, from: number, into: Set<string>): number {
   return n;
 }
 
+/** The ids of the agents up and undecided. */
+function undecidedIds(sim: Simulation): string[] {
+  const r = sim.result();
+  const decided = new Set(r.decisions.map((d) => d.agent));
+  return r.agents.filter((a) => a.status === 'up' && !decided.has(a.id)).map((a) => a.id);
+}
+
+function undecidedUp(sim: Simulation): boolean {
+  return undecidedIds(sim).length > 0;
+}
+
 /** Explores `scenario`'s schedules (see the file's comment). Throws on invalid options. */
 export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
   const problems = exploreOptionProblems(options);
@@ -297,12 +434,21 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   const seed = options.seed ?? EXPLORE_DEFAULTS.seed;
   const latencies = options.latencies ?? EXPLORE_DEFAULTS.latencies;
   const losses = options.losses ?? EXPLORE_DEFAULTS.losses;
+  const duplicates = options.duplicates ?? EXPLORE_DEFAULTS.duplicates;
+  const crashes = options.crashes ?? EXPLORE_DEFAULTS.crashes;
+  const spec = { latencies, losses, duplicates, crashes };
   const depthMax = options.depth ?? EXPLORE_DEFAULTS.depth;
   const statesMax = options.statesMax ?? EXPLORE_DEFAULTS.statesMax;
   const schedulesMax = options.schedulesMax ?? EXPLORE_DEFAULTS.schedulesMax;
   const strategy = options.strategy ?? EXPLORE_DEFAULTS.strategy;
   const prune = options.prune ?? true;
+  const liveness = options.liveness ?? false;
   const checks = safetyChecks(scenario, options.checks);
+  const terminationCheck = liveness
+    ? ((options.checks ?? scenario.checks ?? DEFAULT_CHECKS).find(
+        (c) => c.property === 'termination',
+      ) ?? { property: 'termination' })
+    : undefined;
   const progressEvery = options.progressEvery ?? 1000;
 
   let schedules = 0;
@@ -311,8 +457,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   let depthReached = 0;
   const bounds = new Set<ExploreBound>();
 
-  /** Judges a finished (or cut) run; the first failing safety verdict, if any. */
-  function judgeRun(sim: Simulation) {
+  /** The first failing safety verdict in the run so far, if any. */
+  function judgeSafety(sim: Simulation): Verdict | undefined {
     if (checks.length === 0) return undefined;
     const view = viewOf(sim.trace);
     for (const c of checks) {
@@ -330,7 +476,7 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     stopped: boolean;
   } {
     /** Fingerprint → the most choices left it was explored with, and the schedule that did. */
-    const seen = new Map<string, { left: number; schedule: number }>();
+    const seen = new Map<string, { left: number; schedule: number; length: number }>();
     let depthHit = false;
     let prefix: number[] = [];
     for (;;) {
@@ -343,62 +489,130 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
         return { violation: undefined, states: seen.size, depthHit, stopped: true };
       }
       const schedule = schedules++;
-      const chooser = new ScheduleChooser(latencies, losses, prefix, depth);
+      const chooser = new ScheduleChooser(spec, prefix, depth);
       const sim = createSimulation(scenario, { seed, chooser });
       const proposals = new Set<string>();
+      /** The states of this schedule's own path, for cycles (liveness only). */
+      const path = liveness ? new Map<string, number>() : undefined;
       let scanned = 0;
+      let judged = 0;
       let cut = false;
       let full = false;
+      let failed: Verdict | undefined;
+      let kind: ExploreViolation['kind'] = 'safety';
+      /** After each event: safety, a cycle, pruning. False stops the run. */
       const visit = (): boolean => {
+        // Safety at every state: judged when a record a safety check reads was added.
+        const trace = sim.trace;
+        const n = trace.length;
+        let judge = false;
+        for (let s = judged; s < n && !judge; s++) {
+          const k = trace.kindAt(s);
+          judge = k === Kind.decide || k === Kind.hold || k === Kind.act;
+        }
+        judged = n;
+        if (judge) {
+          failed = judgeSafety(sim);
+          if (failed !== undefined) return false;
+        }
         // States before the last forced choice were seen by earlier schedules: a replay.
-        if (chooser.made.length < prefix.length) return true;
-        scanned = scanProposals(sim.trace, scanned, proposals);
-        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${[...proposals].sort().join()}`;
+        const replay = chooser.made.length < prefix.length;
+        if (!prune && path === undefined) return true;
+        if (replay && path === undefined) return true;
+        scanned = scanProposals(trace, scanned, proposals);
+        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${[...proposals].sort().join()}`;
+        if (path !== undefined) {
+          // The trace's length then: events that record nothing (a stale timer) make no cycle.
+          const then = path.get(key);
+          if (then !== undefined && then < n && undecidedUp(sim)) {
+            kind = 'cycle';
+            failed = {
+              property: 'termination',
+              status: 'fails',
+              summary: `the schedule comes back to a state it was in, with ${someOf(undecidedIds(sim))} up and undecided: repeated, the run never terminates`,
+              records: [],
+            };
+            return false;
+          }
+          if (then === undefined) path.set(key, n);
+        }
+        if (replay || !prune) return true;
         const left = Math.max(0, depth - chooser.made.length);
         const before = seen.get(key);
-        if (before !== undefined && before.schedule !== schedule && before.left >= left)
+        // Explored by an earlier schedule, or a repetition on this one's own path
+        // (its future is the run's own from the first time: the cycle again).
+        if (
+          before !== undefined &&
+          before.left >= left &&
+          (before.schedule !== schedule || before.length < n)
+        )
           return false;
         if (before === undefined && seen.size >= statesMax) {
           // The bound: this run stops here, judged as it is.
           full = true;
           return false;
         }
-        if (before === undefined || before.left < left) seen.set(key, { left, schedule });
+        if (before === undefined || before.left < left)
+          seen.set(key, { left, schedule, length: n });
         return true;
       };
-      if (prune && !visit()) cut = !full;
-      while (!cut && !full && sim.step()) {
-        events++;
-        if (prune && !visit()) cut = !full;
+      const go = (): boolean => {
+        if (visit()) return true;
+        if (failed === undefined && !full) cut = true;
+        return false;
+      };
+      let ended = false;
+      if (go()) {
+        for (;;) {
+          if (!sim.step()) {
+            ended = true;
+            break;
+          }
+          events++;
+          if (!go()) break;
+        }
       }
       const explored = Math.min(chooser.made.length, depth);
       if (explored > depthReached) depthReached = explored;
       if (chooser.beyondDepth) depthHit = true;
       if (cut) pruned++;
-      else {
-        const failed = judgeRun(sim);
-        if (failed !== undefined) {
-          // Once more with the schedule in the manifest: an ordinary trace that replay makes again.
-          const vector = chooser.made.map((c) => c.chosen);
-          const again = createSimulation(scenario, {
-            seed,
-            chooser: scheduleChooser({ latencies, losses, choices: vector }),
-          });
-          again.run();
-          return {
-            violation: {
-              property: failed.property,
-              summary: failed.summary,
-              choices: chooser.made,
-              vector,
-              trace: again.trace,
-              losses: chooser.lossesUsed,
-            },
-            states: seen.size,
-            depthHit,
-            stopped: true,
-          };
+      if (failed === undefined && ended && terminationCheck !== undefined) {
+        const v = check(viewOf(sim.trace), 'termination', terminationCheck.options);
+        if (v.status === 'fails') {
+          failed = v;
+          kind = 'termination';
         }
+      }
+      if (failed !== undefined) {
+        // Once more with the schedule in the manifest: an ordinary trace that replay makes again.
+        const vector = chooser.made.map((c) => c.chosen);
+        // As far as the search ran it: a run stopped at a violating state ends
+        // there, by an eventsMax that the manifest keeps (replay stops there too).
+        const eventsMax = ended ? undefined : sim.result().events;
+        const again = createSimulation(
+          eventsMax === undefined
+            ? scenario
+            : { ...scenario, limits: { ...scenario.limits, eventsMax } },
+          { seed, chooser: scheduleChooser({ ...spec, choices: vector }) },
+        );
+        again.run();
+        return {
+          violation: {
+            property: failed.property,
+            summary: failed.summary,
+            choices: chooser.made,
+            vector,
+            trace: again.trace,
+            losses: chooser.lossesUsed,
+            duplicates: chooser.duplicatesUsed,
+            crashed: chooser.made.filter((c) => c.latency === 'crash').map((c) => c.from),
+            kind,
+            eventsMax,
+          },
+          states: seen.size,
+          depthHit,
+          stopped: true,
+        };
       }
       if (full) {
         bounds.add('statesMax');

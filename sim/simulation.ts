@@ -96,8 +96,8 @@ export interface SimulationOptions {
  * that would reach the network (after budget, omission and partition
  * drops): whether it is lost, replacing the link's loss draw; then, for
  * each copy that is not, its latency, replacing the link's distribution and
- * any scheduler. Duplicates are still drawn from the seed, and every message
- * still makes its four draws.
+ * any scheduler; `duplicate` and `crash`, when there, make those choices
+ * too. Every message still makes its four draws.
  */
 export interface Chooser {
   /** True: the message is lost, recorded as a drop with reason 'loss'. */
@@ -106,6 +106,16 @@ export interface Chooser {
   latency(from: string, to: string, message: Message, tick: number): number;
   /** What the trace's manifest keeps of the choices (`choices`), for replay to make them again. */
   readonly manifest?: Json;
+  /**
+   * Asked after a copy that was not lost: whether a second copy goes too,
+   * replacing the link's duplicate draw; undefined keeps the draw.
+   */
+  duplicate?(from: string, to: string, message: Message, tick: number): boolean | undefined;
+  /**
+   * Asked before each event with the agents up: the index of the one that
+   * crashes now (as a crash fault would take it down, recorded), or -1.
+   */
+  crash?(up: readonly string[], tick: number): number;
 }
 
 export interface Decision {
@@ -593,6 +603,7 @@ class Engine implements Simulation {
     if (this.events >= limits.eventsMax) return this.stop('eventsMax');
     if (this.queue.size > limits.queueMax) return this.stop('queueMax');
     if (this.trace.length >= limits.recordsMax) return this.stop('recordsMax');
+    if (this.chooser?.crash !== undefined) this.chosenCrash(this.chooser);
     const ev = this.queue.pop() as SimEvent;
     if (ev.tick < this.tick)
       this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
@@ -636,6 +647,20 @@ class Engine implements Simulation {
     if (limits.untilAllDecided && this.undecidedUp === 0 && this.pendingStarts === 0)
       this.stop('allDecided');
     return true;
+  }
+
+  /** An explorer's crash before the next event: one of the agents up, or none. */
+  private chosenCrash(chooser: Chooser): void {
+    const up = this.agents.filter((a) => a.status === 'up');
+    const i =
+      chooser.crash?.(
+        up.map((a) => a.id),
+        this.tick,
+      ) ?? -1;
+    const a = up[i];
+    if (a === undefined) return;
+    this.takeDown(a);
+    this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
   }
 
   private stop(reason: StopReason): false {
@@ -965,7 +990,15 @@ class Engine implements Simulation {
       sendSeq,
       event,
     );
-    if (uDup < spec.duplicateRatio) {
+    if (
+      this.chooser?.duplicate?.(
+        a.id,
+        (this.agents[target] as AgentRuntime).id,
+        message,
+        this.tick,
+      ) ??
+      uDup < spec.duplicateRatio
+    ) {
       const dupSeq = this.rec(Kind.duplicate, source, target, msg, sendSeq, NONE, undefined);
       this.enqueueCopy(
         spec,

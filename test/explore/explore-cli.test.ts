@@ -36,7 +36,11 @@ describe('parley explore', () => {
     expect(r.out).toMatch(/3 choice points, 1 loss/);
     expect(r.out).toMatch(/3\. tick \d+ alpha -> beta hop: lost/);
     const reproduce = /reproduce: npx parley run (.*)/.exec(r.out)?.[1];
-    expect(reproduce).toContain('--latencies 1,2 --losses 1 --choices 0,0,2');
+    // The run stops at the violating state: the command sets the events it took.
+    expect(reproduce).toMatch(/--set limits\.eventsMax=\d+ /);
+    expect(reproduce).toContain(
+      '--latencies 1,2 --losses 1 --duplicates 0 --crashes 0 --choices 0,0,2',
+    );
     expect(parley('replay', out).code).toBe(0);
     const again = join(dir, 'again.jsonl');
     const args = (reproduce as string).split(' ');

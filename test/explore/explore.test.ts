@@ -58,11 +58,16 @@ describe('explore: two generals with k hops and one loss', () => {
   it('the violating trace is an ordinary trace: its manifest keeps the choices, the schedule makes it again, and agreement fails in it', () => {
     const v = explore(generals(2), { losses: 1, strategy: 'iddfs' }).violation;
     if (v === undefined) throw new Error('no violation');
-    expect(v.trace.manifest.choices).toEqual({ latencies: [1, 2], losses: 1, choices: v.vector });
-    const again = runScenario(generals(2), {
-      seed: 1,
-      chooser: scheduleChooser({ latencies: [1, 2], losses: 1, choices: v.vector }),
-    });
+    const spec = { latencies: [1, 2], losses: 1, duplicates: 0, crashes: 0, choices: v.vector };
+    expect(v.trace.manifest.choices).toEqual(spec);
+    // Stopped at the violating state, the first decision that disagrees.
+    expect(v.eventsMax).toBeGreaterThan(0);
+    expect(['eventsMax', 'quiescent']).toContain(v.trace.stop?.reason);
+    const scenario = generals(2);
+    const again = runScenario(
+      { ...scenario, limits: { ...scenario.limits, eventsMax: v.eventsMax ?? 0 } },
+      { seed: 1, chooser: scheduleChooser(spec) },
+    );
     expect(again.trace.hash()).toBe(v.trace.hash());
     expect(check(viewOf(v.trace), 'agreement').status).toBe('fails');
     expect([...v.trace.records()].filter((r) => r.kind === 'drop').map((r) => r.data)).toEqual([
@@ -211,5 +216,133 @@ describe('explore: byzantine generals, OM(1), latencies 1, 2 (the traitor’s va
     const r = explore(byzantine('mitigated', 1), { strategy: 'iddfs' });
     expect(r.violation?.property).toBe('agreement');
     expect(r.violation?.choices.some((c) => c.latency === 2)).toBe(true);
+  });
+});
+
+const twoPhase = (variant?: string, overrides: string[] = []) =>
+  loadNamed('two-phase-commit', { variant, overrides: ['faults=[]', ...overrides] }).scenario;
+/** Three agents (p2 only accepts and learns): two proposers duel from tick 0, retrying after 8 ticks. */
+const paxos3 = () =>
+  loadNamed('paxos-lossy', {
+    overrides: [
+      'agents.count=3',
+      'faults=[]',
+      'agents.agents={p2: {params: {proposer: false}}}',
+      'params.startTicksMax=0',
+      'params.backoffTicksMax=0',
+      'params.retryTicks=8',
+    ],
+  }).scenario;
+
+describe('explore: crashes and duplicates as choices', () => {
+  it('crash points by hand: one ping each way, latency 1, at most one crash, is 6 schedules', () => {
+    // Before start b: none or a (b is not up yet) -> crash a: 1 schedule.
+    // Before the ping reaches b: none, a or b -> 2 schedules crash; none goes on.
+    // Before the ping reaches a: none, a or b -> 3 schedules. Quiescent: no point.
+    const r = explore(pingPong, { crashes: 1, latencies: [1], prune: false });
+    expect(r.schedules).toBe(6);
+    expect(r.exhausted).toBe(true);
+  });
+
+  it('duplicate points by hand: one ping each way, latency 1, at most one duplicate, is 3 schedules', () => {
+    // The first ping: a copy or not; if not, the second: a copy or not.
+    const r = explore(pingPong, { duplicates: 1, latencies: [1], prune: false });
+    expect(r.schedules).toBe(3);
+    const dup = scheduleChooser({
+      latencies: [1],
+      losses: 0,
+      duplicates: 1,
+      crashes: 0,
+      choices: [1],
+    });
+    const t = runScenario(pingPong, { seed: 1, chooser: dup }).trace;
+    expect([...t.records()].filter((x) => x.kind === 'duplicate').length).toBe(1);
+    expect([...t.records()].filter((x) => x.kind === 'deliver').length).toBe(3);
+  });
+
+  it('two-phase commit without its scripted crash: one crash, chosen by the search, blocks the participants (the coordinator, after the votes); the trace replays', () => {
+    const scenario = twoPhase();
+    const r = explore(scenario, { crashes: 1, liveness: true });
+    const v = r.violation;
+    if (v === undefined) throw new Error('no violation');
+    expect(v.kind).toBe('termination');
+    expect(v.property).toBe('termination');
+    expect(v.crashed).toEqual(['coord']);
+    // The crash comes after every vote was sent: each participant is uncertain, none can decide.
+    const crashAt = v.choices.findIndex((c) => c.latency === 'crash');
+    expect(v.choices.slice(0, crashAt).filter((c) => c.type === 'vote').length).toBe(3);
+    const end = runScenario(scenario, {
+      seed: 1,
+      chooser: scheduleChooser({
+        latencies: [1, 2],
+        losses: 0,
+        duplicates: 0,
+        crashes: 1,
+        choices: v.vector,
+      }),
+    });
+    expect(end.trace.hash()).toBe(v.trace.hash());
+    const up = end.agents.filter((a) => a.status === 'up');
+    expect(up.map((a) => a.id)).toEqual(['p1', 'p2', 'p3']);
+    expect(up.map((a) => a.state)).toEqual(['uncertain', 'uncertain', 'uncertain']);
+    expect(end.decisions).toEqual([]);
+    // Without a crash every schedule terminates.
+    const none = explore(scenario, { crashes: 0, liveness: true });
+    expect(none.violation).toBeUndefined();
+    expect(none.exhausted).toBe(true);
+  });
+
+  it('three-phase commit: no blocked state with one crash of any agent before any event (latency 1, exhausted: 390 states)', () => {
+    const r = explore(twoPhase('mitigated'), {
+      crashes: 1,
+      liveness: true,
+      latencies: [1],
+      depth: 40,
+    });
+    expect(r.violation).toBeUndefined();
+    expect(r.exhausted).toBe(true);
+    expect(r.states).toBe(390);
+  });
+
+  it('paxos, three acceptors and two proposers, one loss and one duplicate, latency 1: no agreement, validity or integrity violation, exhausted (4756 states)', () => {
+    const r = explore(paxos3(), { losses: 1, duplicates: 1, latencies: [1], depth: 100 });
+    expect(r.properties).toEqual(['agreement', 'validity', 'integrity']);
+    expect(r.violation).toBeUndefined();
+    expect(r.exhausted).toBe(true);
+    expect(r.states).toBe(4756);
+  });
+
+  it('paxos as above with latencies 1 and 2: no violation in every schedule of at most 8 choice points (19982 states)', () => {
+    const r = explore(paxos3(), { losses: 1, duplicates: 1, latencies: [1, 2], depth: 8 });
+    expect(r.violation).toBeUndefined();
+    expect(r.bounds).toEqual(['depth']);
+    expect(r.states).toBe(19982);
+  });
+});
+
+describe('explore: liveness', () => {
+  it('a cycle: cooperative two-phase commit after the coordinator crash (scripted at tick 1), the participants ask each other for ever; found at the first repeated state (21 events), not at ticksMax 1000', () => {
+    const { scenario } = loadNamed('two-phase-commit', { variant: 'cooperative' });
+    const r = explore(scenario, { liveness: true, latencies: [1] });
+    const v = r.violation;
+    expect(v?.kind).toBe('cycle');
+    expect(v?.property).toBe('termination');
+    expect(v?.summary).toMatch(/with p1, p2, p3 up and undecided/);
+    expect(v?.eventsMax).toBe(21);
+    expect(v?.trace.stop?.reason).toBe('eventsMax');
+    // Without liveness the repetition is cut (its future is the run's own) and nothing fails.
+    const safe = explore(scenario, { latencies: [1] });
+    expect(safe.violation).toBeUndefined();
+    expect(safe.exhausted).toBe(true);
+  });
+
+  it('no cycle where a repeated state has every agent up decided: two-phase commit, a participant crashed, the coordinator resends the decision for ever', () => {
+    const r = explore(twoPhase(), { liveness: true, latencies: [1], crashes: 1 });
+    // Depth-first tries the late crashes first (a participant's, after the decisions):
+    // those runs repeat with everyone up decided, no cycle; the first violation is the
+    // coordinator's crash (termination).
+    expect(r.schedules).toBeGreaterThan(10);
+    expect(r.violation?.kind).toBe('termination');
+    expect(r.violation?.crashed).toEqual(['coord']);
   });
 });
