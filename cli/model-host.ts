@@ -415,11 +415,15 @@ export function cassetteHost(file: string, live: () => ModelHost): ModelHost {
   });
 }
 
+/** What the registered factory of this thread answers from, by key (sweep tasks change it only when it changes). */
+let registered: string | undefined;
+
 /**
  * Makes every run of this thread ask the model over HTTP; with `cassette`,
  * from that cassette first (sweep workers).
  */
 export function registerModelHost(cassette?: string): void {
+  registered = cassette === undefined ? 'live' : `cassette:${cassette}`;
   setModelHostFactory(() =>
     cassette === undefined
       ? new NodeModelHost()
@@ -427,10 +431,23 @@ export function registerModelHost(cassette?: string): void {
   );
 }
 
-/** The cassette the registered factory of this thread answers from, for sweep tasks. */
-let registered: string | undefined;
-export function useCassette(cassette: string | undefined): void {
-  if (cassette === registered) return;
-  registered = cassette;
-  registerModelHost(cassette);
+/** Registers `make` as the factory of this thread's runs, unless `key` names the one registered. */
+export function useModelHost(key: string, make: () => ModelHost): void {
+  if (key === registered) return;
+  registered = key;
+  setModelHostFactory(make);
+}
+
+/** A host answering from `records` (read only), asking the model over HTTP for the rest. */
+export function recordsHost(records: readonly ModelRecord[]): ModelHost {
+  let live: NodeModelHost | undefined;
+  return recordedModelHost(records, {
+    complete(agent, request, hash, spec) {
+      live ??= new NodeModelHost();
+      return live.complete(agent, request, hash, spec);
+    },
+    close() {
+      live?.close();
+    },
+  });
 }

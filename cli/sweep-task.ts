@@ -4,12 +4,20 @@ import {
   hasProcessAgents,
   InvariantError,
   loadScenario,
+  type ModelRecord,
   type Scenario,
 } from '../sim/index.ts';
 import { type Cell, type GridRun, runRow } from '../sim/sweep/index.ts';
+import { catalogCassette } from './cassettes.ts';
 import { scenarioDir } from './catalog.ts';
 import { invariantParagraph, reproduceCommand } from './errors.ts';
-import { registerModelHost, useCassette } from './model-host.ts';
+import {
+  cassetteHost,
+  NodeModelHost,
+  recordsHost,
+  registerModelHost,
+  useModelHost,
+} from './model-host.ts';
 import { registerProcessHost } from './process-host.ts';
 import { prepareScenario, type ScenarioSource, scenarioRegistry } from './protocol-files.ts';
 
@@ -52,6 +60,26 @@ export async function prepareTasks(tasks: readonly SweepTask[]): Promise<void> {
   }
 }
 
+/**
+ * Model agents answer from the sweep's --cassette (the model's new answers
+ * appended), else from a catalogue scenario's own cassette (as `parley run`
+ * does), else from the model.
+ */
+const catalogRecords = new Map<string, ModelRecord[] | undefined>();
+function modelsFor(task: SweepTask): void {
+  const cassette = task.cassette;
+  if (cassette !== undefined) {
+    useModelHost(`cassette:${cassette}`, () => cassetteHost(cassette, () => new NodeModelHost()));
+    return;
+  }
+  const name = /^scenarios\/catalog\/([^/]+)\.yaml$/.exec(task.file)?.[1];
+  if (name !== undefined && !catalogRecords.has(name))
+    catalogRecords.set(name, catalogCassette(name));
+  const records = name === undefined ? undefined : catalogRecords.get(name);
+  if (records === undefined) useModelHost('live', () => new NodeModelHost());
+  else useModelHost(`catalog:${name}`, () => recordsHost(records));
+}
+
 /** Runs one grid run and returns its row. */
 export function runTask(task: SweepTask): Cell[] {
   const key = keyOf(task);
@@ -73,7 +101,7 @@ export function runTask(task: SweepTask): Cell[] {
     if (cache.size > 10_000) cache.clear();
     cache.set(key, scenario);
   }
-  useCassette(task.cassette);
+  modelsFor(task);
   try {
     return runRow(scenario, task.run, task.engine);
   } catch (err) {

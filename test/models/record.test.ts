@@ -180,7 +180,9 @@ describe('recorded replies', () => {
       expect(asked).toBeGreaterThanOrEqual(2);
       expect(asked).toBeLessThanOrEqual(4);
       const lines = readFileSync(cassette, 'utf8').trimEnd().split('\n');
-      expect(lines).toHaveLength(asked);
+      // A worker appends an answer only when the cassette still lacks it (both may, in a race).
+      expect(new Set(lines.map((l) => JSON.parse(l).hash)).size).toBe(2);
+      expect(lines.length).toBeLessThanOrEqual(asked);
       for (const l of lines) expect(JSON.parse(l).reply.content).toBe('{"choice":"attack"}');
       server.stop();
       const out2 = join(dir, 'rows2.csv');
@@ -200,6 +202,31 @@ describe('recorded replies', () => {
       const rows = (f: string) => readFileSync(f, 'utf8').split('\n');
       expect(rows(out2)).toEqual(rows(out1));
       expect(rows(out1)).toHaveLength(8);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("the catalogue's cassette", () => {
+  it('answers a sweep of model-injection on two workers, no model needed, as it answers parley run', () => {
+    const { dir, cleanup } = folder();
+    try {
+      const out = join(dir, 'rows.csv');
+      const s = parley(dir, [
+        'sweep',
+        'model-injection',
+        '--seeds',
+        '2',
+        '--workers',
+        '2',
+        '--out',
+        out,
+      ]);
+      expect(s.code).toBe(0);
+      const [head, ...rows] = readFileSync(out, 'utf8').trimEnd().split('\n');
+      const breach = (head ?? '').split(',').indexOf('breach');
+      expect(rows.map((r) => r.split(',')[breach])).toEqual(['fails', 'fails']);
     } finally {
       cleanup();
     }
