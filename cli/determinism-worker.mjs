@@ -8,23 +8,26 @@ import { BUILD_ENV } from './compiled.mjs';
 const build = process.env[BUILD_ENV];
 let catalog;
 let parley;
+let models;
 if (build) {
   catalog = await import(`${build}catalog.js`);
   parley = await import(`${build}parley.js`);
   (await import(`${build}process-host.js`)).registerProcessHost();
-  (await import(`${build}model-host.js`)).registerModelHost();
+  models = await import(`${build}model-host.js`);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
   catalog = await import('./catalog.ts');
   parley = await import('../sim/index.ts');
   (await import('./process-host.ts')).registerProcessHost();
-  (await import('./model-host.ts')).registerModelHost();
+  models = await import('./model-host.ts');
 }
 const { loadNamed, prepareNamed } = catalog;
 const { runScenario } = parley;
 
-const { name, variant, set, seed, hash, engine, linesMax } = workerData;
+const { name, variant, set, seed, hash, engine, linesMax, cassette } = workerData;
+// Model agents answer as in the command's own runs: its --cassette, else a catalogue scenario's.
+models.registerModelHostFor(name, cassette);
 try {
   await prepareNamed(name, { variant, overrides: set });
   const { scenario } = loadNamed(name, { variant, overrides: set });

@@ -19,6 +19,8 @@ export interface FreshRun {
   readonly name: string;
   readonly variant: string | undefined;
   readonly set: readonly string[];
+  /** Model agents' `--cassette`, for the fresh thread's run too. */
+  readonly cassette?: string | undefined;
 }
 
 export interface DeterminismOutcome {

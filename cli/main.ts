@@ -30,7 +30,13 @@ import { internalErrorText, reproduceCommand, shellWord, UsageError } from './er
 import { exploreCommand, runSchedule, scheduleFlags } from './explore.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
 import { merge } from './merge.ts';
-import { cassetteHost, NodeModelHost, readCassette, registerModelHost } from './model-host.ts';
+import {
+  cassetteHost,
+  NodeModelHost,
+  readCassette,
+  registerModelHost,
+  registerModelHostFor,
+} from './model-host.ts';
 import { newProtocol } from './new-protocol.ts';
 import { hostsMade, programStderr, registerProcessHost } from './process-host.ts';
 import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
@@ -164,10 +170,12 @@ function program(): Command {
       if (schedule !== undefined && o.checkDeterminism === true)
         throw new UsageError('--check-determinism does not take a schedule (--choices) yet');
       if (o.checkDeterminism === true) {
+        // Model agents answer in every run as in one: from --cassette, else a catalogue scenario's cassette.
+        registerModelHostFor(name, o.cassette);
         const d = await checkDeterminism(
           scenario,
           seed,
-          { name, variant: o.variant, set: o.set },
+          { name, variant: o.variant, set: o.set, cassette: o.cassette },
           o.engine,
         );
         if (tracePath !== undefined) writeWhole(tracePath, d.trace.lines());

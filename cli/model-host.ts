@@ -41,6 +41,7 @@ import {
   replyProblem,
   setModelHostFactory,
 } from '../sim/index.ts';
+import { catalogCassette } from './cassettes.ts';
 import { UsageError } from './errors.ts';
 
 /** Backoff before retry number i (0 first): min(BACKOFF_CAP_MS, BACKOFF_BASE_MS · 2^i) (sim/retry.ts's exponential). */
@@ -429,6 +430,18 @@ export function registerModelHost(cassette?: string): void {
       ? new NodeModelHost()
       : cassetteHost(cassette, () => new NodeModelHost()),
   );
+}
+
+/**
+ * Registers where this thread's runs of scenario `name` get model agents'
+ * answers: `cassette` (the model's new answers appended), else a catalogue
+ * scenario's own cassette (read only), else the model.
+ */
+export function registerModelHostFor(name: string | undefined, cassette: string | undefined): void {
+  if (cassette !== undefined) return registerModelHost(cassette);
+  const records = name === undefined ? undefined : catalogCassette(name);
+  if (records === undefined) return registerModelHost();
+  useModelHost(`catalog:${name}`, () => recordsHost(records));
 }
 
 /** Registers `make` as the factory of this thread's runs, unless `key` names the one registered. */

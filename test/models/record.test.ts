@@ -208,6 +208,41 @@ describe('recorded replies', () => {
   });
 });
 
+describe('--check-determinism', () => {
+  it('with --cassette: the first run asks and fills it, the second and the fresh thread answer from it', async () => {
+    const { dir, cleanup } = folder();
+    try {
+      const server = await startServer({ default: ATTACK }, dir);
+      const file = scenario(dir, 'ask', server.port, { agents: 2 });
+      const cassette = join(dir, 'c.jsonl');
+      const r = parley(dir, ['run', file, '--cassette', cassette, '--check-determinism']);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('identical over 3 runs');
+      expect(await server.requests()).toHaveLength(2);
+      expect(readFileSync(cassette, 'utf8').trimEnd().split('\n')).toHaveLength(2);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('of a catalogue scenario: every run answers from its cassette, the hash parley run gives', () => {
+    const { dir, cleanup } = folder();
+    try {
+      const run = parley(dir, ['run', 'model-injection']);
+      const hash = hashOf(run.out);
+      expect(hash).toBeDefined();
+      const r = parley(dir, ['run', 'model-injection', '--check-determinism']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(
+        `identical over 3 runs (two in this process, one in a fresh thread): hash ${hash}`,
+      );
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe("the catalogue's cassette", () => {
   it('answers a sweep of model-injection on two workers, no model needed, as it answers parley run', () => {
     const { dir, cleanup } = folder();
