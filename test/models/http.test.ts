@@ -248,6 +248,20 @@ describe('failures are data: retried, then recorded, and the run goes on', () =>
     });
   });
 
+  it('a server that echoes the key in an error: the key is scrubbed from the recorded detail', async () => {
+    const key = `sk-echo-${Math.random().toString(36).slice(2)}`;
+    const { r, models } = await runWith(
+      { default: { status: 401, body: `{"error":"invalid key ${key}"}` } },
+      { agents: 1, model: { keyEnv: 'PARLEY_TEST_MODEL_KEY' } },
+      { PARLEY_TEST_MODEL_KEY: key },
+    );
+    expect(models[0]?.data.reply.error).toEqual({
+      reason: 'http',
+      detail: 'HTTP 401: {"error":"invalid key [key]"}',
+    });
+    expect(r.out + r.err).not.toContain(key);
+  });
+
   it('another 4xx: http, not retried', async () => {
     const { models, seen } = await runWith(
       { default: { status: 404, body: '{"error":{"message":"model test-model not found"}}' } },
