@@ -160,6 +160,12 @@ const NONE = -1;
  * is the same as for the value it stands for.
  */
 export class JsonText {
+  /** Where this text was last stored: the trace, its page and its code units, so that a later record of the same page points at it instead of storing it again. */
+  owner: object | null = null;
+  page = -1;
+  start = 0;
+  end = 0;
+
   constructor(readonly json: string) {}
 }
 
@@ -308,7 +314,23 @@ export class Trace {
       c.page[o] = NONE;
     } else {
       // Stored as JSON now: the record keeps what the payload was when it was recorded.
-      const json = data instanceof JsonText ? data.json : JSON.stringify(data);
+      let json: string;
+      if (data instanceof JsonText) {
+        if (data.owner === this && data.page === this.pages.length) {
+          // The same text already in the page being filled: point at it.
+          c.page[o] = data.page;
+          c.start[o] = data.start;
+          c.end[o] = data.end;
+          this.n = i + 1;
+          this.hashCache = undefined;
+          return i;
+        }
+        json = data.json;
+        data.owner = this;
+        data.page = this.pages.length;
+        data.start = this.pendingUnits;
+        data.end = this.pendingUnits + json.length;
+      } else json = JSON.stringify(data);
       c.page[o] = this.pages.length;
       c.start[o] = this.pendingUnits;
       this.pendingUnits += json.length;

@@ -111,6 +111,7 @@ const EMPTY: Provenance = [];
 export function unionProvenance(a: Provenance, b: Provenance): Provenance {
   if (b.length === 0 || a === b) return a;
   if (a.length === 0) return b;
+  if (b.length <= a.length && includes(a, b)) return a;
   const out: number[] = [];
   let i = 0;
   let j = 0;
@@ -130,6 +131,18 @@ export function unionProvenance(a: Provenance, b: Provenance): Provenance {
     }
   }
   return out.length === a.length ? a : out.length === b.length ? b : out;
+}
+
+/** Whether sorted `a` holds every origin of sorted `b`, without allocating (a delivery's usual case once provenances have spread). */
+function includes(a: Provenance, b: Provenance): boolean {
+  let i = 0;
+  for (let j = 0; j < b.length; j++) {
+    const y = b[j] as number;
+    while (i < a.length && (a[i] as number) < y) i++;
+    if (i === a.length || a[i] !== y) return false;
+    i++;
+  }
+  return true;
 }
 
 /** Outcome of an act, before approval. */

@@ -241,7 +241,7 @@ function doAssign(st: Step, assignment: unknown, params: unknown, table: ActionT
   const args = {
     context: st.context,
     event: st.event,
-    spawn: spawner(st, table),
+    spawn: st.spawn ?? (st.spawn = spawner(st, table)),
     self: st.self,
     system: st.system,
   };

@@ -77,6 +77,8 @@ export class Step {
   scope: Scope;
   self: unknown;
   system: unknown;
+  /** `spawn` for assign's arguments, made once per Step (it throws whatever it is given). */
+  spawn: ((...args: unknown[]) => unknown) | null = null;
 
   constructor(
     readonly machine: AnyStateMachine,
