@@ -196,10 +196,49 @@ function inFreshProcess(...args: string[]): unknown {
   return JSON.parse(out);
 }
 
-/** The relay rows: each agent count measured in a fresh Node process. */
+/** Deliveries per SimPy run: SimPy steps about 10 k events/s here, so fewer than parley's runs. */
+const SIMPY_EVENTS = 50_000;
+const SIMPY_REPEATS = 3;
+
+/** A Python that imports simpy (Debian's python3-simpy3 is for /usr/bin/python3), or why there is none. */
+export function simpyPython(): { python: string } | { missing: string } {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import simpy'], { stdio: 'ignore', cwd: '/' });
+      return { python };
+    } catch {}
+  }
+  return {
+    missing:
+      'no python3 on PATH imports simpy (install Debian python3-simpy3: node scripts/ensure-system.mjs)',
+  };
+}
+
+/** SimPy's events/s on bench/simpy.py, the relay written as a SimPy user would, at `agents` agents. */
+export function simpyRate(python: string, agents: number): number {
+  const script = fileURLToPath(new URL('./simpy.py', import.meta.url));
+  const out = execFileSync(
+    python,
+    [script, String(agents), String(SIMPY_EVENTS), String(SIMPY_REPEATS)],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return (JSON.parse(out) as { eventsPerSecond: number }).eventsPerSecond;
+}
+
+/** The relay rows: each agent count measured in a fresh Node process, and SimPy beside it when installed. */
 export function relayRows(): Row[] {
+  const peer = simpyPython();
+  if ('missing' in peer) console.log(`\n(SimPy peer skipped: ${peer.missing})`);
   return [10, 100, 1000].flatMap((agents) => {
     const f = inFreshProcess('relay', String(agents)) as RelayFigures;
+    const simpy: Row[] = [];
+    if ('python' in peer) {
+      const rate = simpyRate(peer.python, agents);
+      simpy.push(
+        { name: `relay, ${agents} agents: SimPy (bench/simpy.py)`, value: rate, unit: 'ev/s' },
+        { name: `  relay, ${agents} agents: fast over SimPy`, value: f.fast / rate, unit: 'x' },
+      );
+    }
     return [
       { name: `relay, ${agents} agents: xstate`, value: f.xstate, unit: 'ev/s' },
       { name: `relay, ${agents} agents: fast`, value: f.fast, unit: 'ev/s' },
@@ -217,6 +256,7 @@ export function relayRows(): Row[] {
         value: f.fastOverFloor,
         unit: 'x',
       },
+      ...simpy,
     ];
   });
 }
@@ -238,7 +278,7 @@ export function fastRows(): Row[] {
 
 export const FAST_TITLE = `Fast path over xstate (protocol cases, trace on, seeds 1, 2, … up to ${EVENTS.toLocaleString('en')} events, both paths in one process, median of ${ROUNDS} rounds after ${WARMUP} untimed, fresh process per protocol)`;
 
-export const RELAY_TITLE = `Fast path on the relay workload (one token per agent, ${RELAY_EVENTS.toLocaleString('en')} events, trace on, xstate, fast and floor in one process, median of ${ROUNDS} rounds, fresh process per agent count)`;
+export const RELAY_TITLE = `Fast path on the relay workload (one token per agent, ${RELAY_EVENTS.toLocaleString('en')} events, trace on, xstate, fast and floor in one process, median of ${ROUNDS} rounds, fresh process per agent count; SimPy peer: the same workload in bench/simpy.py, ${SIMPY_EVENTS.toLocaleString('en')} deliveries, median of ${SIMPY_REPEATS}, run after parley's process)`;
 
 /** Both tables, as `npm run bench` prints them. */
 export function printFast(): void {
