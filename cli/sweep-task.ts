@@ -80,6 +80,9 @@ function modelsFor(task: SweepTask): void {
   else useModelHost(`catalog:${name}`, () => recordsHost(records));
 }
 
+/** Starts the message of a run's ModelHostError, passed on from a worker thread. */
+export const MODEL_HOST_TAG = 'ModelHostError: ';
+
 /** Runs one grid run and returns its row. */
 export function runTask(task: SweepTask): Cell[] {
   const key = keyOf(task);
@@ -105,6 +108,9 @@ export function runTask(task: SweepTask): Cell[] {
   try {
     return runRow(scenario, task.run, task.engine);
   } catch (err) {
+    // A model that cannot be asked (its key unset) is the user's to fix: tagged, as a worker passes on only the message.
+    if ((err as Error)?.name === 'ModelHostError')
+      throw new Error(`${MODEL_HOST_TAG}${(err as Error).message}`);
     if (!(err instanceof InvariantError)) throw err;
     // Told as a paragraph in the message: a worker thread passes on no other field.
     const name = /^scenarios\/catalog\/([^/]+)\.yaml$/.exec(task.file)?.[1] ?? task.file;

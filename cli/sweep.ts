@@ -22,6 +22,7 @@ import {
   DEFAULT_CHECKS,
   type EngineChoice,
   type Json,
+  ModelHostError,
   PARLEY_VERSION,
   ScenarioLoadError,
   sha256Hex,
@@ -68,7 +69,7 @@ import {
   sha256OfFile,
   writeParquet,
 } from './sweep-files.ts';
-import { runTask, type SweepTask } from './sweep-task.ts';
+import { MODEL_HOST_TAG, runTask, type SweepTask } from './sweep-task.ts';
 
 /** Young generation of each worker thread, in MB (V8's default is about 48). */
 const YOUNG_GENERATION_MB = 384;
@@ -744,6 +745,9 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       rmSync(f.rowsPath, { force: true });
       rmSync(f.manifestPath, { force: true });
     }
+    // A run's ModelHostError, which a worker passes on as a plain Error: bad input, not a bug.
+    if (err instanceof Error && err.message.startsWith(MODEL_HOST_TAG))
+      throw new ModelHostError(err.message.slice(MODEL_HOST_TAG.length));
     throw err;
   } finally {
     try {

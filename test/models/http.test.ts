@@ -106,6 +106,29 @@ describe('a model agent over HTTP', () => {
   });
 });
 
+describe('a key that is not set', () => {
+  it('is bad input in a sweep too (exit 2, in a worker or not), and no rows are left', async () => {
+    const { dir, cleanup } = folder();
+    try {
+      const file = scenario(dir, 'ask', await closedPort(), {
+        agents: 1,
+        model: { keyEnv: 'PARLEY_TEST_MODEL_KEY_UNSET' },
+      });
+      for (const workers of ['1', '2']) {
+        const out = join(dir, `rows-${workers}.csv`);
+        const r = parley(dir, ['sweep', file, '--seeds', '2', '--workers', workers, '--out', out]);
+        expect(r.code).toBe(2);
+        expect(r.err).toContain(
+          "parley: the scenario's model.keyEnv names PARLEY_TEST_MODEL_KEY_UNSET, which is not set in the environment",
+        );
+        expect(existsSync(out)).toBe(false);
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('failures are data: retried, then recorded, and the run goes on', () => {
   it('a server that stalls: timeout after each attempt', async () => {
     const { r, models, seen } = await runWith(
