@@ -214,6 +214,12 @@ export class NodeModelHost implements ModelHost {
   private nextId = 1;
   /** HTTP attempts made, for tests and benchmarks. */
   attempts = 0;
+  /**
+   * Endpoints that refused every attempt of a call in this run, with why: a
+   * server that is not there is not asked again (each call would wait out its
+   * retries; a hundred agents, minutes), and each later call fails at once.
+   */
+  private readonly down = new Map<string, string>();
 
   private start(): MessageChannel['port1'] {
     if (this.port !== null) return this.port;
@@ -262,6 +268,15 @@ export class NodeModelHost implements ModelHost {
         );
     }
     const endpoint = (spec.endpoint ?? MODEL_DEFAULTS.endpoint).replace(/\/+$/, '');
+    const refused = this.down.get(endpoint);
+    if (refused !== undefined)
+      return {
+        error: {
+          reason: 'refused',
+          detail: `${refused} (it refused every attempt earlier in this run: not asked again)`,
+        },
+        attempts: 0,
+      };
     const url = `${endpoint}/chat/completions`;
     const body = JSON.stringify(chatBody(request, spec));
     const timeoutMs = spec.timeoutMs ?? MODEL_DEFAULTS.timeoutMs;
@@ -278,12 +293,14 @@ export class NodeModelHost implements ModelHost {
       }
       const usage = counted ? { usage: { prompt, completion } } : {};
       if ('content' in judged) return { content: judged.content, ...usage, attempts: i + 1 };
-      if (!judged.retry || i + 1 >= tries)
+      if (!judged.retry || i + 1 >= tries) {
+        if (judged.reason === 'refused') this.down.set(endpoint, scrub(judged.detail, key));
         return {
           ...usage,
           error: { reason: judged.reason, detail: scrub(judged.detail, key) },
           attempts: i + 1,
         };
+      }
       sleep(judged.waitMs ?? Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** i));
     }
   }
@@ -438,10 +455,10 @@ export function registerModelHost(cassette?: string): void {
  * scenario's own cassette (read only), else the model.
  */
 export function registerModelHostFor(name: string | undefined, cassette: string | undefined): void {
-  if (cassette !== undefined) return registerModelHost(cassette);
-  const records = name === undefined ? undefined : catalogCassette(name);
-  if (records === undefined) return registerModelHost();
-  useModelHost(`catalog:${name}`, () => recordsHost(records));
+  const records = cassette !== undefined || name === undefined ? undefined : catalogCassette(name);
+  if (records !== undefined) useModelHost(`catalog:${name}`, () => recordsHost(records));
+  else if (cassette !== undefined) registerModelHost(cassette);
+  else registerModelHost();
 }
 
 /** Registers `make` as the factory of this thread's runs, unless `key` names the one registered. */
