@@ -13,7 +13,7 @@ import { printFast } from './fast.ts';
 import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
-import { SWEEP_REFERENCE } from './sweep.ts';
+import { SWEEP_REFERENCE, sweepWorkerCode } from './sweep.ts';
 
 const casePath = fileURLToPath(new URL('./case.ts', import.meta.url));
 
@@ -48,7 +48,7 @@ printExplore();
 const sweepXstate = runCase('sweep', '1', 'xstate') as number;
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
-printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included)`, [
+printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included, ${sweepWorkerCode()})`, [
   { name: '1 worker, xstate', value: sweepXstate, unit: 'runs/s' },
   { name: '1 worker, fast path (auto)', value: sweep1, unit: 'runs/s' },
   { name: '2 workers, fast path (auto)', value: sweep2, unit: 'runs/s' },
