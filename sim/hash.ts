@@ -146,3 +146,37 @@ export class Sha256 {
 export function sha256Hex(text: string): string {
   return new Sha256().updateString(text).digestHex();
 }
+
+/**
+ * A fast 64-bit non-cryptographic hash of `text`'s UTF-16 code units, as 16
+ * hex digits: two independent 32-bit lanes (FNV-1a, and a multiply-xorshift
+ * lane with another prime and seed), each finished with MurmurHash3's fmix32.
+ * For state fingerprints (sim/explore.ts), where a collision costs a missed
+ * state, not a forged trace: among a million states the chance of one is
+ * about 3 in 100 million. Not for anything an adversary chooses.
+ */
+export function hash64Hex(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  return hex8(fmix32(a ^ n)) + hex8(fmix32(b ^ n));
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function hex8(x: number): string {
+  return x.toString(16).padStart(8, '0');
+}

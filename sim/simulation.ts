@@ -20,7 +20,7 @@ import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
-import { sha256Hex } from './hash.ts';
+import { hash64Hex } from './hash.ts';
 import {
   defaultModelHost,
   MODEL_DEFAULTS,
@@ -161,7 +161,7 @@ export interface Simulation {
   /** The outcome so far. */
   result(): RunResult;
   /**
-   * SHA-256 of the state between events, for an explorer's pruning: equal
+   * A 64-bit hash (hash64Hex) of the state between events, for an explorer's pruning: equal
    * fingerprints mean the same futures under the same choices, as far as it
    * covers. Covers each agent's status, state key, context, timer names,
    * decided flag, stable-storage keys, clock rate and omission ratios (JSON;
@@ -728,38 +728,30 @@ class Engine implements Simulation {
 
   fingerprint(): string {
     const now = this.tick;
-    const agents = this.agents.map((a) => [
-      a.status,
-      a.stateKey,
-      a.snapshot?.context ?? null,
-      a.timers === null ? [] : [...a.timers.keys()].sort(),
-      a.decided,
-      a.restored ?? null,
-      a.clockRate,
-      a.sendOmitRatio,
-      a.receiveOmitRatio,
-    ]);
-    const events: unknown[] = [];
+    // Text built piece by piece, objects' JSON cached by identity (jsonOf):
+    // contexts, messages and timer events are replaced, not changed in place.
+    let s = '';
+    for (const a of this.agents)
+      s += `${a.status}|${JSON.stringify(a.stateKey)}|${jsonOf(a.snapshot?.context ?? null)}|${a.timers === null ? '[]' : JSON.stringify([...a.timers.keys()].sort())}|${a.decided}|${jsonOf(a.restored ?? null)}|${a.clockRate}|${a.sendOmitRatio}|${a.receiveOmitRatio}\n`;
     for (const ev of this.queue.all().sort((x, y) => x.tick - y.tick || x.seq - y.seq)) {
-      let payload: unknown = null;
+      let payload: string;
       if (ev.kind === EV_TIMER) {
         const entry = ev.payload as TimerEntry;
         const a = this.agents[ev.agent] as AgentRuntime;
         if (a.status !== 'up' || a.timers?.get(entry.name) !== entry) continue;
-        payload = [entry.name, entry.event];
-      } else if (ev.kind === EV_RANDOM_FAULT) payload = (ev.payload as RandomFaultRun).pending;
-      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = ev.payload;
-      events.push([
-        ev.kind,
-        ev.agent,
-        ev.peer,
-        ev.ref < 0 ? null : ev.kind === EV_CONTENT ? ev.ref : 0,
-        ev.tick - now,
-        payload,
-      ]);
+        payload = `${JSON.stringify(entry.name)},${jsonOf(entry.event)}`;
+      } else if (ev.kind === EV_RANDOM_FAULT)
+        payload = jsonOf((ev.payload as RandomFaultRun).pending ?? null);
+      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = jsonOf(ev.payload);
+      else payload = 'null';
+      s += `${ev.kind},${ev.agent},${ev.peer},${ev.ref < 0 ? 'null' : ev.kind === EV_CONTENT ? ev.ref : 0},${ev.tick - now},${payload}\n`;
     }
-    const decisions = this.decisions.map((d) => JSON.stringify([d.agent, d.value])).sort();
-    return sha256Hex(JSON.stringify([agents, events, this.partitions.ids(), decisions]));
+    s += `${this.partitions.ids().join(',')}\n`;
+    s += this.decisions
+      .map((d) => JSON.stringify([d.agent, d.value]))
+      .sort()
+      .join('\n');
+    return hash64Hex(s);
   }
 
   // ---- agents -------------------------------------------------------------
