@@ -9,8 +9,8 @@ import {
   type ExploreOptions,
   type ExploreResult,
   type ExploreStrategy,
-  explore,
   exploreOptionProblems,
+  exploreSteps,
   type ScheduleSpec,
   scheduleSpecOf,
 } from '../sim/explore.ts';
@@ -39,7 +39,8 @@ export interface ExploreFlags {
 
 export interface ExploreOutcome {
   readonly lines: readonly string[];
-  readonly result: ExploreResult;
+  /** Undefined when Ctrl-C stopped the search (the lines say what was covered). */
+  readonly result: ExploreResult | undefined;
 }
 
 /** A whole number flag, or a problem naming it. */
@@ -136,12 +137,12 @@ const BOUND_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** Runs the search and writes a violating trace; the lines for stdout. Progress goes to `progress`. */
-export function exploreCommand(
+export async function exploreCommand(
   name: string,
   flags: ExploreFlags,
   progress: (line: string) => void,
   now: () => number = Date.now,
-): ExploreOutcome {
+): Promise<ExploreOutcome> {
   const problems: string[] = [];
   const depth = whole('--depth', flags.depth, problems);
   const losses = whole('--losses', flags.losses, problems);
@@ -186,19 +187,54 @@ export function exploreCommand(
 
   const started = now();
   let last = started;
-  const result = explore(scenario, {
-    ...options,
-    seed,
-    progressEvery: 200,
-    progress: (p) => {
-      const t = now();
-      if (t - last < 2000) return;
-      last = t;
-      progress(
-        `explore: ${p.schedules} schedules, ${p.states} distinct states, depth ${p.depth}, ${seconds(t - started)}`,
-      );
+  // In slices of schedules, giving the event loop a turn between them, so
+  // Ctrl-C stops the search and prints what was covered so far.
+  const steps = exploreSteps(
+    scenario,
+    {
+      ...options,
+      seed,
+      progressEvery: 200,
+      progress: (p) => {
+        const t = now();
+        if (t - last < 2000) return;
+        last = t;
+        progress(
+          `explore: ${p.schedules} schedules, ${p.states} distinct states, depth ${p.depth}, ${seconds(t - started)}`,
+        );
+      },
     },
-  });
+    50,
+  );
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.on('SIGINT', onSigint);
+  let result: ExploreResult;
+  try {
+    for (;;) {
+      const next = steps.next();
+      if (next.done === true) {
+        result = next.value;
+        break;
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+      if (interrupted) {
+        const c = next.value;
+        const ms = Math.max(1, now() - started);
+        return {
+          lines: [
+            `interrupted (Ctrl-C): ${c.schedules} schedules · ${c.states} distinct states (${Math.round((c.states / ms) * 1000)} per second) · ${c.pruned} cut at a state already explored · ${c.events} events · depth reached ${c.depthReached} of ${c.depth} · ${seconds(ms)}`,
+            'no violation found in what was covered; the space is not exhausted',
+          ],
+          result: undefined,
+        };
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
   const ms = Math.max(1, now() - started);
   const lat = options.latencies ?? EXPLORE_DEFAULTS.latencies;
   const k = options.losses ?? EXPLORE_DEFAULTS.losses;

@@ -339,9 +339,10 @@ Examples:
     .action(async (name, o) => {
       running = { name, variant: o.variant, set: o.set };
       await prepareNamed(name, { variant: o.variant, overrides: o.set });
-      const r = exploreCommand(name, o, (line) => process.stderr.write(`${line}\n`));
+      const r = await exploreCommand(name, o, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${r.lines.join('\n')}\n`);
-      if (r.result.violation !== undefined) process.exitCode = EXIT_UNMET;
+      if (r.result === undefined) process.exitCode = 130;
+      else if (r.result.violation !== undefined) process.exitCode = EXIT_UNMET;
     });
 
   p.command('replay')

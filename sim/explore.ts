@@ -429,6 +429,30 @@ function undecidedUp(sim: Simulation): boolean {
 
 /** Explores `scenario`'s schedules (see the file's comment). Throws on invalid options. */
 export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
+  const steps = exploreSteps(scenario, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** What was covered so far, yielded between slices of schedules by `exploreSteps`. */
+export interface ExploreCovered extends ExploreProgress {
+  readonly pruned: number;
+  readonly events: number;
+  readonly depthReached: number;
+}
+
+/**
+ * `explore` in slices: yields what was covered every `sliceEvery` schedules
+ * (default 100), so a caller can give its event loop a turn (a Ctrl-C
+ * handler, say) and stop early with the counts; returns the result.
+ */
+export function* exploreSteps(
+  scenario: Scenario,
+  options: ExploreOptions = {},
+  sliceEvery = 100,
+): Generator<ExploreCovered, ExploreResult, void> {
   const problems = exploreOptionProblems(options);
   if (problems.length > 0) throw new RangeError(problems.join('; '));
   const seed = options.seed ?? EXPLORE_DEFAULTS.seed;
@@ -469,12 +493,16 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   }
 
   /** One depth-limited DFS; stops at the first violation or bound. */
-  function search(depth: number): {
-    violation: ExploreViolation | undefined;
-    states: number;
-    depthHit: boolean;
-    stopped: boolean;
-  } {
+  function* search(depth: number): Generator<
+    ExploreCovered,
+    {
+      violation: ExploreViolation | undefined;
+      states: number;
+      depthHit: boolean;
+      stopped: boolean;
+    },
+    void
+  > {
     /** Fingerprint → the most choices left it was explored with, and the schedule that did. */
     const seen = new Map<string, { left: number; schedule: number; length: number }>();
     let depthHit = false;
@@ -620,6 +648,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
       }
       if (options.progress !== undefined && schedules % progressEvery === 0)
         options.progress({ schedules, states: seen.size, depth });
+      if (schedules % sliceEvery === 0)
+        yield { schedules, states: seen.size, depth, pruned, events, depthReached };
       // Backtrack: the last explored choice with an option left.
       const made = chooser.made;
       let i = Math.min(made.length, depth) - 1;
@@ -631,7 +661,7 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   }
 
   const result = (
-    r: ReturnType<typeof search>,
+    r: { violation: ExploreViolation | undefined; states: number; depthHit: boolean },
     depth: number,
     exhausted: boolean,
   ): ExploreResult => {
@@ -651,11 +681,11 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   };
 
   if (strategy === 'dfs') {
-    const r = search(depthMax);
+    const r = yield* search(depthMax);
     return result(r, depthMax, !r.stopped && !r.depthHit);
   }
   for (let d = 0; ; d++) {
-    const r = search(d);
+    const r = yield* search(d);
     if (r.violation !== undefined || r.stopped) return result(r, d, false);
     if (!r.depthHit) return result(r, d, true);
     if (d >= depthMax) return result(r, d, false);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -107,4 +107,36 @@ describe('parley explore', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--losses only go with --choices/);
   });
+
+  it('Ctrl-C prints what was covered so far and exits 130', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'explore',
+        'majority-vote-partition',
+        '--variant',
+        'mitigated',
+        '--set',
+        'params.resendsMax=6',
+        '--depth',
+        '80',
+      ],
+      { env: { ...process.env, NO_COLOR: '1' } },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      // The first progress line: the search is under way.
+      if (/explore: \d+ schedules/.test(err)) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(130);
+    expect(out).toMatch(/interrupted \(Ctrl-C\): \d+ schedules · \d+ distinct states/);
+    expect(out).toMatch(/the space is not exhausted/);
+  }, 60_000);
 });
