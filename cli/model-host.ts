@@ -375,33 +375,13 @@ export function readCassette(file: string): ModelRecord[] {
   for (const raw of lines) {
     line++;
     if (raw.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw new UsageError(`${file}:${line}: not a JSON line of a cassette`);
-    }
-    if (!isRecord(value))
-      throw new UsageError(
-        `${file}:${line}: not a cassette record ({"hash": SHA-256 hex, "reply": {"content": …}})`,
-      );
-    records.push(value);
+    records.push(cassetteRecord(file, line, raw));
   }
   // A last line without its newline, not growing: a hand-made file; read it too.
   if (last < text.length - 1 && statSync(file).size === size) {
     const raw = text.slice(last + 1);
     line++;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      throw new UsageError(`${file}:${line}: not a JSON line of a cassette`);
-    }
-    if (!isRecord(value))
-      throw new UsageError(
-        `${file}:${line}: not a cassette record ({"hash": SHA-256 hex, "reply": {"content": …}})`,
-      );
-    records.push(value);
+    records.push(cassetteRecord(file, line, raw));
     appendFileSync(file, '\n');
     reads.set(file, { offset: size + 1, line, records });
     return records;
@@ -480,4 +460,19 @@ export function recordsHost(records: readonly ModelRecord[]): ModelHost {
       live?.close();
     },
   });
+}
+
+/** Line `line` of cassette `file`, read; a line that is not a record is a user error naming it. */
+function cassetteRecord(file: string, line: number, raw: string): ModelRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new UsageError(`${file}:${line}: not a JSON line of a cassette`);
+  }
+  if (!isRecord(value))
+    throw new UsageError(
+      `${file}:${line}: not a cassette record ({"hash": SHA-256 hex, "reply": {"content": …}})`,
+    );
+  return value;
 }
