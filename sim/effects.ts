@@ -148,7 +148,6 @@ export function forge(to: string, as: string, message: Message): Effect {
 
 let current: Stream | null = null;
 
-/** Engine only: the stream `random()` reads while an agent steps, or null between steps. */
 /**
  * Asks the scenario's language model (sim/models.ts): the agent receives
  * `{ type: 'model.reply', content, usage }` or `{ type: 'model.error',
@@ -158,6 +157,7 @@ export function ask(request: ModelRequest): Effect {
   return { type: 'parley.ask', request };
 }
 
+/** Engine only: the stream `random()` reads while an agent steps, or null between steps. */
 export function bindAgentStream(stream: Stream | null): void {
   current = stream;
 }

@@ -5,6 +5,7 @@
  * record says where the fast path went wrong. (The end line's own hash is
  * left out of the comparison: it is a function of what comes before.)
  */
+import type { ModelHost } from '../models.ts';
 import { runScenario } from '../simulation.ts';
 import type { Protocol, Scenario } from '../spec.ts';
 import type { Trace } from '../trace.ts';
@@ -52,6 +53,8 @@ export interface Difference {
 export interface Comparison {
   readonly events: number;
   readonly difference: Difference | undefined;
+  /** The message both runs threw, when both threw the same: nothing was compared. */
+  readonly threw?: string;
 }
 
 /**
@@ -66,11 +69,17 @@ export function compare(
   fast: Scenario,
   seed: number,
   hashes = false,
+  /** A fresh model host per run, for scenarios whose agents ask a model (a cassette's). */
+  models?: () => ModelHost,
 ): Comparison {
   // The xstate side forced onto xstate (the default, auto, would compile its machines too).
   const run = (s: Scenario, engine: EngineChoice) => {
     try {
-      const r = runScenario(s, { seed, engine });
+      const r = runScenario(s, {
+        seed,
+        engine,
+        ...(models === undefined ? {} : { models: models() }),
+      });
       return { trace: r.trace, events: r.events, error: undefined };
     } catch (err) {
       return { trace: undefined, events: 0, error: String((err as Error)?.message ?? err) };
@@ -80,7 +89,7 @@ export function compare(
   const f = run(fast, 'auto');
   const events = x.events;
   if (x.trace === undefined || f.trace === undefined) {
-    if (x.error === f.error) return { events, difference: undefined };
+    if (x.error === f.error) return { events, difference: undefined, threw: x.error as string };
     const difference = {
       seed,
       hashXstate: x.trace?.hash() ?? `threw: ${x.error}`,

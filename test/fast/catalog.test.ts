@@ -8,11 +8,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { catalogCassette } from '../../cli/cassettes.ts';
 import { registerProcessHost } from '../../cli/process-host.ts';
 import { PROTOCOLS, SCHEDULERS } from '../../scenarios/protocols/index.ts';
 import { compare, describeDifference, fastCopy, isFast } from '../../sim/fast/diff.ts';
 import { compileMachine, FastMachine } from '../../sim/fast/index.ts';
-import { loadScenario, type Protocol } from '../../sim/index.ts';
+import { loadScenario, type Protocol, recordedModelHost } from '../../sim/index.ts';
 
 const dir = join(import.meta.dirname, '..', '..', 'scenarios', 'catalog');
 const names = readdirSync(dir)
@@ -71,10 +72,15 @@ describe('the fast path on the catalogue', () => {
           `${label}: agents left on xstate`,
         ).toEqual([]);
         let events = 0;
+        const cassette = catalogCassette(name);
+        const models = cassette === undefined ? undefined : () => recordedModelHost(cassette);
         // Programs start afresh for every run (a second or so for five Python nodes): the fewest seeds.
         const seeds = xstate.agents.some((a) => a.process !== undefined) ? SEEDS_MIN : SEEDS;
         for (let seed = 1; seed <= seeds && (seed <= SEEDS_MIN || events < EVENTS_BUDGET); seed++) {
-          const c = compare(xstate, fast, seed);
+          const c = compare(xstate, fast, seed, false, models);
+          // A scenario whose agents ask a model answers from its cassette: at its documented seed both runs must run.
+          if (seed === 1 && models !== undefined)
+            expect(c.threw, `${label} seed 1 threw instead of running`).toBeUndefined();
           events += c.events;
           const d = c.difference;
           if (d !== undefined)
