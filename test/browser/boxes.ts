@@ -1,7 +1,7 @@
 /**
  * Where things are on the page, for the browser tests: whether a box is
  * inside the window, the boxes of the HTML text shown (cut to what clips
- * them) and which of them overlap. The same checks as layout.test.ts's.
+ * them) and which of them overlap.
  */
 
 /** Whether `r` is inside the window, to the pixel. */

@@ -17,6 +17,7 @@ import { decisionsLine } from '../../viz/decisions.ts';
 import { presenting, setPresenting } from '../../viz/layout.ts';
 import { type RunPage, showPage } from '../../viz/main.ts';
 import { AUTO_RUN_SECONDS } from '../../viz/player.ts';
+import { inWindow, overlaps, textBoxes } from './boxes.ts';
 
 let shown: RunPage | undefined;
 
@@ -52,71 +53,6 @@ const box = (selector: string) => {
   if (e === null) throw new Error(`no ${selector} on the page`);
   return e.getBoundingClientRect();
 };
-
-/** Whether `r` is inside the window, to the pixel. */
-function inWindow(r: DOMRect): boolean {
-  return (
-    r.width > 0 &&
-    r.height > 0 &&
-    r.left >= 0 &&
-    r.top >= 0 &&
-    r.right <= window.innerWidth &&
-    r.bottom <= window.innerHeight
-  );
-}
-
-interface TextBox {
-  readonly node: Node;
-  readonly text: string;
-  readonly rect: DOMRect;
-}
-
-/**
- * The boxes of the HTML text shown in `root` (lines of each text node),
- * cut to the boxes of the ancestors that clip them; text in SVG drawings
- * and in hidden or scrolled-away parts is left out.
- */
-function textBoxes(root: Element): TextBox[] {
-  const out: TextBox[] = [];
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  for (let n = walker.nextNode(); n !== null; n = walker.nextNode()) {
-    const text = n.textContent?.trim() ?? '';
-    const parent = n.parentElement;
-    if (text === '' || parent === null || parent.closest('svg') !== null) continue;
-    const range = document.createRange();
-    range.selectNodeContents(n);
-    for (const line of range.getClientRects()) {
-      let { left, top, right, bottom } = line;
-      for (let a: Element | null = parent; a !== null && a !== document.body; a = a.parentElement) {
-        const style = getComputedStyle(a);
-        if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
-        const clip = a.getBoundingClientRect();
-        left = Math.max(left, clip.left);
-        top = Math.max(top, clip.top);
-        right = Math.min(right, clip.right);
-        bottom = Math.min(bottom, clip.bottom);
-      }
-      if (right - left > 1 && bottom - top > 1)
-        out.push({ node: n, text, rect: new DOMRect(left, top, right - left, bottom - top) });
-    }
-  }
-  return out;
-}
-
-/** Pairs of boxes of different texts that overlap by more than a pixel each way. */
-function overlaps(boxes: TextBox[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < boxes.length; i++)
-    for (let j = i + 1; j < boxes.length; j++) {
-      const a = boxes[i] as TextBox;
-      const b = boxes[j] as TextBox;
-      if (a.node === b.node) continue;
-      const w = Math.min(a.rect.right, b.rect.right) - Math.max(a.rect.left, b.rect.left);
-      const h = Math.min(a.rect.bottom, b.rect.bottom) - Math.max(a.rect.top, b.rect.top);
-      if (w > 1 && h > 1) out.push(`"${a.text}" over "${b.text}"`);
-    }
-  return out;
-}
 
 describe('the stage fits the window', () => {
   it('has an overlap check that finds overlapping texts and passes texts side by side', () => {
