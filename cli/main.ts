@@ -36,6 +36,7 @@ import {
   readCassette,
   registerModelHost,
   registerModelHostFor,
+  registerModelHostForTrace,
 } from './model-host.ts';
 import { newProtocol } from './new-protocol.ts';
 import { hostsMade, programStderr, registerProcessHost } from './process-host.ts';
@@ -212,6 +213,7 @@ function program(): Command {
       const reproduce = [
         reproduceCommand(name, seed, o.variant, o.set),
         ...(schedule === undefined ? [] : scheduleFlags(schedule)),
+        ...(o.cassette === undefined ? [] : [`--cassette ${shellWord(o.cassette)}`]),
       ].join(' ');
       const troubles = troubleLines(view);
       const moments = o.story === true ? keyMoments(view, judged.verdicts) : undefined;
@@ -402,6 +404,10 @@ Examples:
       [] as string[],
     )
     .option('--json', 'print the comparison as one JSON object')
+    .option(
+      '--cassette <file>',
+      "model agents answer from this cassette first, and the model's new answers are appended; default a catalogue scenario's own cassette",
+    )
     .addHelpText(
       'after',
       `
@@ -420,6 +426,11 @@ Examples:
     )
     .action(async (a, b, o) => {
       if (b === undefined) running = { name: a, variant: o.variant, set: [...o.set, ...o.setB] };
+      else if (o.cassette !== undefined)
+        throw new UsageError(
+          '--cassette is for a scenario run twice; two trace files carry their own model replies',
+        );
+      if (b === undefined) registerModelHostFor(a, o.cassette);
       const r = await diff(a, b, o);
       process.stdout.write(r.output);
       if (!r.identical) process.exitCode = EXIT_UNMET;
@@ -550,6 +561,10 @@ Examples:
       '--protocols <dir>',
       "for a trace: where the run's protocol files are; default the trace's folder",
     )
+    .option(
+      '--cassette <file>',
+      "model agents answer from this cassette first (the model's new answers are appended); default a catalogue scenario's own cassette, or a trace's recorded replies",
+    )
     .addHelpText(
       'after',
       '\nExample:\n  npx parley shrink llm-negotiation --seed 3 && npx parley run llm-negotiation-shrunk.yaml',
@@ -562,13 +577,25 @@ Examples:
       const outOf = (scenarioName: string) => o.out ?? `${safeStem(scenarioName)}-shrunk.yaml`;
       if (o.out !== undefined && existsSync(o.out) && o.force !== true)
         throw new UsageError(`--out ${o.out} exists: add --force to overwrite it`);
+      // Model agents answer as in `run` (a trace: its own replies first); a candidate that needs a reply no model gives is left out.
+      if (name.endsWith('.jsonl')) registerModelHostForTrace(name, o.cassette);
+      else registerModelHostFor(name, o.cassette);
       const r = shrink(name, o);
       const out = outOf(r.source.name);
       if (existsSync(out) && o.force !== true)
         throw new UsageError(`${out} exists: add --force to overwrite it, or choose --out`);
+      // Model agents' replies go beside it, so the shrunk scenario runs without the model.
+      const cassette = r.models.length === 0 ? undefined : cassetteBeside(out);
+      if (cassette !== undefined && existsSync(cassette) && o.force !== true)
+        throw new UsageError(`${cassette} exists: add --force to overwrite it, or choose --out`);
       // Protocol file paths start from the shrunk file's folder.
       const shrunk = rebaseProtocolPaths(r.source, r.files, dirname(resolve(out)));
       writeWhole(out, [stringify(shrunk).trimEnd()]);
+      if (cassette !== undefined)
+        writeWhole(
+          cassette,
+          r.models.map((m) => JSON.stringify(m)),
+        );
       const width = Math.max(...r.dimensions.map((d) => d.name.length));
       const lines = [
         `${r.property} still fails the same way at seed ${r.seed} after ${r.runs} runs; agents ${r.agentsBefore} -> ${r.agentsAfter}`,
@@ -579,7 +606,14 @@ Examples:
         ...(r.removed.length === 0
           ? ['nothing could be removed or lowered']
           : ['steps kept:', ...r.removed.map((x) => `  ${x}`)]),
-        `written to ${out}; see it with: npx parley run ${shellWord(out)}`,
+        ...(r.unanswered === 0
+          ? []
+          : [
+              `${r.unanswered} candidate run${r.unanswered === 1 ? '' : 's'} left out: a model agent's call reached no model (the replies were not recorded); with the model running, or a --cassette holding them, shrink can go further`,
+            ]),
+        cassette === undefined
+          ? `written to ${out}; see it with: npx parley run ${shellWord(out)}`
+          : `written to ${out}, its model replies to ${cassette}; see it with: npx parley run ${shellWord(out)} --cassette ${shellWord(cassette)}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });
@@ -674,4 +708,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`${internalErrorText(err, running)}\n`);
     return EXIT_BUG;
   }
+}
+
+/** The cassette kept beside shrunk scenario file `out`: NAME.cassette.jsonl. */
+function cassetteBeside(out: string): string {
+  return `${out.replace(/\.(ya?ml|json)$/i, '')}.cassette.jsonl`;
 }

@@ -27,6 +27,7 @@
  * cassette are exact; a sweep that filled it live is exact from then on.
  */
 import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
   MODEL_DEFAULTS,
@@ -43,6 +44,7 @@ import {
 } from '../sim/index.ts';
 import { catalogCassette } from './cassettes.ts';
 import { UsageError } from './errors.ts';
+import { traceModelRecords } from './trace-file.ts';
 
 /** Backoff before retry number i (0 first): min(BACKOFF_CAP_MS, BACKOFF_BASE_MS · 2^i) (sim/retry.ts's exponential). */
 const BACKOFF_BASE_MS = 250;
@@ -439,6 +441,23 @@ export function registerModelHostFor(name: string | undefined, cassette: string 
   if (records !== undefined) useModelHost(`catalog:${name}`, () => recordsHost(records));
   else if (cassette !== undefined) registerModelHost(cassette);
   else registerModelHost();
+}
+
+/**
+ * Registers where this thread's runs of the scenario of trace `file` get
+ * model agents' answers: the trace's own successful replies, then
+ * `cassette` (new answers appended) or the model.
+ */
+export function registerModelHostForTrace(file: string, cassette: string | undefined): void {
+  const records = traceModelRecords(file).filter((r) => r.reply.error === undefined);
+  useModelHost(`trace:${resolve(file)}:${cassette ?? ''}`, () =>
+    cassette === undefined
+      ? recordsHost(records)
+      : recordedModelHost(
+          records,
+          cassetteHost(cassette, () => new NodeModelHost()),
+        ),
+  );
 }
 
 /** Registers `make` as the factory of this thread's runs, unless `key` names the one registered. */

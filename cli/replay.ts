@@ -12,7 +12,6 @@ import {
   hasProcessAgents,
   type Manifest,
   type ModelHost,
-  type ModelRecord,
   PARLEY_VERSION,
   recordedHost,
   recordedModelHost,
@@ -22,7 +21,7 @@ import {
 import { TraceReadError, TraceReader } from '../sim/trace-read.ts';
 import { UsageError } from './errors.ts';
 import { manifestRegistry, prepareManifest } from './protocol-files.ts';
-import { CHUNK_BYTES, fileLines } from './trace-file.ts';
+import { CHUNK_BYTES, fileLines, traceModelRecords } from './trace-file.ts';
 
 export interface ReplayOutcome {
   readonly identical: boolean;
@@ -96,7 +95,9 @@ export async function replay(
         ? { models }
         : live
           ? {}
-          : { models: lazyModelHost(() => recordedModelHost(modelRecords(file, chunkBytes))) }),
+          : {
+              models: lazyModelHost(() => recordedModelHost(traceModelRecords(file, chunkBytes))),
+            }),
     },
   );
   try {
@@ -171,21 +172,6 @@ function outputRecords(file: string, chunkBytes: number): TraceRecord[] {
       try {
         const r = JSON.parse(line) as TraceRecord;
         if (r.kind === 'output') out.push(r);
-      } catch {
-        // a damaged line: the line-by-line check reports it
-      }
-    }
-  return out;
-}
-
-/** The `model` records of the trace in `file`: each request's hash and the answer the run got. */
-function modelRecords(file: string, chunkBytes: number): ModelRecord[] {
-  const out: ModelRecord[] = [];
-  for (const line of fileLines(file, chunkBytes))
-    if (line.includes('"kind":"model"')) {
-      try {
-        const r = JSON.parse(line) as TraceRecord;
-        if (r.kind === 'model') out.push(r.data as unknown as ModelRecord);
       } catch {
         // a damaged line: the line-by-line check reports it
       }

@@ -29,6 +29,7 @@ import {
   judge,
   loadScenario,
   type Manifest,
+  type ModelRecord,
   type Registry,
   runScenario,
   type Scenario,
@@ -60,6 +61,10 @@ export interface ShrinkResult {
   readonly dimensions: readonly ShrinkDimension[];
   /** The file of each protocol path in `source` (as written): rebase them when writing elsewhere. */
   readonly files: ReadonlyMap<string, string>;
+  /** Candidate runs left out because a model agent's call reached no model (its reply was not recorded). */
+  readonly unanswered: number;
+  /** The model replies the shrunk scenario's run at `seed` takes (a cassette to keep beside it); empty without model agents. */
+  readonly models: readonly ModelRecord[];
 }
 
 /** Most runs a shrink may spend. */
@@ -109,16 +114,47 @@ function troubleCount(trace: Trace): number {
   );
 }
 
-/** How `source` fails `property` at `seed`, or undefined when it does not (or cannot be run). */
+/** Model failures that mean no model answered at all (none reachable), not a reply the run judges. */
+const UNREACHED: readonly string[] = ['refused', 'timeout'];
+
+/**
+ * The first model call in `trace` that reached no model (the cassette lacked
+ * its request and the endpoint refused or timed out), as "reason: detail".
+ */
+function unreachedAsk(trace: Trace): string | undefined {
+  for (const r of viewOf(trace).ofKind('model')) {
+    const error = (r.data as { reply?: { error?: { reason?: string; detail?: string } } } | null)
+      ?.reply?.error;
+    if (error?.reason !== undefined && UNREACHED.includes(error.reason))
+      return `${error.reason}: ${String(error.detail)}`;
+  }
+  return undefined;
+}
+
+/** Candidate runs left out because a model agent's call reached no model. */
+interface Unanswered {
+  count: number;
+}
+
+/**
+ * How `source` fails `property` at `seed`, or undefined when it does not (or
+ * cannot be run). A run in which a model call reached no model is no
+ * evidence either way: it is counted in `unanswered` and is not a candidate.
+ */
 function failure(
   source: ScenarioFile,
   seed: number,
   property: string,
   registry: Registry,
+  unanswered?: Unanswered,
 ): Failure | undefined {
   const scenario = loaded(source, registry);
   if (scenario === undefined) return undefined;
   const run = runScenario(scenario, { seed });
+  if (unanswered !== undefined && unreachedAsk(run.trace) !== undefined) {
+    unanswered.count++;
+    return undefined;
+  }
   const spec = (source.checks ?? []).find((c) => c.property === property);
   const v = check(viewOf(run.trace), property, spec?.options);
   if (v.status !== 'fails') return undefined;
@@ -373,8 +409,15 @@ export function shrink(
   delete source.variants;
   delete source.sweep;
   let property = o.property;
+  const baseTrace = runScenario(base.scenario, { seed: seedBefore }).trace;
+  const unreached = unreachedAsk(baseTrace);
+  if (unreached !== undefined)
+    throw new UsageError(
+      `${name} at seed ${seedBefore}: a model agent's call reached no model (${unreached}); shrink needs the replies: give --cassette FILE with them, or start the model the scenario names`,
+    );
+  const unanswered: Unanswered = { count: 0 };
   if (property === undefined) {
-    const verdicts = judge(runScenario(base.scenario, { seed: seedBefore }).trace).verdicts;
+    const verdicts = judge(baseTrace).verdicts;
     const failing =
       verdicts.find((v) => v.status === 'fails' && !v.met) ??
       verdicts.find((v) => v.status === 'fails');
@@ -392,7 +435,8 @@ export function shrink(
     );
   let runs = 2;
   // Does the failure need the adversity? Then every step must keep needing it.
-  const needsAdversity = failure(calm(source), seedBefore, prop, registry) === undefined;
+  const needsAdversity =
+    failure(calm(source), seedBefore, prop, registry, unanswered) === undefined;
   let seed = seedBefore;
   let failTick = first.tick;
   const removed: string[] = [];
@@ -404,11 +448,17 @@ export function shrink(
     for (let k = 0; k < SEEDS_TRIED && runs < RUNS_MAX; k++) {
       const at = seed + k;
       runs++;
-      const f = failure(candidate, at, prop, registry);
+      const f = failure(candidate, at, prop, registry, unanswered);
       if (f === undefined || f.kinds !== first.kinds || f.troubles > first.troubles) continue;
       if (needsAdversity) {
         runs++;
-        if (failure(calm(candidate), at, prop, registry) !== undefined) continue;
+        const left = unanswered.count;
+        // Unanswered is unknown: not a step.
+        if (
+          failure(calm(candidate), at, prop, registry, unanswered) !== undefined ||
+          unanswered.count > left
+        )
+          continue;
       }
       return { seed: at, tick: f.tick };
     }
@@ -469,7 +519,18 @@ export function shrink(
       `ticks after ${failTick + 1}`,
     );
   const after = dimensionsOf(source, seed);
+  // The replies the shrunk run takes, so it runs again without the model.
+  const asked = viewOf(baseTrace).ofKind('model').length > 0;
+  const shrunk = asked ? loaded({ ...source, seed }, registry) : undefined;
+  const models =
+    shrunk === undefined
+      ? []
+      : viewOf(runScenario(shrunk, { seed }).trace)
+          .ofKind('model')
+          .map((r) => r.data as unknown as ModelRecord)
+          .filter((m) => m.reply.error === undefined);
   return {
+    models,
     source: { ...source, seed } as ScenarioFile,
     property: prop,
     seed,
@@ -479,6 +540,7 @@ export function shrink(
     agentsBefore,
     agentsAfter: agentCount(source.agents),
     files: registry.files,
+    unanswered: unanswered.count,
     dimensions: Object.keys(before).map((k) => ({
       name: k,
       before: before[k] as string,

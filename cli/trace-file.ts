@@ -6,7 +6,7 @@
  * Node only.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { Trace } from '../sim/index.ts';
+import type { ModelRecord, Trace, TraceRecord } from '../sim/index.ts';
 import { TraceReadError, TraceReader } from '../sim/trace-read.ts';
 import { UsageError } from './errors.ts';
 
@@ -102,4 +102,19 @@ export function readTrace(file: string, chunkBytes = CHUNK_BYTES): Trace {
     if (err instanceof TraceReadError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** The `model` records of the trace in `file`: each request's hash and the answer the run got. */
+export function traceModelRecords(file: string, chunkBytes = CHUNK_BYTES): ModelRecord[] {
+  const out: ModelRecord[] = [];
+  for (const line of fileLines(file, chunkBytes))
+    if (line.includes('"kind":"model"')) {
+      try {
+        const r = JSON.parse(line) as TraceRecord;
+        if (r.kind === 'model') out.push(r.data as unknown as ModelRecord);
+      } catch {
+        // a damaged line: the line-by-line check reports it
+      }
+    }
+  return out;
 }
