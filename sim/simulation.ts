@@ -20,7 +20,7 @@ import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
-import { hash64Hex } from './hash.ts';
+import { Hash64, type Hash64Lanes } from './hash.ts';
 import {
   defaultModelHost,
   MODEL_DEFAULTS,
@@ -161,7 +161,7 @@ export interface Simulation {
   /** The outcome so far. */
   result(): RunResult;
   /**
-   * A 64-bit hash (hash64Hex) of the state between events, for an explorer's pruning: equal
+   * A 64-bit hash (Hash64) of the state between events, for an explorer's pruning: equal
    * fingerprints mean the same futures under the same choices, as far as it
    * covers. Covers each agent's status, state key, context, timer names,
    * decided flag, stable-storage keys, clock rate and omission ratios (JSON;
@@ -278,18 +278,28 @@ function copyEvent(event: Record<string, unknown>): Record<string, unknown> {
   return Object.hasOwn(event, '__proto__') ? { ...event } : Object.assign({}, event);
 }
 
-/** JSON of fingerprinted values, by identity: contexts and messages are replaced, not mutated. */
-const jsonCache = new WeakMap<object, string>();
+/**
+ * The hash of fingerprinted values' JSON, by identity: contexts and messages
+ * are replaced, not mutated, so an object's JSON (and its hash) stays.
+ */
+const jsonLanesCache = new WeakMap<object, Hash64Lanes>();
 
-/** `JSON.stringify(x)`, cached for objects (see jsonCache). */
-function jsonOf(x: unknown): string {
-  if (typeof x !== 'object' || x === null) return JSON.stringify(x) ?? 'null';
-  let t = jsonCache.get(x);
-  if (t === undefined) {
-    t = JSON.stringify(x) ?? 'null';
-    jsonCache.set(x, t);
+/** The Hash64 of `JSON.stringify(x)` (null for what JSON drops), cached for objects. */
+function jsonLanes(x: unknown): Hash64Lanes {
+  if (typeof x !== 'object' || x === null)
+    return new Hash64().text(JSON.stringify(x) ?? 'null').digest();
+  let h = jsonLanesCache.get(x);
+  if (h === undefined) {
+    h = new Hash64().text(JSON.stringify(x) ?? 'null').digest();
+    jsonLanesCache.set(x, h);
   }
-  return t;
+  return h;
+}
+
+/** A whole number into `h`: one unit when it fits 32 bits, else its decimal text. */
+function feedWhole(h: Hash64, x: number): void {
+  if (x === (x | 0)) h.unit(x);
+  else h.unit(0x7fffffff).text(String(x));
 }
 
 /**
@@ -728,30 +738,51 @@ class Engine implements Simulation {
 
   fingerprint(): string {
     const now = this.tick;
-    // Text built piece by piece, objects' JSON cached by identity (jsonOf):
-    // contexts, messages and timer events are replaced, not changed in place.
-    let s = '';
-    for (const a of this.agents)
-      s += `${a.status}|${JSON.stringify(a.stateKey)}|${jsonOf(a.snapshot?.context ?? null)}|${a.timers === null ? '[]' : JSON.stringify([...a.timers.keys()].sort())}|${a.decided}|${jsonOf(a.restored ?? null)}|${a.clockRate}|${a.sendOmitRatio}|${a.receiveOmitRatio}\n`;
-    for (const ev of this.queue.all().sort((x, y) => x.tick - y.tick || x.seq - y.seq)) {
-      let payload: string;
+    // Fed piece by piece into one hash, without building the text; objects'
+    // JSON hashed once each (jsonLanes): contexts, messages and timer events
+    // are replaced, not changed in place. Each piece starts with its kind or
+    // length, so different states feed different sequences.
+    const h = new Hash64();
+    h.unit(this.agents.length);
+    for (const a of this.agents) {
+      h.text(a.status)
+        .text(a.stateKey)
+        .lanes(jsonLanes(a.snapshot?.context ?? null));
+      if (a.timers === null) h.unit(0);
+      else {
+        const names = [...a.timers.keys()].sort();
+        h.unit(names.length);
+        for (const name of names) h.text(name);
+      }
+      h.unit(a.decided ? 1 : 0).lanes(jsonLanes(a.restored ?? null));
+      h.text(String(a.clockRate)).text(String(a.sendOmitRatio)).text(String(a.receiveOmitRatio));
+    }
+    for (const ev of this.queue.ordered()) {
       if (ev.kind === EV_TIMER) {
         const entry = ev.payload as TimerEntry;
         const a = this.agents[ev.agent] as AgentRuntime;
         if (a.status !== 'up' || a.timers?.get(entry.name) !== entry) continue;
-        payload = `${JSON.stringify(entry.name)},${jsonOf(entry.event)}`;
+      }
+      h.unit(ev.kind).unit(ev.agent).unit(ev.peer);
+      h.unit(ev.ref < 0 ? -1 : ev.kind === EV_CONTENT ? ev.ref : 0);
+      feedWhole(h, ev.tick - now);
+      if (ev.kind === EV_TIMER) {
+        const entry = ev.payload as TimerEntry;
+        h.text(entry.name).lanes(jsonLanes(entry.event));
       } else if (ev.kind === EV_RANDOM_FAULT)
-        payload = jsonOf((ev.payload as RandomFaultRun).pending ?? null);
-      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = jsonOf(ev.payload);
-      else payload = 'null';
-      s += `${ev.kind},${ev.agent},${ev.peer},${ev.ref < 0 ? 'null' : ev.kind === EV_CONTENT ? ev.ref : 0},${ev.tick - now},${payload}\n`;
+        h.lanes(jsonLanes((ev.payload as RandomFaultRun).pending ?? null));
+      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END)
+        h.lanes(jsonLanes(ev.payload));
     }
-    s += `${this.partitions.ids().join(',')}\n`;
-    s += this.decisions
-      .map((d) => JSON.stringify([d.agent, d.value]))
-      .sort()
-      .join('\n');
-    return hash64Hex(s);
+    // No event's kind is -1: the partitions start here.
+    h.unit(-1);
+    const ids = this.partitions.ids();
+    h.unit(ids.length);
+    for (const id of ids) feedWhole(h, id);
+    const decided = this.decisions.map((d) => JSON.stringify([d.agent, d.value])).sort();
+    h.unit(decided.length);
+    for (const d of decided) h.text(d);
+    return h.hex();
   }
 
   // ---- agents -------------------------------------------------------------
