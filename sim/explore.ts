@@ -175,6 +175,8 @@ export interface ExploreViolation {
    * undefined for a run that ended by itself.
    */
   readonly eventsMax: number | undefined;
+  /** The seq of the violating record (the last the failing check names, else the trace's last), for the page's `at`. */
+  readonly record: number;
 }
 
 export type ExploreBound =
@@ -733,6 +735,8 @@ export function* exploreSteps(
       { seed, chooser: scheduleChooser({ ...spec, choices: vector }) },
     );
     again.run();
+    const named = failed.records.filter((seq) => seq < again.trace.length);
+    const record = named.length > 0 ? Math.max(...named) : again.trace.length - 1;
     return {
       property: failed.property,
       summary: failed.summary,
@@ -744,6 +748,7 @@ export function* exploreSteps(
       crashed: chooser.made.filter((c) => c.latency === 'crash').map((c) => c.from),
       kind: run.kind,
       eventsMax,
+      record,
     };
   }
 

@@ -42,6 +42,7 @@ import {
 } from './layout.ts';
 import { type Player, player } from './player.ts';
 import { type RunSummary, runInWorker } from './run-client.ts';
+import { scheduleOfQuery } from './schedule-query.ts';
 import type { ScenarioFile } from './sweep-cell.ts';
 import { type SweepPanel, sweepPanel } from './sweep-panel.ts';
 import { el, jsonText, short, type TimeDomain } from './views/common.ts';
@@ -1280,6 +1281,8 @@ export async function showPage(
   const compareParam = query.get('compare');
   const compare =
     compareParam === null || compareParam === '' ? undefined : parseCompare(compareParam);
+  const schedule = scheduleOfQuery(query);
+  if (typeof schedule === 'string') fileProblem.push(schedule);
 
   const onFile = (q: URLSearchParams) => void navigate(page, q, options);
   const topbar = el('header', undefined, 'topbar');
@@ -1363,6 +1366,7 @@ export async function showPage(
     overrides,
     ...(file === undefined ? { scenarioName: name } : { scenarioText: file.text, file: file.name }),
     ...(seedAsked === undefined ? {} : { seed: seedAsked }),
+    ...(schedule === undefined || typeof schedule === 'string' ? {} : { schedule }),
   };
   const requestA = { ...base, ...(variant === undefined ? {} : { variant }) };
   const against = typeof compare === 'object' ? compare : undefined;
