@@ -4,25 +4,35 @@
  * configurations: majority-vote-partition (strict quorum, one resend,
  * latencies 1 and 2), paxos (three agents, two proposers, one loss, one
  * duplicate, latency 1) and two-phase commit (one crash, latencies 1, 2).
+ * Each is measured in CPU time (the bench machine may be shared) twice: the
+ * first run in the process, while V8 still compiles the engine's paths, and
+ * a run after it (warmed); then where the time of a warmed run goes.
  *
- * Fingerprints were about 40 % of the time (SHA-256 of their JSON 27 %).
- * Now a 64-bit two-lane hash (hash64Hex) of text built piece by piece, with
- * each context's and message's JSON cached by identity: on paxos, measured
- * here in CPU time on a shared machine, 3,677 states/s before and 5,012
- * after (+36 %). What is left is mostly the fingerprint's text (the queue
- * sorted and written out at every state) and running each schedule again
- * from the start: without hashing the same space takes 937 schedules in
- * 337 ms against 925 in 949 ms with it, so on such small spaces pruning
- * costs more than it saves. The issue's 10,000 states/s is not reached.
+ * Fingerprints were about 40 % of the time (SHA-256 of their JSON 27 %),
+ * then a 64-bit hash of text built piece by piece (3,677 → 5,012 states/s
+ * on paxos). Now the state is fed into one incremental hash (Hash64)
+ * without building any text: each context's and message's JSON structure
+ * hashed once, by identity, without JSON.stringify, and the queue read in
+ * (tick, seq) order without sorting; a fingerprint of the paxos state went
+ * from 16 to under 3 µs. The engine itself runs on the fast path (the
+ * compiled steppers, `engine: 'auto'`) for these protocols. What costs
+ * most now is stepping the engine, about half of it running each
+ * schedule's prefix again from the start (stateless search), then
+ * fingerprints (hashing each new context), then judging safety (a view of
+ * the whole trace at each decision) and making a simulation per schedule.
  */
 import { fileURLToPath } from 'node:url';
 import { loadNamed } from '../cli/catalog.ts';
-import { type ExploreOptions, explore } from '../sim/explore.ts';
+import { type ExploreOptions, type ExploreResult, explore } from '../sim/explore.ts';
+import { createSimulation } from '../sim/simulation.ts';
 import type { Scenario } from '../sim/spec.ts';
 import { printRows, type Row } from './report.ts';
 
 export const EXPLORE_TITLE =
   'Exploration, exhausted, CPU time (majority-vote-partition strict, resendsMax 1, latencies 1,2; paxos 3 agents, 2 proposers, 1 loss, 1 duplicate, latency 1; two-phase-commit, 1 crash, latencies 1,2)';
+
+/** Most schedules a run without hashing makes: two-phase commit has more than a million. */
+const PLAIN_SCHEDULES_MAX = 100_000;
 
 /** CPU milliseconds of `f` (the bench machine may be shared) and what it returned. */
 function cpuTimed<T>(f: () => T): { ms: number; value: T } {
@@ -53,24 +63,107 @@ export function twoPhaseConfig(): { scenario: Scenario; options: ExploreOptions 
   return { scenario, options: { crashes: 1, depth: 40 } };
 }
 
+/** Where a warmed run's time goes: fingerprints and engine steps timed around each call. */
+function costShares(
+  scenario: Scenario,
+  options: ExploreOptions,
+): { fingerprint: number; step: number; events: number; fingerprints: number } {
+  const proto = Object.getPrototypeOf(createSimulation(scenario, { seed: 1 })) as {
+    fingerprint(): string;
+    step(): boolean;
+  };
+  const { fingerprint, step } = proto;
+  let fpNs = 0n;
+  let stepNs = 0n;
+  let fingerprints = 0;
+  proto.fingerprint = function (this: unknown) {
+    const t = process.hrtime.bigint();
+    const out = fingerprint.call(this);
+    fpNs += process.hrtime.bigint() - t;
+    fingerprints++;
+    return out;
+  };
+  proto.step = function (this: unknown) {
+    const t = process.hrtime.bigint();
+    const out = step.call(this);
+    stepNs += process.hrtime.bigint() - t;
+    return out;
+  };
+  try {
+    const t = process.hrtime.bigint();
+    const r = explore(scenario, options);
+    const all = Number(process.hrtime.bigint() - t);
+    return {
+      fingerprint: (Number(fpNs) / all) * 100,
+      step: (Number(stepNs) / all) * 100,
+      events: r.events,
+      fingerprints,
+    };
+  } finally {
+    proto.fingerprint = fingerprint;
+    proto.step = step;
+  }
+}
+
 function configRows(label: string, scenario: Scenario, options: ExploreOptions): Row[] {
+  const first = cpuTimed(() => explore(scenario, options));
   const hashed = cpuTimed(() => explore(scenario, options));
-  const plain = cpuTimed(() => explore(scenario, { ...options, prune: false }));
+  const plain = cpuTimed(
+    (): ExploreResult =>
+      explore(scenario, { ...options, prune: false, schedulesMax: PLAIN_SCHEDULES_MAX }),
+  );
+  const capped = plain.value.bounds.includes('schedulesMax');
+  const shares = costShares(scenario, options);
+  const perSecond = (r: { ms: number; value: ExploreResult }) => (r.value.states / r.ms) * 1000;
   return [
     {
-      name: `${label}: distinct states per CPU second, with hashing`,
-      value: (hashed.value.states / hashed.ms) * 1000,
+      name: `${label}: distinct states per CPU second, with hashing, first run`,
+      value: perSecond(first),
+      unit: 'states/s',
+    },
+    {
+      name: `${label}: distinct states per CPU second, with hashing, warmed`,
+      value: perSecond(hashed),
       unit: 'states/s',
     },
     { name: `${label}: distinct states`, value: hashed.value.states, unit: 'states' },
     { name: `${label}: schedules, with hashing`, value: hashed.value.schedules, unit: 'schedules' },
     {
-      name: `${label}: schedules, without hashing`,
+      name: `${label}: schedules, without hashing${capped ? ` (stopped at ${PLAIN_SCHEDULES_MAX}: at least)` : ''}`,
       value: plain.value.schedules,
       unit: 'schedules',
     },
-    { name: `${label}: CPU time, with hashing`, value: hashed.ms, unit: 'ms' },
-    { name: `${label}: CPU time, without hashing`, value: plain.ms, unit: 'ms' },
+    {
+      name: `${label}: schedules without hashing per schedule with it${capped ? ' (at least)' : ''}`,
+      value: plain.value.schedules / hashed.value.schedules,
+      unit: 'x',
+    },
+    { name: `${label}: CPU time, with hashing, warmed`, value: hashed.ms, unit: 'ms' },
+    {
+      name: `${label}: CPU time, without hashing${capped ? ` (${PLAIN_SCHEDULES_MAX} schedules)` : ''}`,
+      value: plain.ms,
+      unit: 'ms',
+    },
+    {
+      name: `${label}: events stepped (prefixes replayed included) per state fingerprinted`,
+      value: shares.events / Math.max(1, shares.fingerprints),
+      unit: 'x',
+    },
+    {
+      name: `${label}: share of a warmed run, stepping the engine`,
+      value: shares.step,
+      unit: '% of time',
+    },
+    {
+      name: `${label}: share of a warmed run, fingerprints`,
+      value: shares.fingerprint,
+      unit: '% of time',
+    },
+    {
+      name: `${label}: share of a warmed run, the rest (judging safety, keys, making simulations)`,
+      value: 100 - shares.step - shares.fingerprint,
+      unit: '% of time',
+    },
   ];
 }
 

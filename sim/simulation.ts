@@ -279,21 +279,82 @@ function copyEvent(event: Record<string, unknown>): Record<string, unknown> {
 }
 
 /**
- * The hash of fingerprinted values' JSON, by identity: contexts and messages
- * are replaced, not mutated, so an object's JSON (and its hash) stays.
+ * The hash of fingerprinted objects, by identity: contexts and messages are
+ * replaced, not mutated, so an object's JSON (and its hash) stays; an
+ * object shared by many contexts (a config) is walked once.
  */
 const jsonLanesCache = new WeakMap<object, Hash64Lanes>();
 
-/** The Hash64 of `JSON.stringify(x)` (null for what JSON drops), cached for objects. */
-function jsonLanes(x: unknown): Hash64Lanes {
-  if (typeof x !== 'object' || x === null)
-    return new Hash64().text(JSON.stringify(x) ?? 'null').digest();
-  let h = jsonLanesCache.get(x);
-  if (h === undefined) {
-    h = new Hash64().text(JSON.stringify(x) ?? 'null').digest();
-    jsonLanesCache.set(x, h);
+/** Nesting past which a value is hashed by its JSON text (JSON.stringify throws on a cycle). */
+const JSON_DEPTH_MAX = 64;
+
+/**
+ * Feeds `x` as its JSON would read (JSON.stringify's rules: toJSON, boxed
+ * primitives unwrapped, non-finite numbers as null; undefined, functions
+ * and symbols dropped from objects and null in arrays), without making the
+ * text: equal JSON feeds equal pieces. Each value starts with a tag of its
+ * type; objects and arrays go in as their own cached hash (jsonLanes).
+ */
+function feedJson(h: Hash64, x: unknown, depth: number): void {
+  switch (typeof x) {
+    case 'string':
+      h.unit(5).text(x);
+      return;
+    case 'number':
+      if (x === (x | 0) && !Object.is(x, -0)) h.unit(4).unit(x);
+      else if (Number.isFinite(x)) h.unit(6).text(String(x));
+      else h.unit(1);
+      return;
+    case 'boolean':
+      h.unit(x ? 2 : 3);
+      return;
+    case 'bigint':
+      JSON.stringify(x); // throws, as the JSON would
+      return;
+    case 'object':
+      if (x === null) h.unit(1);
+      else h.unit(7).lanes(jsonLanesAt(x, depth + 1));
+      return;
+    default:
+      // undefined, a function, a symbol: null where JSON writes it at all.
+      h.unit(1);
   }
-  return h;
+}
+
+/** The hash of object `x`'s JSON (see feedJson), cached by identity. */
+function jsonLanesAt(x: object, depth: number): Hash64Lanes {
+  let lanes = jsonLanesCache.get(x);
+  if (lanes !== undefined) return lanes;
+  const h = new Hash64();
+  const toJSON = (x as { toJSON?: unknown }).toJSON;
+  if (depth > JSON_DEPTH_MAX) h.unit(8).text(JSON.stringify(x) ?? 'null');
+  else if (typeof toJSON === 'function') feedJson(h.unit(9), toJSON.call(x, ''), depth);
+  else if (x instanceof Number || x instanceof String || x instanceof Boolean)
+    feedJson(h.unit(9), x.valueOf(), depth);
+  else if (Array.isArray(x)) {
+    h.unit(10).unit(x.length);
+    for (let i = 0; i < x.length; i++) feedJson(h, x[i], depth);
+  } else {
+    h.unit(11);
+    const o = x as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      h.text(k);
+      feedJson(h, v, depth);
+    }
+  }
+  lanes = h.digest();
+  jsonLanesCache.set(x, lanes);
+  return lanes;
+}
+
+/** The hash of `x` as JSON (null for what JSON drops), objects cached by identity. */
+function jsonLanes(x: unknown): Hash64Lanes {
+  if (typeof x === 'object' && x !== null) return jsonLanesAt(x, 0);
+  const h = new Hash64();
+  feedJson(h, x, 0);
+  return h.digest();
 }
 
 /** A whole number into `h`: one unit when it fits 32 bits, else its decimal text. */
