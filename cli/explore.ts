@@ -16,7 +16,7 @@ import {
   scheduleSpecOf,
 } from '../sim/explore.ts';
 import { hasProcessAgents } from '../sim/index.ts';
-import { scheduleQuery } from '../viz/schedule-query.ts';
+import { scheduleQuery } from '../sim/schedule-query.ts';
 import { catalogNames, loadNamed } from './catalog.ts';
 import { reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';

@@ -17,6 +17,8 @@
  * counts as hit. Iterative deepening runs the search for depth 0, 1, 2, …
  * and stops at the first depth with a violation, which is so one of the
  * fewest choice points (the shortest counterexample in that sense).
+ * Breadth-first search over the same tree, and PCT's random priority
+ * schedules for spaces too large to exhaust: see `exploreSteps`.
  *
  * Pruning: between events, the state's fingerprint (Simulation.fingerprint,
  * plus the losses chosen and the proposals so far, which validity reads) is
@@ -190,7 +192,7 @@ export type ExploreBound =
 
 export interface ExploreResult {
   readonly schedules: number;
-  /** Distinct states seen (the last iteration's, for iterative deepening); 0 without pruning. */
+  /** Distinct states seen (the last iteration's, for iterative deepening; counted, not pruned, for pct); 0 without pruning. */
   readonly states: number;
   /** Runs stopped at a state already explored. */
   readonly pruned: number;
@@ -198,7 +200,10 @@ export interface ExploreResult {
   readonly events: number;
   /** Most choices any schedule made within the depth bound. */
   readonly depthReached: number;
-  /** The depth bound of the last iteration. */
+  /**
+   * The depth bound (of the last iteration, for iterative deepening); for
+   * breadth-first, the level of its violation (its explored choice points) when it found one.
+   */
   readonly depth: number;
   /** Every schedule within the bounds was covered and no bound cut the search. */
   readonly exhausted: boolean;

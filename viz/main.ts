@@ -24,6 +24,7 @@ import {
   type TraceRecord,
   viewOf,
 } from '../sim/index.ts';
+import { scheduleOfQuery } from '../sim/schedule-query.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
 import { type Compare, compareText, parseCompare, type Workshop } from '../sim/workshop.ts';
 import { CATALOG, LESSONS, loadCatalog } from './catalog.ts';
@@ -42,7 +43,6 @@ import {
 } from './layout.ts';
 import { type Player, player } from './player.ts';
 import { type RunSummary, runInWorker } from './run-client.ts';
-import { scheduleOfQuery } from './schedule-query.ts';
 import type { ScenarioFile } from './sweep-cell.ts';
 import { type SweepPanel, sweepPanel } from './sweep-panel.ts';
 import { el, jsonText, short, type TimeDomain } from './views/common.ts';

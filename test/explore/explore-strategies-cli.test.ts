@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scheduleOfQuery } from '../../viz/schedule-query.ts';
+import { scheduleOfQuery } from '../../sim/schedule-query.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
 const parley = (...args: string[]) => {

@@ -3,12 +3,10 @@
  * it on the command line: `choices=0,0,2` with `latencies=1,2`, `losses`,
  * `duplicates` and `crashes` (`parley explore` prints the link). The run is
  * then made with those choices instead of the network's draws, the same
- * trace as the command line's. Pure.
+ * trace as the command line's. Here, in sim/, because the page reads it
+ * and the command line writes it. Pure.
  */
-import { EXPLORE_DEFAULTS, type ScheduleSpec, scheduleSpecOf } from '../sim/explore.ts';
-
-/** The query's names for a schedule, in the order the link writes them. */
-export const SCHEDULE_PARAMS = ['latencies', 'losses', 'duplicates', 'crashes', 'choices'] as const;
+import { EXPLORE_DEFAULTS, type ScheduleSpec, scheduleSpecOf } from './explore.ts';
 
 /** The schedule `query` names; undefined without `choices`; a sentence saying what is wrong otherwise. */
 export function scheduleOfQuery(query: URLSearchParams): ScheduleSpec | string | undefined {
