@@ -329,7 +329,7 @@ export async function exploreCommand(
   const lines: string[] = [
     `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''} · ${strategy === 'pct' ? `pct, d = ${options.pctDepth ?? EXPLORE_DEFAULTS.pctDepth}, k = ${depthBound} steps, runs ≤ ${options.runs ?? EXPLORE_DEFAULTS.runs}` : `depth ≤ ${strategy === 'dfs' || strategy === 'bfs' ? depthBound : result.depth} · ${strategy}`}${options.prune === false ? ' · no pruning' : ''}`,
     `safety checks (at every state): ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}${options.liveness === true ? '; liveness: termination on complete runs, and cycles' : ''}`,
-    `${result.schedules} ${strategy === 'pct' ? 'runs' : 'schedules'} · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${strategy === 'pct' ? '' : `${result.pruned} cut at a state already explored · `}${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
+    `${strategy === 'pct' ? plural(result.schedules, 'run') : plural(result.schedules, 'schedule')} · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${strategy === 'pct' ? '' : `${result.pruned} cut at a state already explored · `}${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
   ];
   if (pct !== undefined) {
     const atLeast = 1 - (1 - pct.bound) ** pct.runs;

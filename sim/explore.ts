@@ -627,21 +627,23 @@ export function* exploreSteps(
     let kind: ExploreViolation['kind'] = 'safety';
     /** After each event: safety, a cycle, pruning. False stops the run. */
     const visit = (): boolean => {
-      // Safety at every state: judged when a record a safety check reads was added.
       const trace = sim.trace;
       const n = trace.length;
+      // States before the last forced choice were seen by earlier schedules: a replay.
+      // They were judged then (the schedule that made those choices ran past them).
+      const isReplay = chooser.made.length < replay;
+      // Safety at every new state: judged when a record a safety check reads was added.
       let judge = false;
-      for (let s = judged; s < n && !judge; s++) {
-        const k = trace.kindAt(s);
-        judge = k === Kind.decide || k === Kind.hold || k === Kind.act;
-      }
+      if (!isReplay)
+        for (let s = judged; s < n && !judge; s++) {
+          const k = trace.kindAt(s);
+          judge = k === Kind.decide || k === Kind.hold || k === Kind.act;
+        }
       judged = n;
       if (judge) {
         failed = judgeSafety(sim);
         if (failed !== undefined) return false;
       }
-      // States before the last forced choice were seen by earlier schedules: a replay.
-      const isReplay = chooser.made.length < replay;
       if (seen === undefined && path === undefined) return true;
       if (isReplay && path === undefined) return true;
       const size = proposals.size;
