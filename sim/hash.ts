@@ -177,8 +177,19 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
+/** Two hex digits of each byte value. */
+const HEX_BYTES: readonly string[] = Array.from({ length: 256 }, (_, i) =>
+  i.toString(16).padStart(2, '0'),
+);
+
+/** `x` (an unsigned 32-bit number) as 8 hex digits. */
 function hex8(x: number): string {
-  return x.toString(16).padStart(8, '0');
+  return (
+    (HEX_BYTES[x >>> 24] as string) +
+    (HEX_BYTES[(x >>> 16) & 255] as string) +
+    (HEX_BYTES[(x >>> 8) & 255] as string) +
+    (HEX_BYTES[x & 255] as string)
+  );
 }
 
 /**

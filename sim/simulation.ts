@@ -285,6 +285,20 @@ function copyEvent(event: Record<string, unknown>): Record<string, unknown> {
  */
 const jsonLanesCache = new WeakMap<object, Hash64Lanes>();
 
+/** The hash of each object key seen, so a key's text is hashed once (a pure function: the cache only saves the work). */
+const keyLanesCache = new Map<string, Hash64Lanes>();
+/** Keys kept in keyLanesCache: contexts keyed by data (ids, values) could grow it without end. */
+const KEY_LANES_MAX = 65_536;
+
+function keyLanes(k: string): Hash64Lanes {
+  let lanes = keyLanesCache.get(k);
+  if (lanes === undefined) {
+    lanes = new Hash64().text(k).digest();
+    if (keyLanesCache.size < KEY_LANES_MAX) keyLanesCache.set(k, lanes);
+  }
+  return lanes;
+}
+
 /** Nesting past which a value is hashed by its JSON text (JSON.stringify throws on a cycle). */
 const JSON_DEPTH_MAX = 64;
 
@@ -340,7 +354,7 @@ function jsonLanesAt(x: object, depth: number): Hash64Lanes {
     for (const k of Object.keys(o)) {
       const v = o[k];
       if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-      h.text(k);
+      h.lanes(keyLanes(k));
       feedJson(h, v, depth);
     }
   }
