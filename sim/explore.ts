@@ -1062,11 +1062,9 @@ export class PctChooser extends ScheduleChooser {
   }
 
   override crash(up: readonly string[], tick: number): number {
-    const who = this.crashNext;
-    const at = who === undefined ? -1 : up.indexOf(who);
-    if (who !== undefined && at < 0 && !up.includes(who)) this.crashNext = undefined;
-    const out = this.decide(at < 0 ? 0 : at + 1, () => super.crash(up, tick));
-    if (at >= 0) this.crashNext = undefined;
-    return out;
+    // The agent a change point chose crashes now if it is up; if not, the crash is dropped.
+    const at = this.crashNext === undefined ? -1 : up.indexOf(this.crashNext);
+    this.crashNext = undefined;
+    return this.decide(at < 0 ? 0 : at + 1, () => super.crash(up, tick));
   }
 }

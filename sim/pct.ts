@@ -20,7 +20,7 @@
  * drawn among those the options allow (a loss, a duplicate, a crash), and
  * at its step, if one is still allowed, the demoted sender's message is
  * lost, or sent twice (the copy at the last latency), or the sender
- * crashes at the next crash point. So a bug that needs one loss at the
+ * crashes at the next crash point (if it is up). So a bug that needs one loss at the
  * right send is a bug of depth 2 (one change point at the right step).
  * With more than one kind allowed, the chance of the right kind at a
  * change point divides the bound by the number of kinds. Choice points of

@@ -160,6 +160,35 @@ describe('explore --strategy pct: the randomized priority scheduler (Burckhardt 
       expect(again.violation?.trace.hash()).toBe(r.violation?.trace.hash());
     });
 
+  it('a crash at a change point: two-phase commit (no scripted crash), one crash, liveness, d = 2, k = 30: the coordinator blocks the participants, in run 1, 6 and 35 at seeds 1, 2 and 3; three-phase commit none in 200 runs', () => {
+    const twoPhase = (variant?: string) =>
+      loadNamed('two-phase-commit', { variant, overrides: ['faults=[]'] }).scenario;
+    const found = [1, 2, 3].map((seed) => {
+      const r = explore(twoPhase(), {
+        seed,
+        crashes: 1,
+        liveness: true,
+        strategy: 'pct',
+        pctDepth: 2,
+      });
+      expect(r.violation?.kind).toBe('termination');
+      expect(r.violation?.crashed).toEqual(['coord']);
+      expect(r.pct?.bound).toBe(1 / (4 * 30));
+      return r.pct?.foundAt;
+    });
+    expect(found).toEqual([1, 6, 35]);
+    const three = explore(twoPhase('mitigated'), {
+      crashes: 1,
+      liveness: true,
+      strategy: 'pct',
+      pctDepth: 2,
+      latencies: [1],
+      runs: 200,
+    });
+    expect(three.violation).toBeUndefined();
+    expect(three.bounds).toEqual(['runs']);
+  });
+
   it('its violating schedule is an ordinary one: the vector replays to the same trace', () => {
     const r = explore(generals(3), {
       losses: 1,
