@@ -6,6 +6,7 @@
 import {
   EXPLORE_DEFAULTS,
   EXPLORE_STRATEGIES,
+  type ExploreBound,
   type ExploreOptions,
   type ExploreResult,
   type ExploreStrategy,
@@ -15,9 +16,11 @@ import {
   scheduleSpecOf,
 } from '../sim/explore.ts';
 import { hasProcessAgents } from '../sim/index.ts';
-import { loadNamed } from './catalog.ts';
+import { scheduleQuery } from '../sim/schedule-query.ts';
+import { catalogNames, loadNamed } from './catalog.ts';
 import { reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
+import { SERVE_PORT_DEFAULT } from './serve.ts';
 
 /** The flags as commander gives them: text, parsed here so every bad one is named at once. */
 export interface ExploreFlags {
@@ -33,6 +36,10 @@ export interface ExploreFlags {
   readonly statesMax?: string | undefined;
   readonly schedulesMax?: string | undefined;
   readonly strategy?: string | undefined;
+  readonly runs?: string | undefined;
+  readonly pctDepth?: string | undefined;
+  readonly timeMax?: string | undefined;
+  readonly memoryMax?: string | undefined;
   readonly prune?: boolean | undefined;
   readonly out?: string | undefined;
 }
@@ -51,6 +58,50 @@ function whole(name: string, raw: string | undefined, problems: string[]): numbe
     return undefined;
   }
   return Number(raw);
+}
+
+/** A number of seconds above 0 (decimals allowed), or a problem naming the flag. */
+function positiveSeconds(
+  name: string,
+  raw: string | undefined,
+  problems: string[],
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0) || !Number.isFinite(n)) {
+    problems.push(
+      `${name} is a number of seconds above 0, such as 60 or 0.5, not ${JSON.stringify(raw)}`,
+    );
+    return undefined;
+  }
+  return n;
+}
+
+/** Bytes in one MB of --memory-max. */
+const MB_BYTES = 1_000_000;
+
+/** Schedules between two looks at the heap (process.memoryUsage walks the heap's spaces). */
+const MEMORY_EVERY = 8;
+
+/**
+ * The page's address that runs `name`'s schedule `spec` and opens it at
+ * record `seq`, as `parley serve` serves it on its default port.
+ */
+export function pageUrl(
+  name: string,
+  seed: number,
+  variant: string | undefined,
+  set: readonly string[],
+  spec: ScheduleSpec,
+  seq: number,
+): string {
+  const q = new URLSearchParams({ scenario: name, seed: String(seed) });
+  if (variant !== undefined) q.set('variant', variant);
+  for (const o of set) q.append('set', o);
+  for (const [k, v] of scheduleQuery(spec)) q.set(k, v);
+  q.set('at', String(seq));
+  // Commas and equals signs need no escaping in a query's values: the link stays readable.
+  return `http://127.0.0.1:${SERVE_PORT_DEFAULT}/?${q.toString().replace(/%2C/g, ',').replace(/%3D/g, '=')}`;
 }
 
 /** A comma-separated list of whole numbers, or a problem naming the flag. */
@@ -134,6 +185,11 @@ const BOUND_WORDS: Readonly<Record<string, string>> = {
     'depth (some schedules had more choice points than --depth; past it each took its first option)',
   statesMax: 'states-max (the distinct states kept reached --states-max)',
   schedulesMax: 'schedules-max (the schedules run reached --schedules-max)',
+  frontierMax:
+    'states-max (breadth-first: the schedules waiting in the frontier reached --states-max)',
+  timeMax: 'time-max (the search ran for --time-max seconds)',
+  memoryMax: 'memory-max (the JavaScript heap reached --memory-max MB)',
+  runs: 'runs (pct: all --runs random schedules were run; it never exhausts the space)',
 };
 
 /** Runs the search and writes a violating trace; the lines for stdout. Progress goes to `progress`. */
@@ -152,6 +208,17 @@ export async function exploreCommand(
   const schedulesMax = whole('--schedules-max', flags.schedulesMax, problems);
   const latencies =
     flags.latencies === undefined ? undefined : wholeList('--latencies', flags.latencies, problems);
+  const runs = whole('--runs', flags.runs, problems);
+  const pctDepth = whole('--pct-depth', flags.pctDepth, problems);
+  const timeMax = positiveSeconds('--time-max', flags.timeMax, problems);
+  const memoryMax = whole('--memory-max', flags.memoryMax, problems);
+  if (memoryMax === 0) problems.push('--memory-max is a whole number of MB from 1, not 0');
+  if (flags.strategy !== 'pct')
+    for (const [flag, raw] of [
+      ['--runs', flags.runs],
+      ['--pct-depth', flags.pctDepth],
+    ] as const)
+      if (raw !== undefined) problems.push(`${flag} only goes with --strategy pct`);
   if (
     flags.strategy !== undefined &&
     !EXPLORE_STRATEGIES.includes(flags.strategy as ExploreStrategy)
@@ -171,6 +238,8 @@ export async function exploreCommand(
     ...(flags.strategy === undefined || problems.length > 0
       ? {}
       : { strategy: flags.strategy as ExploreStrategy }),
+    ...(runs === undefined ? {} : { runs }),
+    ...(pctDepth === undefined ? {} : { pctDepth }),
     prune: flags.prune !== false,
   };
   problems.push(...exploreOptionProblems(options));
@@ -187,6 +256,18 @@ export async function exploreCommand(
 
   const started = now();
   let last = started;
+  let asked = 0;
+  // sim/ reads no clock: the time and memory bounds are asked here, before each schedule.
+  const shouldStop = (): ExploreBound | undefined => {
+    if (timeMax !== undefined && now() - started >= timeMax * 1000) return 'timeMax';
+    if (
+      memoryMax !== undefined &&
+      asked++ % MEMORY_EVERY === 0 &&
+      process.memoryUsage().heapUsed >= memoryMax * MB_BYTES
+    )
+      return 'memoryMax';
+    return undefined;
+  };
   // In slices of schedules, giving the event loop a turn between them, so
   // Ctrl-C stops the search and prints what was covered so far.
   const steps = exploreSteps(
@@ -194,6 +275,7 @@ export async function exploreCommand(
     {
       ...options,
       seed,
+      shouldStop,
       progressEvery: 200,
       progress: (p) => {
         const t = now();
@@ -240,16 +322,27 @@ export async function exploreCommand(
   const k = options.losses ?? EXPLORE_DEFAULTS.losses;
   const dups = options.duplicates ?? EXPLORE_DEFAULTS.duplicates;
   const cr = options.crashes ?? EXPLORE_DEFAULTS.crashes;
+  const strategy = options.strategy ?? EXPLORE_DEFAULTS.strategy;
+  const depthBound = options.depth ?? EXPLORE_DEFAULTS.depth;
+  const pct = result.pct;
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
   const lines: string[] = [
-    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''} · depth ≤ ${result.depth} · ${options.strategy ?? EXPLORE_DEFAULTS.strategy}${options.prune === false ? ' · no pruning' : ''}`,
+    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''} · ${strategy === 'pct' ? `pct, d = ${options.pctDepth ?? EXPLORE_DEFAULTS.pctDepth}, k = ${depthBound} steps, runs ≤ ${options.runs ?? EXPLORE_DEFAULTS.runs}` : `depth ≤ ${strategy === 'dfs' || strategy === 'bfs' ? depthBound : result.depth} · ${strategy}`}${options.prune === false ? ' · no pruning' : ''}`,
     `safety checks (at every state): ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}${options.liveness === true ? '; liveness: termination on complete runs, and cycles' : ''}`,
-    `${result.schedules} schedules · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${result.pruned} cut at a state already explored · ${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
+    `${strategy === 'pct' ? plural(result.schedules, 'run') : plural(result.schedules, 'schedule')} · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${strategy === 'pct' ? '' : `${result.pruned} cut at a state already explored · `}${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
   ];
+  if (pct !== undefined) {
+    const atLeast = 1 - (1 - pct.bound) ** pct.runs;
+    lines.push(
+      `pct: each run finds a bug of depth ${pct.depth} with probability at least 1/(n·k^(d-1)) = 1/(${pct.agents}·${pct.steps}^${pct.depth - 1}) = ${pct.bound.toPrecision(3)}; ${plural(pct.runs, 'run')} done, so at least ${atLeast.toPrecision(3)} (Burckhardt et al., ASPLOS 2010)`,
+      `pct: most steps (sends that were choice points) in one run: ${pct.stepsReached}${pct.stepsReached > pct.steps ? `, above k = ${pct.steps}: the bound holds only for runs of at most k steps; raise --depth` : ` of k = ${pct.steps}`}`,
+    );
+  }
   const v = result.violation;
   if (v === undefined) {
     if (result.exhausted)
       lines.push(
-        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${k} loss${k === 1 ? '' : 'es'}, ${dups} duplicate${dups === 1 ? '' : 's'}, ${cr} crash${cr === 1 ? '' : 'es'})`,
+        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${plural(k, 'loss', 'losses')}, ${plural(dups, 'duplicate')}, ${plural(cr, 'crash', 'crashes')})`,
       );
     else
       lines.push(
@@ -268,9 +361,19 @@ export async function exploreCommand(
   };
   const set =
     v.eventsMax === undefined ? flags.set : [...flags.set, `limits.eventsMax=${v.eventsMax}`];
+  const fewest =
+    strategy === 'iddfs'
+      ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)`
+      : strategy === 'bfs'
+        ? ` (breadth-first: none with fewer than ${result.depth} explored choice points)`
+        : pct?.foundAt !== undefined
+          ? ` (pct: found in run ${pct.foundAt})`
+          : '';
+  const tick = v.trace.record(v.record).tick;
+  const inCatalogue = catalogNames().includes(name);
   lines.push(
     `violation of ${v.property}${v.kind === 'cycle' ? ' (a cycle)' : ''}: ${v.summary}`,
-    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}, ${v.duplicates} duplicate${v.duplicates === 1 ? '' : 's'}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
+    `the schedule: ${plural(v.choices.length, 'choice point')}, ${plural(v.losses, 'loss', 'losses')}, ${plural(v.duplicates, 'duplicate')}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${fewest}`,
     ...v.choices.flatMap((c, i) =>
       c.kind === 'crash' && c.latency === 'none'
         ? []
@@ -278,8 +381,11 @@ export async function exploreCommand(
             `  ${String(i + 1).padStart(3)}. tick ${c.tick} ${c.kind === 'crash' ? `crash ${c.from}` : `${c.from} -> ${c.to} ${c.type}: ${c.kind === 'duplicate' ? (c.latency === 'none' ? 'not duplicated' : `duplicated, latency ${c.latency}`) : c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`}`,
           ],
     ),
-    `trace written to ${out} (its manifest keeps the choices, so replay and export take it; shrink does not follow choices yet): npx parley replay ${shellWord(out)}`,
+    `trace written to ${out} (its manifest keeps the choices: replay and export take it; shrink refuses it, since a smaller scenario puts the choices on other messages): npx parley replay ${shellWord(out)}`,
     `reproduce: ${[reproduceCommand(name, seed, flags.variant, set), ...scheduleFlags(spec)].join(' ')}`,
+    inCatalogue
+      ? `open it in the page at the violating record (seq ${v.record}, tick ${tick}): npx parley serve, then ${pageUrl(name, seed, flags.variant, set, spec, v.record)}`
+      : `open it in the page: npx parley serve, drop ${out} on the page and go to seq ${v.record} (tick ${tick}); a link runs catalogue scenarios only`,
   );
   return { lines, result };
 }

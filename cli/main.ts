@@ -310,11 +310,21 @@ function program(): Command {
       'judge termination on complete runs too, and report a schedule that comes back to a state on its own path with an agent up undecided (a cycle)',
     )
     .option('--latencies <ticks>', 'the latencies a message copy may take (default 1,2)')
-    .option('--states-max <n>', 'most distinct states kept (default 1000000)')
+    .option(
+      '--states-max <n>',
+      'most distinct states kept, and most schedules waiting for bfs (default 1000000)',
+    )
     .option('--schedules-max <n>', 'most schedules run (default 1000000)')
+    .option('--time-max <seconds>', 'stop the search after this many seconds (say 60 or 0.5)')
+    .option('--memory-max <MB>', 'stop the search when the JavaScript heap reaches this many MB')
     .option(
       '--strategy <name>',
-      'dfs (depth-first) or iddfs (iterative deepening: the fewest choice points)',
+      'dfs (depth-first), iddfs (iterative deepening: the fewest choice points), bfs (breadth-first: the fewest too, each schedule run once) or pct (random priority schedules)',
+    )
+    .option('--runs <n>', 'pct: random schedules run (default 1000)')
+    .option(
+      '--pct-depth <d>',
+      'pct: the bug depth targeted, d - 1 priority change points per run (default 3)',
     )
     .option('--no-prune', 'run every schedule, without state fingerprints')
     .option('--out <file>', 'where a violating trace goes; default NAME-violation.jsonl')
@@ -329,14 +339,26 @@ lost (the links' loss and latency draws are replaced); while fewer than
 Depth-first over the choices, from the start for each schedule; a state
 (fingerprint of agents, pending events, partitions, decisions, choices
 used) already explored with as many choices left is not explored again.
+Breadth-first (bfs) runs the same tree level by level, each schedule from
+the start too (the frontier holds prefixes of choices), so its violation
+has the fewest explored choice points, as iddfs's, without running the
+shallow levels again. PCT (Burckhardt et al., ASPLOS 2010) gives the agents
+random priorities and d - 1 change points among k = --depth sends; a
+sender's rank picks its latency, and faults (--losses, --duplicates,
+--crashes) happen at change points; it prints the documented bound
+1/(n·k^(d-1)) on finding a bug of depth d in one run, and the runs done.
 The scenario's safety checks (agreement, validity, integrity, breach) are
-judged at every state, and a schedule stops at its first violation. Exit 1
-on a violation (its trace written to --out, with the \`parley run\`
-command that makes it again), 0 on none, 2 on bad input.
+judged at every state, and a schedule stops at its first violation. Each
+bound hit (--depth, --states-max, --schedules-max, --time-max,
+--memory-max, --runs) is printed. Exit 1 on a violation (its trace written
+to --out, with the \`parley run\` command that makes it again and the
+page's link that opens it at the violating record), 0 on none, 2 on bad
+input.
 
 Examples:
   npx parley explore two-generals --set network.dropRatio=0 --losses 1 --strategy iddfs
-  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0`,
+  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0
+  npx parley explore two-generals --set network.dropRatio=0 --set params.hops=3 --losses 1 --strategy pct --pct-depth 2 --depth 10`,
     )
     .action(async (name, o) => {
       running = { name, variant: o.variant, set: o.set };

@@ -324,6 +324,12 @@ function fromTrace(
   }
   if (manifest?.type !== 'manifest')
     throw new UsageError(`${file}:1:1: the first line is not a parley manifest`);
+  // A schedule's choices fall on the messages of this scenario: a smaller one
+  // sends others, so the same choices would make another run, not a smaller one.
+  if (manifest.choices !== undefined)
+    throw new UsageError(
+      `${file}: its run is a schedule of parley explore (the manifest's choices), which shrink cannot follow: a smaller scenario puts the choices on other messages; explore's --strategy iddfs or bfs gives the schedule with the fewest choices instead`,
+    );
   const spec = structuredClone(manifest.spec) as Record<string, unknown>;
   const network = (spec['network'] ?? {}) as Record<string, unknown>;
   if (typeof network['scheduler'] === 'string') {

@@ -17,6 +17,8 @@
  * counts as hit. Iterative deepening runs the search for depth 0, 1, 2, …
  * and stops at the first depth with a violation, which is so one of the
  * fewest choice points (the shortest counterexample in that sense).
+ * Breadth-first search over the same tree, and PCT's random priority
+ * schedules for spaces too large to exhaust: see `exploreSteps`.
  *
  * Pruning: between events, the state's fingerprint (Simulation.fingerprint,
  * plus the losses chosen and the proposals so far, which validity reads) is
@@ -45,6 +47,15 @@ import { check, DEFAULT_CHECKS, viewOf } from './checkers/index.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import { someOf } from './checkers/words.ts';
 import type { Message } from './effects.ts';
+import {
+  optionOfRank,
+  type PctFault,
+  type PctPlan,
+  type PctReport,
+  pctBound,
+  pctPlan,
+} from './pct.ts';
+import { deriveStream } from './rng.ts';
 import { type Chooser, createSimulation, type Simulation } from './simulation.ts';
 import type { CheckSpec, Json, Scenario } from './spec.ts';
 import { Kind, type Trace } from './trace.ts';
@@ -57,8 +68,8 @@ export const SAFETY_PROPERTIES: readonly string[] = [
   'breach',
 ];
 
-export type ExploreStrategy = 'dfs' | 'iddfs';
-export const EXPLORE_STRATEGIES: readonly ExploreStrategy[] = ['dfs', 'iddfs'];
+export type ExploreStrategy = 'dfs' | 'iddfs' | 'bfs' | 'pct';
+export const EXPLORE_STRATEGIES: readonly ExploreStrategy[] = ['dfs', 'iddfs', 'bfs', 'pct'];
 
 export const EXPLORE_DEFAULTS = {
   seed: 1,
@@ -70,6 +81,8 @@ export const EXPLORE_DEFAULTS = {
   statesMax: 1_000_000,
   schedulesMax: 1_000_000,
   strategy: 'dfs' as ExploreStrategy,
+  runs: 1000,
+  pctDepth: 3,
 } as const;
 
 export interface ExploreOptions {
@@ -97,6 +110,15 @@ export interface ExploreOptions {
   /** Most schedules run (over every depth, for iterative deepening). */
   readonly schedulesMax?: number;
   readonly strategy?: ExploreStrategy;
+  /** PCT: random schedules run (default 1000). */
+  readonly runs?: number;
+  /** PCT: the bug depth d targeted, d - 1 priority change points per run (default 3). */
+  readonly pctDepth?: number;
+  /**
+   * Asked before each schedule: a bound of the caller's that was hit (time,
+   * memory: sim/ reads no clock), or undefined to go on.
+   */
+  readonly shouldStop?: () => ExploreBound | undefined;
   /** Prune by state fingerprints (default true); false runs every schedule and counts no states. */
   readonly prune?: boolean;
   /** The checks to judge; default the scenario's; only the safety ones are used. */
@@ -155,13 +177,22 @@ export interface ExploreViolation {
    * undefined for a run that ended by itself.
    */
   readonly eventsMax: number | undefined;
+  /** The seq of the violating record (the last the failing check names, else the trace's last), for the page's `at`. */
+  readonly record: number;
 }
 
-export type ExploreBound = 'depth' | 'statesMax' | 'schedulesMax';
+export type ExploreBound =
+  | 'depth'
+  | 'statesMax'
+  | 'schedulesMax'
+  | 'frontierMax'
+  | 'timeMax'
+  | 'memoryMax'
+  | 'runs';
 
 export interface ExploreResult {
   readonly schedules: number;
-  /** Distinct states seen (the last iteration's, for iterative deepening); 0 without pruning. */
+  /** Distinct states seen (the last iteration's, for iterative deepening; counted, not pruned, for pct); 0 without pruning. */
   readonly states: number;
   /** Runs stopped at a state already explored. */
   readonly pruned: number;
@@ -169,7 +200,10 @@ export interface ExploreResult {
   readonly events: number;
   /** Most choices any schedule made within the depth bound. */
   readonly depthReached: number;
-  /** The depth bound of the last iteration. */
+  /**
+   * The depth bound (of the last iteration, for iterative deepening); for
+   * breadth-first, the level of its violation (its explored choice points) when it found one.
+   */
   readonly depth: number;
   /** Every schedule within the bounds was covered and no bound cut the search. */
   readonly exhausted: boolean;
@@ -178,6 +212,8 @@ export interface ExploreResult {
   /** The safety properties judged. */
   readonly properties: readonly string[];
   readonly violation: ExploreViolation | undefined;
+  /** What PCT did (strategy pct), else undefined. */
+  readonly pct: PctReport | undefined;
 }
 
 /**
@@ -392,6 +428,8 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   whole('--states-max', o.statesMax, 1);
   whole('--schedules-max', o.schedulesMax, 1);
   whole('--seed', o.seed, 0);
+  whole('--runs', o.runs, 1);
+  whole('--pct-depth', o.pctDepth, 1);
   if (o.latencies !== undefined) {
     if (o.latencies.length === 0) problems.push('--latencies needs at least one latency');
     for (const l of o.latencies)
@@ -401,11 +439,11 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
       problems.push('--latencies lists a latency twice');
   }
   if (o.strategy !== undefined && !EXPLORE_STRATEGIES.includes(o.strategy))
-    problems.push(`--strategy is dfs or iddfs, not ${String(o.strategy)}`);
+    problems.push(`--strategy is dfs, iddfs, bfs or pct, not ${String(o.strategy)}`);
   return problems;
 }
 
-/** The proposals in `trace` from record `from` on, as sorted keys, added to `into`. */
+/** The proposals in `trace` from record `from` on, as keys, added to `into`; the trace's length. */
 function scanProposals(trace: Trace, from: number, into: Set<string>): number {
   const n = trace.length;
   for (let s = from; s < n; s++)
@@ -443,10 +481,65 @@ export interface ExploreCovered extends ExploreProgress {
   readonly depthReached: number;
 }
 
+/** A state explored: the most choices left it was explored with, the schedule that did, the trace's length then. */
+interface SeenState {
+  left: number;
+  schedule: number;
+  length: number;
+}
+
+/** One schedule run: what stopped it and what it found. */
+interface ScheduleRun {
+  readonly chooser: ScheduleChooser;
+  readonly sim: Simulation;
+  readonly failed: Verdict | undefined;
+  readonly kind: ExploreViolation['kind'];
+  /** The engine stopped it (quiescent, all decided, a limit). */
+  readonly ended: boolean;
+  /** Stopped because the table of states reached statesMax. */
+  readonly full: boolean;
+  /** Stopped at a state already explored. */
+  readonly cut: boolean;
+}
+
+/** How one search ended. */
+interface SearchEnd {
+  readonly violation: ExploreViolation | undefined;
+  readonly states: number;
+  readonly depthHit: boolean;
+  /** A bound stopped it before it covered its space. */
+  readonly stopped: boolean;
+  /** Breadth-first: the length of the violating schedule's prefix (its explored choice points). */
+  readonly level?: number;
+  readonly pct?: PctReport;
+}
+
 /**
  * `explore` in slices: yields what was covered every `sliceEvery` schedules
  * (default 100), so a caller can give its event loop a turn (a Ctrl-C
  * handler, say) and stop early with the counts; returns the result.
+ *
+ * The strategies share one way of running a schedule (from the start,
+ * stepped event by event, judged and fingerprinted between events) and
+ * differ in which schedules they run:
+ * - dfs: depth-first, the next schedule increments the last choice with an
+ *   option left (see the file's comment).
+ * - iddfs: dfs with the depth bound 0, 1, 2, …, each from scratch.
+ * - bfs: breadth-first over the same tree of schedules, without running the
+ *   shallow levels again: a schedule is a prefix of choices (first options
+ *   after it), and its children are the prefixes that take another option
+ *   at one choice point past its own prefix, a level deeper for each such
+ *   point. Levels are run in order, so the first violation has the fewest
+ *   explored choice points, as iterative deepening's does. Stateless too:
+ *   the frontier holds prefixes, each replayed from the start (at most
+ *   statesMax of them, the bound frontierMax). States are pruned as in dfs
+ *   (a state already explored with as many choices left is not expanded
+ *   again, in any schedule), so on an exhausted space it counts the same
+ *   distinct states as dfs.
+ * - pct: `runs` random schedules of sim/pct.ts's priority scheduler
+ *   (`pctDepth` d, the steps bound k = `depth`), each seeded from the seed
+ *   and its run number; states are counted, not pruned, and it never
+ *   exhausts the space: it reports the runs done and the documented bound.
  */
 export function* exploreSteps(
   scenario: Scenario,
@@ -465,6 +558,8 @@ export function* exploreSteps(
   const statesMax = options.statesMax ?? EXPLORE_DEFAULTS.statesMax;
   const schedulesMax = options.schedulesMax ?? EXPLORE_DEFAULTS.schedulesMax;
   const strategy = options.strategy ?? EXPLORE_DEFAULTS.strategy;
+  const runs = options.runs ?? EXPLORE_DEFAULTS.runs;
+  const pctDepth = options.pctDepth ?? EXPLORE_DEFAULTS.pctDepth;
   const prune = options.prune ?? true;
   const liveness = options.liveness ?? false;
   const checks = safetyChecks(scenario, options.checks);
@@ -492,164 +587,212 @@ export function* exploreSteps(
     return undefined;
   }
 
-  /** One depth-limited DFS; stops at the first violation or bound. */
-  function* search(depth: number): Generator<
-    ExploreCovered,
-    {
-      violation: ExploreViolation | undefined;
-      states: number;
-      depthHit: boolean;
-      stopped: boolean;
-    },
-    void
-  > {
-    /** Fingerprint → the most choices left it was explored with, and the schedule that did. */
-    const seen = new Map<string, { left: number; schedule: number; length: number }>();
-    let depthHit = false;
-    let prefix: number[] = [];
-    for (;;) {
-      if (schedules >= schedulesMax) {
-        bounds.add('schedulesMax');
-        return { violation: undefined, states: seen.size, depthHit, stopped: true };
-      }
-      if (prune && seen.size >= statesMax) {
-        bounds.add('statesMax');
-        return { violation: undefined, states: seen.size, depthHit, stopped: true };
-      }
-      const schedule = schedules++;
-      const chooser = new ScheduleChooser(spec, prefix, depth);
-      const sim = createSimulation(scenario, { seed, chooser });
-      const proposals = new Set<string>();
-      /** The states of this schedule's own path, for cycles (liveness only). */
-      const path = liveness ? new Map<string, number>() : undefined;
-      let scanned = 0;
-      let judged = 0;
-      let cut = false;
-      let full = false;
-      let failed: Verdict | undefined;
-      let kind: ExploreViolation['kind'] = 'safety';
-      /** After each event: safety, a cycle, pruning. False stops the run. */
-      const visit = (): boolean => {
-        // Safety at every state: judged when a record a safety check reads was added.
-        const trace = sim.trace;
-        const n = trace.length;
-        let judge = false;
+  /** A bound hit before the next schedule (`states` kept so far), added to `bounds`; undefined to go on. */
+  function boundBefore(states: number, counting: boolean): ExploreBound | undefined {
+    let hit: ExploreBound | undefined;
+    if (schedules >= schedulesMax) hit = 'schedulesMax';
+    else if (counting && states >= statesMax) hit = 'statesMax';
+    else hit = options.shouldStop?.();
+    if (hit !== undefined) bounds.add(hit);
+    return hit;
+  }
+
+  /**
+   * Runs one schedule of `chooser` from the start. The first `replay`
+   * choices were made by an earlier schedule, so the states before the
+   * last of them are not new (neither judged nor hashed, but for a cycle).
+   * `seen`: the table of states explored (undefined: none kept); `cutSeen`
+   * false only counts states (pct), true stops at one already explored with
+   * as many choices left (`depth` minus those made).
+   */
+  function runSchedule(
+    chooser: ScheduleChooser,
+    replay: number,
+    depth: number,
+    seen: Map<string, SeenState> | undefined,
+    cutSeen: boolean,
+  ): ScheduleRun {
+    const schedule = schedules++;
+    const sim = createSimulation(scenario, { seed, chooser });
+    const proposals = new Set<string>();
+    /** The proposals' part of the state's key, made again only when one is added. */
+    let proposalsKey = '';
+    /** The states of this schedule's own path, for cycles (liveness only). */
+    const path = liveness ? new Map<string, number>() : undefined;
+    let scanned = 0;
+    let judged = 0;
+    let cut = false;
+    let full = false;
+    let failed: Verdict | undefined;
+    let kind: ExploreViolation['kind'] = 'safety';
+    /** After each event: safety, a cycle, pruning. False stops the run. */
+    const visit = (): boolean => {
+      const trace = sim.trace;
+      const n = trace.length;
+      // States before the last forced choice were seen by earlier schedules: a replay.
+      // They were judged then (the schedule that made those choices ran past them).
+      const isReplay = chooser.made.length < replay;
+      // Safety at every new state: judged when a record a safety check reads was added.
+      let judge = false;
+      if (!isReplay)
         for (let s = judged; s < n && !judge; s++) {
           const k = trace.kindAt(s);
           judge = k === Kind.decide || k === Kind.hold || k === Kind.act;
         }
-        judged = n;
-        if (judge) {
-          failed = judgeSafety(sim);
-          if (failed !== undefined) return false;
-        }
-        // States before the last forced choice were seen by earlier schedules: a replay.
-        const replay = chooser.made.length < prefix.length;
-        if (!prune && path === undefined) return true;
-        if (replay && path === undefined) return true;
-        scanned = scanProposals(trace, scanned, proposals);
-        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${[...proposals].sort().join()}`;
-        if (path !== undefined) {
-          // The trace's length then: events that record nothing (a stale timer) make no cycle.
-          const then = path.get(key);
-          if (then !== undefined && then < n && undecidedUp(sim)) {
-            kind = 'cycle';
-            failed = {
-              property: 'termination',
-              status: 'fails',
-              summary: `the schedule comes back to a state it was in, with ${someOf(undecidedIds(sim))} up and undecided: repeated, the run never terminates`,
-              records: [],
-            };
-            return false;
-          }
-          if (then === undefined) path.set(key, n);
-        }
-        if (replay || !prune) return true;
-        const left = Math.max(0, depth - chooser.made.length);
-        const before = seen.get(key);
-        // Explored by an earlier schedule, or a repetition on this one's own path
-        // (its future is the run's own from the first time: the cycle again).
-        if (
-          before !== undefined &&
-          before.left >= left &&
-          (before.schedule !== schedule || before.length < n)
-        )
+      judged = n;
+      if (judge) {
+        failed = judgeSafety(sim);
+        if (failed !== undefined) return false;
+      }
+      if (seen === undefined && path === undefined) return true;
+      if (isReplay && path === undefined) return true;
+      const size = proposals.size;
+      scanned = scanProposals(trace, scanned, proposals);
+      if (proposals.size !== size) proposalsKey = [...proposals].sort().join();
+      const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${proposalsKey}`;
+      if (path !== undefined) {
+        // The trace's length then: events that record nothing (a stale timer) make no cycle.
+        const then = path.get(key);
+        if (then !== undefined && then < n && undecidedUp(sim)) {
+          kind = 'cycle';
+          failed = {
+            property: 'termination',
+            status: 'fails',
+            summary: `the schedule comes back to a state it was in, with ${someOf(undecidedIds(sim))} up and undecided: repeated, the run never terminates`,
+            records: [],
+          };
           return false;
-        if (before === undefined && seen.size >= statesMax) {
-          // The bound: this run stops here, judged as it is.
+        }
+        if (then === undefined) path.set(key, n);
+      }
+      if (isReplay || seen === undefined) return true;
+      const left = Math.max(0, depth - chooser.made.length);
+      const before = seen.get(key);
+      if (!cutSeen) {
+        if (before !== undefined) return true;
+        if (seen.size >= statesMax) {
           full = true;
           return false;
         }
-        if (before === undefined || before.left < left)
-          seen.set(key, { left, schedule, length: n });
+        seen.set(key, { left, schedule, length: n });
         return true;
-      };
-      const go = (): boolean => {
-        if (visit()) return true;
-        if (failed === undefined && !full) cut = true;
+      }
+      // Explored by an earlier schedule, or a repetition on this one's own path
+      // (its future is the run's own from the first time: the cycle again).
+      if (
+        before !== undefined &&
+        before.left >= left &&
+        (before.schedule !== schedule || before.length < n)
+      )
         return false;
-      };
-      let ended = false;
-      if (go()) {
-        for (;;) {
-          if (!sim.step()) {
-            ended = true;
-            break;
-          }
-          events++;
-          if (!go()) break;
-        }
+      if (before === undefined && seen.size >= statesMax) {
+        // The bound: this run stops here, judged as it is.
+        full = true;
+        return false;
       }
-      const explored = Math.min(chooser.made.length, depth);
-      if (explored > depthReached) depthReached = explored;
+      if (before === undefined) seen.set(key, { left, schedule, length: n });
+      else if (before.left < left) {
+        before.left = left;
+        before.schedule = schedule;
+        before.length = n;
+      }
+      return true;
+    };
+    const go = (): boolean => {
+      if (visit()) return true;
+      if (failed === undefined && !full) cut = true;
+      return false;
+    };
+    let ended = false;
+    if (go()) {
+      for (;;) {
+        if (!sim.step()) {
+          ended = true;
+          break;
+        }
+        events++;
+        if (!go()) break;
+      }
+    }
+    const explored = Math.min(chooser.made.length, depth);
+    if (explored > depthReached) depthReached = explored;
+    if (cut) pruned++;
+    if (failed === undefined && ended && terminationCheck !== undefined) {
+      const v = check(viewOf(sim.trace), 'termination', terminationCheck.options);
+      if (v.status === 'fails') {
+        failed = v;
+        kind = 'termination';
+      }
+    }
+    return { chooser, sim, failed, kind, ended, full, cut };
+  }
+
+  /** The violation of a run that failed: its schedule run again with the choices in the manifest. */
+  function violationOf(run: ScheduleRun, failed: Verdict): ExploreViolation {
+    const { chooser, sim } = run;
+    // Once more with the schedule in the manifest: an ordinary trace that replay makes again.
+    const vector = chooser.made.map((c) => c.chosen);
+    // As far as the search ran it: a run stopped at a violating state ends
+    // there, by an eventsMax that the manifest keeps (replay stops there too).
+    const eventsMax = run.ended ? undefined : sim.result().events;
+    const again = createSimulation(
+      eventsMax === undefined
+        ? scenario
+        : { ...scenario, limits: { ...scenario.limits, eventsMax } },
+      { seed, chooser: scheduleChooser({ ...spec, choices: vector }) },
+    );
+    again.run();
+    const named = failed.records.filter((seq) => seq < again.trace.length);
+    const record = named.length > 0 ? Math.max(...named) : again.trace.length - 1;
+    return {
+      property: failed.property,
+      summary: failed.summary,
+      choices: chooser.made,
+      vector,
+      trace: again.trace,
+      losses: chooser.lossesUsed,
+      duplicates: chooser.duplicatesUsed,
+      crashed: chooser.made.filter((c) => c.latency === 'crash').map((c) => c.from),
+      kind: run.kind,
+      eventsMax,
+      record,
+    };
+  }
+
+  const covered = (states: number, depth: number): ExploreCovered => ({
+    schedules,
+    states,
+    depth,
+    pruned,
+    events,
+    depthReached,
+  });
+
+  /** One depth-limited DFS; stops at the first violation or bound. */
+  function* dfs(depth: number): Generator<ExploreCovered, SearchEnd, void> {
+    const seen = new Map<string, SeenState>();
+    let depthHit = false;
+    let prefix: number[] = [];
+    for (;;) {
+      if (boundBefore(seen.size, prune) !== undefined)
+        return { violation: undefined, states: seen.size, depthHit, stopped: true };
+      const chooser = new ScheduleChooser(spec, prefix, depth);
+      const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true);
       if (chooser.beyondDepth) depthHit = true;
-      if (cut) pruned++;
-      if (failed === undefined && ended && terminationCheck !== undefined) {
-        const v = check(viewOf(sim.trace), 'termination', terminationCheck.options);
-        if (v.status === 'fails') {
-          failed = v;
-          kind = 'termination';
-        }
-      }
-      if (failed !== undefined) {
-        // Once more with the schedule in the manifest: an ordinary trace that replay makes again.
-        const vector = chooser.made.map((c) => c.chosen);
-        // As far as the search ran it: a run stopped at a violating state ends
-        // there, by an eventsMax that the manifest keeps (replay stops there too).
-        const eventsMax = ended ? undefined : sim.result().events;
-        const again = createSimulation(
-          eventsMax === undefined
-            ? scenario
-            : { ...scenario, limits: { ...scenario.limits, eventsMax } },
-          { seed, chooser: scheduleChooser({ ...spec, choices: vector }) },
-        );
-        again.run();
+      if (run.failed !== undefined)
         return {
-          violation: {
-            property: failed.property,
-            summary: failed.summary,
-            choices: chooser.made,
-            vector,
-            trace: again.trace,
-            losses: chooser.lossesUsed,
-            duplicates: chooser.duplicatesUsed,
-            crashed: chooser.made.filter((c) => c.latency === 'crash').map((c) => c.from),
-            kind,
-            eventsMax,
-          },
+          violation: violationOf(run, run.failed),
           states: seen.size,
           depthHit,
           stopped: true,
         };
-      }
-      if (full) {
+      if (run.full) {
         bounds.add('statesMax');
         return { violation: undefined, states: seen.size, depthHit, stopped: true };
       }
       if (options.progress !== undefined && schedules % progressEvery === 0)
         options.progress({ schedules, states: seen.size, depth });
-      if (schedules % sliceEvery === 0)
-        yield { schedules, states: seen.size, depth, pruned, events, depthReached };
+      if (schedules % sliceEvery === 0) yield covered(seen.size, depth);
       // Backtrack: the last explored choice with an option left.
       const made = chooser.made;
       let i = Math.min(made.length, depth) - 1;
@@ -660,11 +803,134 @@ export function* exploreSteps(
     }
   }
 
-  const result = (
-    r: { violation: ExploreViolation | undefined; states: number; depthHit: boolean },
-    depth: number,
-    exhausted: boolean,
-  ): ExploreResult => {
+  /** Breadth-first over prefixes, level by level (see above); stops at the first violation or bound. */
+  function* bfs(depth: number): Generator<ExploreCovered, SearchEnd, void> {
+    const seen = new Map<string, SeenState>();
+    let depthHit = false;
+    /** levels[L]: the prefixes of L choices waiting, in the order they were found. */
+    const levels: number[][][] = [[[]]];
+    let waiting = 1;
+    const frontierMax = statesMax;
+    for (let level = 0; level < levels.length; level++) {
+      const queue = levels[level] ?? [];
+      for (let q = 0; q < queue.length; q++) {
+        const prefix = queue[q] as number[];
+        waiting--;
+        if (boundBefore(seen.size, prune) !== undefined)
+          return { violation: undefined, states: seen.size, depthHit, stopped: true };
+        const chooser = new ScheduleChooser(spec, prefix, depth);
+        const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true);
+        if (chooser.beyondDepth) depthHit = true;
+        if (run.failed !== undefined)
+          return {
+            violation: violationOf(run, run.failed),
+            states: seen.size,
+            depthHit,
+            stopped: true,
+            level,
+          };
+        if (run.full) {
+          bounds.add('statesMax');
+          return { violation: undefined, states: seen.size, depthHit, stopped: true };
+        }
+        if (options.progress !== undefined && schedules % progressEvery === 0)
+          options.progress({ schedules, states: seen.size, depth: level });
+        if (schedules % sliceEvery === 0) yield covered(seen.size, level);
+        // Children: another option at each choice point past the prefix (each took its first).
+        const made = chooser.made;
+        const end = Math.min(made.length, depth);
+        for (let i = prefix.length; i < end; i++) {
+          const c = made[i] as Choice;
+          if (c.chosen + 1 >= c.options) continue;
+          const base = made.slice(0, i).map((x) => x.chosen);
+          for (let j = c.chosen + 1; j < c.options; j++) {
+            if (waiting >= frontierMax) {
+              bounds.add('frontierMax');
+              return { violation: undefined, states: seen.size, depthHit, stopped: true };
+            }
+            let next = levels[i + 1];
+            if (next === undefined) {
+              next = [];
+              levels[i + 1] = next;
+            }
+            next.push([...base, j]);
+            waiting++;
+          }
+        }
+        // The prefix is done: let it go.
+        queue[q] = [];
+      }
+      levels[level] = [];
+    }
+    return { violation: undefined, states: seen.size, depthHit, stopped: false };
+  }
+
+  /** PCT: `runs` random priority schedules (see sim/pct.ts). */
+  function* pct(): Generator<ExploreCovered, SearchEnd, void> {
+    const seen = new Map<string, SeenState>();
+    const agents = scenario.agents.map((a) => a.id);
+    const k = depthMax;
+    const faults: PctFault[] = [
+      ...(losses > 0 ? ['loss' as const] : []),
+      ...(duplicates > 0 ? ['duplicate' as const] : []),
+      ...(crashes > 0 ? ['crash' as const] : []),
+    ];
+    let stepsReached = 0;
+    const report = (made: number, foundAt: number | undefined): PctReport => ({
+      runs: made,
+      depth: pctDepth,
+      steps: k,
+      agents: agents.length,
+      bound: pctBound(agents.length, k, pctDepth),
+      foundAt,
+      stepsReached,
+    });
+    for (let r = 0; r < runs; r++) {
+      if (boundBefore(seen.size, prune) !== undefined)
+        return {
+          violation: undefined,
+          states: seen.size,
+          depthHit: false,
+          stopped: true,
+          pct: report(r, undefined),
+        };
+      const plan = pctPlan(deriveStream(seed, `pct-run-${r}`), agents, pctDepth, k, faults);
+      const chooser = new PctChooser(spec, plan);
+      const run = runSchedule(chooser, 0, Number.MAX_SAFE_INTEGER, prune ? seen : undefined, false);
+      if (chooser.steps > stepsReached) stepsReached = chooser.steps;
+      if (run.failed !== undefined)
+        return {
+          violation: violationOf(run, run.failed),
+          states: seen.size,
+          depthHit: false,
+          stopped: true,
+          pct: report(r + 1, r + 1),
+        };
+      if (run.full) {
+        bounds.add('statesMax');
+        return {
+          violation: undefined,
+          states: seen.size,
+          depthHit: false,
+          stopped: true,
+          pct: report(r + 1, undefined),
+        };
+      }
+      if (options.progress !== undefined && schedules % progressEvery === 0)
+        options.progress({ schedules, states: seen.size, depth: k });
+      if (schedules % sliceEvery === 0) yield covered(seen.size, k);
+    }
+    bounds.add('runs');
+    return {
+      violation: undefined,
+      states: seen.size,
+      depthHit: false,
+      stopped: true,
+      pct: report(runs, undefined),
+    };
+  }
+
+  const result = (r: SearchEnd, depth: number, exhausted: boolean): ExploreResult => {
     if (!exhausted && r.violation === undefined && r.depthHit) bounds.add('depth');
     return {
       schedules,
@@ -677,17 +943,128 @@ export function* exploreSteps(
       bounds: [...bounds],
       properties: checks.map((c) => c.property),
       violation: r.violation,
+      pct: r.pct,
     };
   };
 
   if (strategy === 'dfs') {
-    const r = yield* search(depthMax);
+    const r = yield* dfs(depthMax);
     return result(r, depthMax, !r.stopped && !r.depthHit);
   }
+  if (strategy === 'bfs') {
+    const r = yield* bfs(depthMax);
+    return result(r, r.level ?? depthMax, !r.stopped && !r.depthHit);
+  }
+  if (strategy === 'pct') {
+    const r = yield* pct();
+    return result(r, depthMax, false);
+  }
   for (let d = 0; ; d++) {
-    const r = yield* search(d);
+    const r = yield* dfs(d);
     if (r.violation !== undefined || r.stopped) return result(r, d, false);
     if (!r.depthHit) return result(r, d, true);
     if (d >= depthMax) return result(r, d, false);
+  }
+}
+
+/**
+ * The chooser of one PCT run (sim/pct.ts): a ScheduleChooser whose prefix is
+ * written just before each point it decides, so `made` and the vector are
+ * those of an ordinary schedule, which `scheduleChooser` replays.
+ */
+export class PctChooser extends ScheduleChooser {
+  /** Sends that were choice points so far. */
+  steps = 0;
+  private readonly priority: Map<string, number>;
+  private readonly latencyCount: number;
+  private readonly lossesMax: number;
+  private readonly duplicatesMax: number;
+  private readonly crashesMax: number;
+  /** A change point chose a duplicate of the message being sent. */
+  private duplicateNext = false;
+  /** The agent a change point chose to crash at the next crash point. */
+  private crashNext: string | undefined;
+
+  constructor(
+    spec: Omit<ScheduleSpec, 'choices'>,
+    private readonly plan: PctPlan,
+    private readonly live: number[] = [],
+  ) {
+    super(spec, live, Number.POSITIVE_INFINITY);
+    this.priority = new Map(plan.priorities);
+    this.latencyCount = spec.latencies.length;
+    this.lossesMax = spec.losses;
+    this.duplicatesMax = spec.duplicates ?? 0;
+    this.crashesMax = spec.crashes ?? 0;
+  }
+
+  /** 0 for the highest priority. */
+  private rank(agent: string): number {
+    const p = this.priority.get(agent) ?? 0;
+    let r = 0;
+    for (const q of this.priority.values()) if (q > p) r++;
+    return r;
+  }
+
+  /** The latency index of `from`'s rank. */
+  private latencyOption(from: string): number {
+    return optionOfRank(this.rank(from), this.priority.size, this.latencyCount);
+  }
+
+  /** Writes `option` as the next point's choice, runs `point`, and unwrites it if no point took it. */
+  private decide<T>(option: number, point: () => T): T {
+    const before = this.made.length;
+    this.live.push(option);
+    const out = point();
+    if (this.made.length === before) this.live.pop();
+    return out;
+  }
+
+  override lose(from: string, to: string, message: Message, tick: number): boolean {
+    const canLose = this.lossesUsed < this.lossesMax;
+    const options = this.latencyCount + (canLose ? 1 : 0);
+    this.duplicateNext = false;
+    if (options < 2) return super.lose(from, to, message, tick);
+    // A step: at a change point the sender drops below every initial priority, with its fault.
+    this.steps++;
+    const changes = this.plan.changeSteps;
+    let fault: PctFault = 'none';
+    for (let i = changes.length - 1; i >= 0; i--)
+      if (changes[i] === this.steps) {
+        this.priority.set(from, i + 1);
+        fault = this.plan.changeFaults[i] ?? 'none';
+        break;
+      }
+    let option = this.latencyOption(from);
+    if (fault === 'loss' && canLose) option = this.latencyCount;
+    else if (fault === 'duplicate' && this.duplicatesUsed < this.duplicatesMax)
+      this.duplicateNext = true;
+    else if (fault === 'crash' && this.crashesUsed < this.crashesMax) this.crashNext = from;
+    return this.decide(option, () => super.lose(from, to, message, tick));
+  }
+
+  override latency(from: string, to: string, message: Message, tick: number): number {
+    // Only a copy whose latency was not chosen with it asks (a seeded duplicate).
+    return this.decide(this.latencyOption(from), () => super.latency(from, to, message, tick));
+  }
+
+  override duplicate(
+    from: string,
+    to: string,
+    message: Message,
+    tick: number,
+  ): boolean | undefined {
+    const copy = this.duplicateNext;
+    this.duplicateNext = false;
+    return this.decide(copy ? this.latencyCount : 0, () =>
+      super.duplicate(from, to, message, tick),
+    );
+  }
+
+  override crash(up: readonly string[], tick: number): number {
+    // The agent a change point chose crashes now if it is up; if not, the crash is dropped.
+    const at = this.crashNext === undefined ? -1 : up.indexOf(this.crashNext);
+    this.crashNext = undefined;
+    return this.decide(at < 0 ? 0 : at + 1, () => super.crash(up, tick));
   }
 }

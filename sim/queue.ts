@@ -62,6 +62,43 @@ export class EventQueue<T extends Queued> {
     return out;
   }
 
+  /**
+   * Every queued event in (tick, seq) order (for a state's fingerprint):
+   * the ring walked from its first tick, each bucket a FIFO of one tick,
+   * merged with the heap's events sorted. Pure.
+   */
+  ordered(): T[] {
+    const ring: T[] = [];
+    let left = this.ringCount;
+    for (let tick = this.ringFirst; left > 0; tick++) {
+      const bucket = this.buckets[tick & RING_MASK];
+      if (bucket === undefined) continue;
+      const items = bucket.items;
+      for (let i = bucket.head; i < items.length; i++) ring.push(items[i] as T);
+      left -= items.length - bucket.head;
+    }
+    if (this.heap.length === 0) return ring;
+    const heap = this.heap.slice().sort((x, y) => x.tick - y.tick || x.seq - y.seq);
+    const out: T[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < ring.length || j < heap.length) {
+      const r = ring[i];
+      const h = heap[j];
+      if (
+        h === undefined ||
+        (r !== undefined && (r.tick < h.tick || (r.tick === h.tick && r.seq < h.seq)))
+      ) {
+        out.push(r as T);
+        i++;
+      } else {
+        out.push(h);
+        j++;
+      }
+    }
+    return out;
+  }
+
   /** Adds `event` (its `seq` is overwritten) and returns the seq it got. */
   push(event: T): number {
     const seq = this.seqNext++;

@@ -20,7 +20,7 @@ import { Cost } from './cost.ts';
 import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
-import { hash64Hex } from './hash.ts';
+import { Hash64, type Hash64Lanes } from './hash.ts';
 import {
   defaultModelHost,
   MODEL_DEFAULTS,
@@ -161,7 +161,7 @@ export interface Simulation {
   /** The outcome so far. */
   result(): RunResult;
   /**
-   * A 64-bit hash (hash64Hex) of the state between events, for an explorer's pruning: equal
+   * A 64-bit hash (Hash64) of the state between events, for an explorer's pruning: equal
    * fingerprints mean the same futures under the same choices, as far as it
    * covers. Covers each agent's status, state key, context, timer names,
    * decided flag, stable-storage keys, clock rate and omission ratios (JSON;
@@ -278,18 +278,103 @@ function copyEvent(event: Record<string, unknown>): Record<string, unknown> {
   return Object.hasOwn(event, '__proto__') ? { ...event } : Object.assign({}, event);
 }
 
-/** JSON of fingerprinted values, by identity: contexts and messages are replaced, not mutated. */
-const jsonCache = new WeakMap<object, string>();
+/**
+ * The hash of fingerprinted objects, by identity: contexts and messages are
+ * replaced, not mutated, so an object's JSON (and its hash) stays; an
+ * object shared by many contexts (a config) is walked once.
+ */
+const jsonLanesCache = new WeakMap<object, Hash64Lanes>();
 
-/** `JSON.stringify(x)`, cached for objects (see jsonCache). */
-function jsonOf(x: unknown): string {
-  if (typeof x !== 'object' || x === null) return JSON.stringify(x) ?? 'null';
-  let t = jsonCache.get(x);
-  if (t === undefined) {
-    t = JSON.stringify(x) ?? 'null';
-    jsonCache.set(x, t);
+/** The hash of each object key seen, so a key's text is hashed once (a pure function: the cache only saves the work). */
+const keyLanesCache = new Map<string, Hash64Lanes>();
+/** Keys kept in keyLanesCache: contexts keyed by data (ids, values) could grow it without end. */
+const KEY_LANES_MAX = 65_536;
+
+function keyLanes(k: string): Hash64Lanes {
+  let lanes = keyLanesCache.get(k);
+  if (lanes === undefined) {
+    lanes = new Hash64().text(k).digest();
+    if (keyLanesCache.size < KEY_LANES_MAX) keyLanesCache.set(k, lanes);
   }
-  return t;
+  return lanes;
+}
+
+/** Nesting past which a value is hashed by its JSON text (JSON.stringify throws on a cycle). */
+const JSON_DEPTH_MAX = 64;
+
+/**
+ * Feeds `x` as its JSON would read (JSON.stringify's rules: toJSON, boxed
+ * primitives unwrapped, non-finite numbers as null; undefined, functions
+ * and symbols dropped from objects and null in arrays), without making the
+ * text: equal JSON feeds equal pieces. Each value starts with a tag of its
+ * type; objects and arrays go in as their own cached hash (jsonLanes).
+ */
+function feedJson(h: Hash64, x: unknown, depth: number): void {
+  switch (typeof x) {
+    case 'string':
+      h.unit(5).text(x);
+      return;
+    case 'number':
+      if (x === (x | 0) && !Object.is(x, -0)) h.unit(4).unit(x);
+      else if (Number.isFinite(x)) h.unit(6).text(String(x));
+      else h.unit(1);
+      return;
+    case 'boolean':
+      h.unit(x ? 2 : 3);
+      return;
+    case 'bigint':
+      JSON.stringify(x); // throws, as the JSON would
+      return;
+    case 'object':
+      if (x === null) h.unit(1);
+      else h.unit(7).lanes(jsonLanesAt(x, depth + 1));
+      return;
+    default:
+      // undefined, a function, a symbol: null where JSON writes it at all.
+      h.unit(1);
+  }
+}
+
+/** The hash of object `x`'s JSON (see feedJson), cached by identity. */
+function jsonLanesAt(x: object, depth: number): Hash64Lanes {
+  let lanes = jsonLanesCache.get(x);
+  if (lanes !== undefined) return lanes;
+  const h = new Hash64();
+  const toJSON = (x as { toJSON?: unknown }).toJSON;
+  if (depth > JSON_DEPTH_MAX) h.unit(8).text(JSON.stringify(x) ?? 'null');
+  else if (typeof toJSON === 'function') feedJson(h.unit(9), toJSON.call(x, ''), depth);
+  else if (x instanceof Number || x instanceof String || x instanceof Boolean)
+    feedJson(h.unit(9), x.valueOf(), depth);
+  else if (Array.isArray(x)) {
+    h.unit(10).unit(x.length);
+    for (let i = 0; i < x.length; i++) feedJson(h, x[i], depth);
+  } else {
+    h.unit(11);
+    const o = x as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      h.lanes(keyLanes(k));
+      feedJson(h, v, depth);
+    }
+  }
+  lanes = h.digest();
+  jsonLanesCache.set(x, lanes);
+  return lanes;
+}
+
+/** The hash of `x` as JSON (null for what JSON drops), objects cached by identity. */
+function jsonLanes(x: unknown): Hash64Lanes {
+  if (typeof x === 'object' && x !== null) return jsonLanesAt(x, 0);
+  const h = new Hash64();
+  feedJson(h, x, 0);
+  return h.digest();
+}
+
+/** A whole number into `h`: one unit when it fits 32 bits, else its decimal text. */
+function feedWhole(h: Hash64, x: number): void {
+  if (x === (x | 0)) h.unit(x);
+  else h.unit(0x7fffffff).text(String(x));
 }
 
 /**
@@ -728,30 +813,51 @@ class Engine implements Simulation {
 
   fingerprint(): string {
     const now = this.tick;
-    // Text built piece by piece, objects' JSON cached by identity (jsonOf):
-    // contexts, messages and timer events are replaced, not changed in place.
-    let s = '';
-    for (const a of this.agents)
-      s += `${a.status}|${JSON.stringify(a.stateKey)}|${jsonOf(a.snapshot?.context ?? null)}|${a.timers === null ? '[]' : JSON.stringify([...a.timers.keys()].sort())}|${a.decided}|${jsonOf(a.restored ?? null)}|${a.clockRate}|${a.sendOmitRatio}|${a.receiveOmitRatio}\n`;
-    for (const ev of this.queue.all().sort((x, y) => x.tick - y.tick || x.seq - y.seq)) {
-      let payload: string;
+    // Fed piece by piece into one hash, without building the text; objects'
+    // JSON hashed once each (jsonLanes): contexts, messages and timer events
+    // are replaced, not changed in place. Each piece starts with its kind or
+    // length, so different states feed different sequences.
+    const h = new Hash64();
+    h.unit(this.agents.length);
+    for (const a of this.agents) {
+      h.text(a.status)
+        .text(a.stateKey)
+        .lanes(jsonLanes(a.snapshot?.context ?? null));
+      if (a.timers === null) h.unit(0);
+      else {
+        const names = [...a.timers.keys()].sort();
+        h.unit(names.length);
+        for (const name of names) h.text(name);
+      }
+      h.unit(a.decided ? 1 : 0).lanes(jsonLanes(a.restored ?? null));
+      h.text(String(a.clockRate)).text(String(a.sendOmitRatio)).text(String(a.receiveOmitRatio));
+    }
+    for (const ev of this.queue.ordered()) {
       if (ev.kind === EV_TIMER) {
         const entry = ev.payload as TimerEntry;
         const a = this.agents[ev.agent] as AgentRuntime;
         if (a.status !== 'up' || a.timers?.get(entry.name) !== entry) continue;
-        payload = `${JSON.stringify(entry.name)},${jsonOf(entry.event)}`;
+      }
+      h.unit(ev.kind).unit(ev.agent).unit(ev.peer);
+      h.unit(ev.ref < 0 ? -1 : ev.kind === EV_CONTENT ? ev.ref : 0);
+      feedWhole(h, ev.tick - now);
+      if (ev.kind === EV_TIMER) {
+        const entry = ev.payload as TimerEntry;
+        h.text(entry.name).lanes(jsonLanes(entry.event));
       } else if (ev.kind === EV_RANDOM_FAULT)
-        payload = jsonOf((ev.payload as RandomFaultRun).pending ?? null);
-      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = jsonOf(ev.payload);
-      else payload = 'null';
-      s += `${ev.kind},${ev.agent},${ev.peer},${ev.ref < 0 ? 'null' : ev.kind === EV_CONTENT ? ev.ref : 0},${ev.tick - now},${payload}\n`;
+        h.lanes(jsonLanes((ev.payload as RandomFaultRun).pending ?? null));
+      else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END)
+        h.lanes(jsonLanes(ev.payload));
     }
-    s += `${this.partitions.ids().join(',')}\n`;
-    s += this.decisions
-      .map((d) => JSON.stringify([d.agent, d.value]))
-      .sort()
-      .join('\n');
-    return hash64Hex(s);
+    // No event's kind is -1: the partitions start here.
+    h.unit(-1);
+    const ids = this.partitions.ids();
+    h.unit(ids.length);
+    for (const id of ids) feedWhole(h, id);
+    const decided = this.decisions.map((d) => JSON.stringify([d.agent, d.value])).sort();
+    h.unit(decided.length);
+    for (const d of decided) h.text(d);
+    return h.hex();
   }
 
   // ---- agents -------------------------------------------------------------

@@ -24,6 +24,7 @@ import {
   type TraceRecord,
   viewOf,
 } from '../sim/index.ts';
+import { scheduleOfQuery } from '../sim/schedule-query.ts';
 import { traceFromJsonl } from '../sim/trace-read.ts';
 import { type Compare, compareText, parseCompare, type Workshop } from '../sim/workshop.ts';
 import { CATALOG, LESSONS, loadCatalog } from './catalog.ts';
@@ -1280,6 +1281,8 @@ export async function showPage(
   const compareParam = query.get('compare');
   const compare =
     compareParam === null || compareParam === '' ? undefined : parseCompare(compareParam);
+  const schedule = scheduleOfQuery(query);
+  if (typeof schedule === 'string') fileProblem.push(schedule);
 
   const onFile = (q: URLSearchParams) => void navigate(page, q, options);
   const topbar = el('header', undefined, 'topbar');
@@ -1363,6 +1366,7 @@ export async function showPage(
     overrides,
     ...(file === undefined ? { scenarioName: name } : { scenarioText: file.text, file: file.name }),
     ...(seedAsked === undefined ? {} : { seed: seedAsked }),
+    ...(schedule === undefined || typeof schedule === 'string' ? {} : { schedule }),
   };
   const requestA = { ...base, ...(variant === undefined ? {} : { variant }) };
   const against = typeof compare === 'object' ? compare : undefined;

@@ -1,4 +1,5 @@
 /** The page's side of run-worker.ts: one run in a fresh module worker, as a promise. */
+import type { ScheduleSpec } from '../sim/explore.ts';
 import type { Decision, StopReason } from '../sim/index.ts';
 
 /** What to run: a catalogue scenario by name, or a scenario's YAML text. */
@@ -12,6 +13,8 @@ export interface RunRequest {
   readonly overrides?: readonly string[];
   /** Default: the scenario's own seed, else 1. */
   readonly seed?: number;
+  /** A schedule of `parley explore`: its choices replace the network's draws. */
+  readonly schedule?: ScheduleSpec;
 }
 
 /** The run's outcome without the trace. */

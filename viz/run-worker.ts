@@ -6,6 +6,7 @@
  * One request per worker; see run-client.ts.
  */
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
+import { scheduleChooser } from '../sim/explore.ts';
 import {
   hasProcessAgents,
   type LoadedScenario,
@@ -74,6 +75,7 @@ async function handle(req: RunRequest): Promise<RunReply> {
       seed,
       ...(processes === undefined ? {} : { processes }),
       ...(models === undefined ? {} : { models }),
+      ...(req.schedule === undefined ? {} : { chooser: scheduleChooser(req.schedule) }),
     });
     return {
       ok: true,

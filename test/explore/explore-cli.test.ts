@@ -93,7 +93,7 @@ describe('parley explore', () => {
       '--latencies',
       '1,a',
       '--strategy',
-      'bfs',
+      'sideways',
       '--states-max',
       '0',
     );

@@ -187,7 +187,7 @@ describe('explore: bounds', () => {
 
   it('refuses bad options, naming each', () => {
     expect(() =>
-      explore(pingPong, { depth: -1, latencies: [], losses: 1.5, strategy: 'bfs' as 'dfs' }),
+      explore(pingPong, { depth: -1, latencies: [], losses: 1.5, strategy: 'sideways' as 'dfs' }),
     ).toThrow(/--depth.*--losses.*--latencies needs at least one.*--strategy/);
   });
 });

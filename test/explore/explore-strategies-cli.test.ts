@@ -1,0 +1,151 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scheduleOfQuery } from '../../sim/schedule-query.ts';
+
+const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
+const parley = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+    cwd: mkdtempSync(join(tmpdir(), 'parley-explore-')),
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const generals3 = ['two-generals', '--set', 'network.dropRatio=0', '--set', 'params.hops=3'];
+/** A space far larger than a test runs: the search stops at a bound of the caller. */
+const large = [
+  'majority-vote-partition',
+  '--variant',
+  'mitigated',
+  '--set',
+  'params.resendsMax=6',
+  '--depth',
+  '80',
+];
+
+describe('parley explore --strategy bfs and pct', () => {
+  it('bfs: the violation with the fewest explored choice points, the run command and the page link at the violating record', () => {
+    const r = parley('explore', ...generals3, '--losses', '1', '--strategy', 'bfs');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/ · depth ≤ 30 · bfs\n/);
+    expect(r.out).toMatch(/breadth-first: none with fewer than 3 explored choice points/);
+    expect(r.out).toContain('--choices 0,0,2');
+    const link =
+      /open it in the page at the violating record \(seq (\d+), tick \d+\): npx parley serve, then (\S+)/.exec(
+        r.out,
+      );
+    expect(link).not.toBeNull();
+    const url = new URL(link?.[2] ?? '');
+    expect(url.origin).toBe('http://127.0.0.1:4173');
+    expect(url.searchParams.get('scenario')).toBe('two-generals');
+    expect(url.searchParams.get('seed')).toBe('2');
+    expect(url.searchParams.getAll('set')).toEqual([
+      'network.dropRatio=0',
+      'params.hops=3',
+      'limits.eventsMax=6',
+    ]);
+    expect(url.searchParams.get('at')).toBe(link?.[1]);
+    expect(scheduleOfQuery(url.searchParams)).toEqual({
+      latencies: [1, 2],
+      losses: 1,
+      duplicates: 0,
+      crashes: 0,
+      choices: [0, 0, 2],
+    });
+  });
+
+  it('pct: the run that found it, the runs done and the documented bound 1/(n·k^(d-1))', () => {
+    const r = parley(
+      'explore',
+      ...generals3,
+      '--losses',
+      '1',
+      '--strategy',
+      'pct',
+      '--pct-depth',
+      '2',
+      '--depth',
+      '10',
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/pct, d = 2, k = 10 steps, runs ≤ 1000/);
+    expect(r.out).toMatch(/^11 runs · /m);
+    expect(r.out).toContain(
+      'pct: each run finds a bug of depth 2 with probability at least 1/(n·k^(d-1)) = 1/(2·10^1) = 0.0500; 11 runs done, so at least 0.431',
+    );
+    expect(r.out).toMatch(/\(pct: found in run 11\)/);
+    expect(r.out).toMatch(/3\. tick \d+ alpha -> beta hop: lost/);
+  });
+
+  it('pct with no violation in its runs reports the runs bound, not exhaustion (exit 0)', () => {
+    const r = parley('explore', ...generals3, '--strategy', 'pct', '--runs', '5');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^5 runs · /m);
+    expect(r.out).toMatch(/not exhausted; bounds hit:\n {2}runs \(pct/);
+  });
+});
+
+describe('parley explore --time-max and --memory-max', () => {
+  it('stops at --time-max seconds and says so', () => {
+    const r = parley('explore', ...large, '--time-max', '0.2');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /not exhausted; bounds hit:\n {2}time-max \(the search ran for --time-max seconds\)/,
+    );
+  });
+
+  it('stops at --memory-max MB of heap and says so (1 MB: before the first schedule)', () => {
+    const r = parley('explore', ...large, '--memory-max', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^0 schedules · /m);
+    expect(r.out).toMatch(
+      /bounds hit:\n {2}memory-max \(the JavaScript heap reached --memory-max MB\)/,
+    );
+  });
+
+  it('exit 2 on bad bounds and PCT flags, one line naming each flag', () => {
+    const r = parley(
+      'explore',
+      'two-generals',
+      '--time-max',
+      'soon',
+      '--memory-max',
+      '0',
+      '--runs',
+      '10',
+      '--pct-depth',
+      '2',
+    );
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    for (const flag of [
+      '--time-max',
+      '--memory-max',
+      '--runs only goes with --strategy pct',
+      '--pct-depth',
+    ])
+      expect(r.err).toContain(flag);
+    const z = parley('explore', 'two-generals', '--strategy', 'pct', '--runs', '0');
+    expect(z.code).toBe(2);
+    expect(z.err).toMatch(/--runs is a whole number from 1/);
+  });
+});
+
+describe('parley shrink on a trace of parley explore', () => {
+  it('refuses it (exit 2, one line): a smaller scenario puts the choices on other messages', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
+    const out = join(dir, 'v.jsonl');
+    expect(
+      parley('explore', ...generals3, '--losses', '1', '--strategy', 'bfs', '--out', out).code,
+    ).toBe(1);
+    const r = parley('shrink', out);
+    expect(r.code).toBe(2);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(
+      /its run is a schedule of parley explore \(the manifest's choices\), which shrink cannot follow/,
+    );
+  });
+});
