@@ -103,6 +103,9 @@ class Node implements NodeRec {
   /** This node and its ancestors that have eventless transitions, innermost first. */
   alwaysUp: Node[] = [];
   private readonly candidates = new Map<string, readonly Trans[]>();
+  /** Set on first use by sortWildcards. */
+  private wildcards: readonly string[] | null = null;
+  private starOnly: readonly Trans[] | null = null;
 
   constructor(
     readonly sn: XNode,
@@ -120,13 +123,34 @@ class Node implements NodeRec {
     const cached = this.candidates.get(type);
     if (cached !== undefined) return cached;
     const exact = this.byDescriptor.get(type);
-    const wild = this.descriptors
-      .filter((d) => d !== type && matchesEventDescriptor(type, d))
-      .sort((a, b) => b.length - a.length)
-      .flatMap((d) => this.byDescriptor.get(d) as Trans[]);
+    // Only wildcards match a type other than their own text; with `*` alone
+    // they match every type alike, so a protocol naming a timer per request
+    // (past the cache's bound) does not filter and sort on every event.
+    const wildcards = this.wildcards ?? this.sortWildcards();
+    let wild: readonly Trans[];
+    if (this.starOnly !== null && type !== '*') wild = this.starOnly;
+    else
+      wild = wildcards
+        .filter((d) => d !== type && matchesEventDescriptor(type, d))
+        .flatMap((d) => this.byDescriptor.get(d) as Trans[]);
     const found = exact !== undefined ? [...exact, ...wild] : wild;
     if (this.candidates.size < CANDIDATES_CACHED_MAX) this.candidates.set(type, found);
     return found;
+  }
+
+  /**
+   * The wildcard descriptors, longest first (a stable sort, so in the order
+   * written among equals: xstate's order), and `starOnly` when `*` is the
+   * only one or there is none.
+   */
+  private sortWildcards(): readonly string[] {
+    const wildcards = this.descriptors
+      .filter((d) => d === '*' || d.endsWith('.*'))
+      .sort((a, b) => b.length - a.length);
+    this.wildcards = wildcards;
+    if (wildcards.every((d) => d === '*'))
+      this.starOnly = wildcards.length === 0 ? [] : (this.byDescriptor.get('*') as Trans[]);
+    return wildcards;
   }
 }
 
