@@ -153,6 +153,9 @@ const PAGE_PAYLOADS = 512;
 
 const NONE = -1;
 
+/** String payloads a trace keeps the text of: a protocol may name a timer per request. */
+const STRINGS_MAX = 1024;
+
 /**
  * A payload given as its JSON text, for `Trace.append`: the engine hands
  * one when it has the text already (the same provenance on many
@@ -167,6 +170,29 @@ export class JsonText {
   end = 0;
 
   constructor(readonly json: string) {}
+}
+
+/** Code units JSON.stringify writes otherwise than as themselves: controls, `"`, `\\` and surrogates (escaped when alone). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for.
+const JSON_ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
+/**
+ * JSON.stringify of a payload that is not an object (null included), the
+ * same text: a string without code units to escape is itself in quotes, a
+ * finite number its String. JSON.stringify costs about 100 ns on a short
+ * string here; timer names, state keys and drop reasons are most payloads.
+ */
+export function primitiveJson(data: unknown): string {
+  switch (typeof data) {
+    case 'string':
+      return JSON_ESCAPED.test(data) ? JSON.stringify(data) : `"${data}"`;
+    case 'number':
+      return Number.isFinite(data) ? String(data) : 'null';
+    case 'boolean':
+      return data ? 'true' : 'false';
+    default:
+      return JSON.stringify(data);
+  }
 }
 
 /** One chunk of the record columns. */
@@ -246,6 +272,8 @@ export class Trace {
   private pendingUnits = 0;
   /** JSON of each agent id, ready to splice into lines. */
   private readonly agentJson: string[];
+  /** String payloads' texts (see stringText). */
+  private readonly strings = new Map<string, JsonText>();
   private hashCache: string | undefined;
   /** SHA-256 state after the manifest line and the first `hashedRecords` record lines. */
   private hasher: Sha256 | undefined;
@@ -315,6 +343,7 @@ export class Trace {
     } else {
       // Stored as JSON now: the record keeps what the payload was when it was recorded.
       let json: string;
+      if (typeof data === 'string') data = this.stringText(data);
       if (data instanceof JsonText) {
         if (data.owner === this && data.page === this.pages.length) {
           // The same text already in the page being filled: point at it.
@@ -330,7 +359,7 @@ export class Trace {
         data.page = this.pages.length;
         data.start = this.pendingUnits;
         data.end = this.pendingUnits + json.length;
-      } else json = JSON.stringify(data);
+      } else json = typeof data === 'object' ? JSON.stringify(data) : primitiveJson(data);
       c.page[o] = this.pages.length;
       c.start[o] = this.pendingUnits;
       this.pendingUnits += json.length;
@@ -341,6 +370,22 @@ export class Trace {
     this.n = i + 1;
     this.hashCache = undefined;
     return i;
+  }
+
+  /**
+   * The text of a string payload, kept for the next records of the same
+   * string (timer names, state keys and drop reasons repeat: a record of one
+   * already in the page being filled points at it), or the string itself
+   * once STRINGS_MAX strings are kept.
+   */
+  private stringText(data: string): JsonText | string {
+    const strings = this.strings;
+    const text = strings.get(data);
+    if (text !== undefined) return text;
+    if (strings.size >= STRINGS_MAX) return data;
+    const made = new JsonText(primitiveJson(data));
+    strings.set(data, made);
+    return made;
   }
 
   /** Room for record `i` when the current chunk is full: the first chunk doubles, later ones are new. Returns its offset. */
