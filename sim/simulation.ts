@@ -58,7 +58,15 @@ import {
   type Scenario,
   TICK_MAX,
 } from './spec.ts';
-import { JsonText, Kind, type Manifest, type StopReason, TRACE_FORMAT, Trace } from './trace.ts';
+import {
+  JsonText,
+  Kind,
+  type Manifest,
+  primitiveJson,
+  type StopReason,
+  TRACE_FORMAT,
+  Trace,
+} from './trace.ts';
 import {
   type ActCheck,
   type ApprovalSpec,
@@ -262,6 +270,34 @@ function pick(context: unknown, keys: readonly string[]): Record<string, unknown
   const c = context as Record<string, unknown>;
   for (const k of keys) out[k] = c[k];
   return out;
+}
+
+/**
+ * A spend record's payload `{ amount, what?, outcome, reason?, total }`,
+ * written as its JSON text when `what` is a string or absent (JSON.stringify
+ * of the object was a tenth of a run that spends at most steps), else the
+ * object.
+ */
+function spendData(
+  amount: number,
+  what: unknown,
+  refusal: string | undefined,
+  total: number,
+): JsonText | Record<string, Json> {
+  if (what !== undefined && typeof what !== 'string') {
+    const data: Record<string, Json> = { amount, what: what as Json };
+    data['outcome'] = refusal === undefined ? 'done' : 'refused';
+    if (refusal !== undefined) data['reason'] = refusal;
+    data['total'] = total;
+    return data;
+  }
+  let json = `{"amount":${primitiveJson(amount)}`;
+  if (what !== undefined) json += `,"what":${primitiveJson(what)}`;
+  json +=
+    refusal === undefined
+      ? ',"outcome":"done"'
+      : `,"outcome":"refused","reason":${primitiveJson(refusal)}`;
+  return new JsonText(`${json},"total":${primitiveJson(total)}}`);
 }
 
 /** Peer ids held by the `peers` lists of one run, against PEER_ENTRIES_MAX. */
@@ -1367,12 +1403,16 @@ class Engine implements Simulation {
     this.cost ??= new Cost(undefined, this.scenario.agents);
     const cost = this.cost;
     const refusal = cost.charge(a.index, amount, this.tick);
-    const data: Record<string, Json> = { amount };
-    if (what !== undefined) data['what'] = what;
-    data['outcome'] = refusal === undefined ? 'done' : 'refused';
-    if (refusal !== undefined) data['reason'] = refusal;
-    data['total'] = cost.spent[a.index] as number;
-    const seq = this.rec(Kind.spend, a.index, NONE, NONE, this.cause, NONE, data);
+    const total = cost.spent[a.index] as number;
+    const seq = this.rec(
+      Kind.spend,
+      a.index,
+      NONE,
+      NONE,
+      this.cause,
+      NONE,
+      this.record ? spendData(amount, what, refusal, total) : undefined,
+    );
     if (refusal !== undefined) {
       const answer: Record<string, unknown> = { type: 'spend.refused', reason: refusal };
       if (what !== undefined) answer['what'] = what;

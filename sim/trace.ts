@@ -179,7 +179,7 @@ const JSON_ESCAPED = /[\u0000-\u001f"\\\ud800-\udfff]/;
 /**
  * JSON.stringify of a payload that is not an object (null included), the
  * same text: a string without code units to escape is itself in quotes, a
- * finite number its String. JSON.stringify costs about 100 ns on a short
+ * 32-bit integer its String. JSON.stringify costs about 100 ns on a short
  * string here; timer names, state keys and drop reasons are most payloads.
  */
 export function primitiveJson(data: unknown): string {
@@ -187,7 +187,8 @@ export function primitiveJson(data: unknown): string {
     case 'string':
       return JSON_ESCAPED.test(data) ? JSON.stringify(data) : `"${data}"`;
     case 'number':
-      return Number.isFinite(data) ? String(data) : 'null';
+      // String of a fraction measured slower than JSON.stringify's (V8's number-string cache).
+      return (data | 0) === data ? String(data) : JSON.stringify(data);
     case 'boolean':
       return data ? 'true' : 'false';
     default:
