@@ -66,6 +66,8 @@ export const EXPLORE_DEFAULTS = {
   losses: 0,
   duplicates: 0,
   crashes: 0,
+  restarts: 0,
+  partitions: 0,
   depth: 30,
   statesMax: 1_000_000,
   schedulesMax: 1_000_000,
@@ -83,6 +85,17 @@ export interface ExploreOptions {
   readonly duplicates?: number;
   /** Crashes a schedule may choose, one agent up before an event each; default 0. */
   readonly crashes?: number;
+  /** Restarts a schedule may choose, of an agent it crashed, before an event each; default 0. */
+  readonly restarts?: number;
+  /**
+   * Starts of a partition a schedule may choose, before an event each; while
+   * it is in force, before each event, whether it heals; default 0. The
+   * groups are `partition`'s, else the scenario's first partition fault's
+   * (whose own timing is then replaced: the fault is not scheduled).
+   */
+  readonly partitions?: number;
+  /** The partition's groups (agents in none form one more group). */
+  readonly partition?: readonly (readonly string[])[];
   /**
    * Judge liveness too (default false): termination on each complete run
    * (one the engine stopped, not one cut at a state already explored), and
@@ -115,24 +128,33 @@ export interface ExploreProgress {
 
 /** One choice a schedule made. */
 export interface Choice {
-  /** A message's loss and latency, a duplicate copy, or a crash before an event. */
-  readonly kind: 'send' | 'duplicate' | 'crash';
-  /** The sender; for a crash, the agent crashed ('' for none). */
+  /**
+   * A message's loss and latency, a duplicate copy; before an event, a crash,
+   * a restart, the partition starting or healing; or an agent's marked draw.
+   */
+  readonly kind: 'send' | 'duplicate' | 'crash' | 'restart' | 'partition' | 'draw';
+  /** The sender; for a crash or restart, the agent ('' for none); for a draw, the drawing agent. */
   readonly from: string;
   readonly to: string;
-  /** The message's type; 'crash' for a crash point. */
+  /** The message's type; the kind for a fault point; the draw's label ('coin'). */
   readonly type: string;
   readonly tick: number;
   /**
    * Options at this point. A send: the latencies, then 'lost' while a loss
    * was allowed. A duplicate: none, then a second copy at each latency. A
-   * crash: none, then each agent up.
+   * crash: none, then each agent up. A restart: none, then each agent the
+   * schedule crashed that is down. A partition: none, then start (or heal,
+   * when in force). A draw: the draw's options.
    */
   readonly options: number;
   /** The index taken. */
   readonly chosen: number;
-  /** What it means: the latency taken, 'lost', 'none' (no copy, no crash) or 'crash'. */
-  readonly latency: number | 'lost' | 'none' | 'crash';
+  /**
+   * What it means: the latency taken, 'lost', 'none' (no copy, no fault),
+   * 'crash', 'restart', 'start' or 'heal' (the partition); for a draw, the
+   * option drawn (a number, as the index).
+   */
+  readonly latency: number | 'lost' | 'none' | 'crash' | 'restart' | 'start' | 'heal';
 }
 
 export interface ExploreViolation {
@@ -192,6 +214,14 @@ export interface ScheduleSpec {
   readonly losses: number;
   readonly duplicates?: number;
   readonly crashes?: number;
+  /** Restarts of agents the schedule crashed; default 0. */
+  readonly restarts?: number;
+  /** Starts of the explored partition (each may heal); default 0. */
+  readonly partitions?: number;
+  /** The explored partition's groups (agents in none form one more group); with `partitions`. */
+  readonly partitionGroups?: readonly (readonly string[])[];
+  /** The scenario's partition fault whose timing the choices replace (it is not scheduled). */
+  readonly partitionFault?: number;
   readonly choices: readonly number[];
 }
 
@@ -213,10 +243,21 @@ export function scheduleSpecOf(json: Json | undefined): ScheduleSpec | string {
     !whole(o.losses) ||
     (o.duplicates !== undefined && !whole(o.duplicates)) ||
     (o.crashes !== undefined && !whole(o.crashes)) ||
+    (o.restarts !== undefined && !whole(o.restarts)) ||
+    (o.partitions !== undefined && !whole(o.partitions)) ||
+    (o.partitionFault !== undefined && !whole(o.partitionFault)) ||
+    (o.partitionGroups !== undefined &&
+      !(
+        Array.isArray(o.partitionGroups) &&
+        o.partitionGroups.every(
+          (g) => Array.isArray(g) && g.every((id: unknown) => typeof id === 'string'),
+        )
+      )) ||
+    ((o.partitions ?? 0) !== 0 && o.partitionGroups === undefined) ||
     !Array.isArray(o.choices) ||
     !o.choices.every(whole)
   )
-    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, duplicates and crashes: whole numbers (optional), choices: [option indexes] }';
+    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, duplicates, crashes, restarts and partitions: whole numbers (optional), partitionGroups: [[agent ids]] (with partitions), partitionFault: a fault index (optional), choices: [option indexes] }';
   return o as ScheduleSpec;
 }
 
@@ -231,6 +272,10 @@ export class ScheduleChooser implements Chooser {
   lossesUsed = 0;
   duplicatesUsed = 0;
   crashesUsed = 0;
+  restartsUsed = 0;
+  partitionsUsed = 0;
+  /** The agents this schedule crashed and did not restart: those it may restart. */
+  readonly crashedDown = new Set<string>();
   /** Choice points past `depth` that had more than one option. */
   beyondDepth = false;
   private pendingLatency: number | undefined;
@@ -238,6 +283,12 @@ export class ScheduleChooser implements Chooser {
   private readonly losses: number;
   private readonly duplicates: number | undefined;
   private readonly crashes: number;
+  private readonly restarts: number;
+  private readonly partitions: number;
+  readonly partition?: {
+    readonly groups: readonly (readonly string[])[];
+    readonly fault: number | undefined;
+  };
 
   constructor(
     spec: Omit<ScheduleSpec, 'choices'>,
@@ -250,12 +301,26 @@ export class ScheduleChooser implements Chooser {
     this.losses = spec.losses;
     this.duplicates = spec.duplicates;
     this.crashes = spec.crashes ?? 0;
+    this.restarts = spec.restarts ?? 0;
+    this.partitions = spec.partitions ?? 0;
+    if (this.partitions > 0 && spec.partitionGroups !== undefined)
+      this.partition = { groups: spec.partitionGroups, fault: spec.partitionFault };
     if (describe)
       this.manifest = {
         latencies: [...spec.latencies],
         losses: spec.losses,
         ...(spec.duplicates === undefined ? {} : { duplicates: spec.duplicates }),
         ...(spec.crashes === undefined ? {} : { crashes: spec.crashes }),
+        ...(spec.restarts === undefined || spec.restarts === 0 ? {} : { restarts: spec.restarts }),
+        ...(this.partition === undefined
+          ? {}
+          : {
+              partitions: this.partitions,
+              partitionGroups: this.partition.groups.map((g) => [...g]),
+              ...(this.partition.fault === undefined
+                ? {}
+                : { partitionFault: this.partition.fault }),
+            }),
         choices: [...prefix],
       };
   }
@@ -360,7 +425,65 @@ export class ScheduleChooser implements Chooser {
     });
     if (chosen === 0) return -1;
     this.crashesUsed++;
+    this.crashedDown.add(up[chosen - 1] as string);
     return chosen - 1;
+  }
+
+  restart(down: readonly string[], tick: number): number {
+    if (this.restartsUsed >= this.restarts || this.crashedDown.size === 0) return -1;
+    // Only the agents this schedule crashed: a scenario's fault keeps its own timing.
+    const mine = down.filter((id) => this.crashedDown.has(id));
+    if (mine.length === 0) return -1;
+    const options = 1 + mine.length;
+    const chosen = this.take(options);
+    const id = chosen === 0 ? '' : (mine[chosen - 1] as string);
+    this.made.push({
+      kind: 'restart',
+      from: id,
+      to: '',
+      type: 'restart',
+      tick,
+      options,
+      chosen,
+      latency: chosen === 0 ? 'none' : 'restart',
+    });
+    if (chosen === 0) return -1;
+    this.restartsUsed++;
+    this.crashedDown.delete(id);
+    return down.indexOf(id);
+  }
+
+  partitionNow(active: boolean, tick: number): boolean {
+    if (!active && this.partitionsUsed >= this.partitions) return false;
+    const chosen = this.take(2);
+    this.made.push({
+      kind: 'partition',
+      from: '',
+      to: '',
+      type: 'partition',
+      tick,
+      options: 2,
+      chosen,
+      latency: chosen === 0 ? 'none' : active ? 'heal' : 'start',
+    });
+    if (chosen === 0) return false;
+    if (!active) this.partitionsUsed++;
+    return true;
+  }
+
+  draw(agent: string, options: number, label: string, _drawn: number, tick: number): number {
+    const chosen = this.take(options);
+    this.made.push({
+      kind: 'draw',
+      from: agent,
+      to: '',
+      type: label,
+      tick,
+      options,
+      chosen,
+      latency: chosen,
+    });
+    return chosen;
   }
 }
 
@@ -389,6 +512,8 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   whole('--losses', o.losses, 0);
   whole('--duplicates', o.duplicates, 0);
   whole('--crashes', o.crashes, 0);
+  whole('--restarts', o.restarts, 0);
+  whole('--partitions', o.partitions, 0);
   whole('--states-max', o.statesMax, 1);
   whole('--schedules-max', o.schedulesMax, 1);
   whole('--seed', o.seed, 0);
@@ -403,6 +528,45 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   if (o.strategy !== undefined && !EXPLORE_STRATEGIES.includes(o.strategy))
     problems.push(`--strategy is dfs or iddfs, not ${String(o.strategy)}`);
   return problems;
+}
+
+/**
+ * The partition a search with `options.partitions` starts and heals: the
+ * groups of `options.partition`, else those of the scenario's first partition
+ * fault with groups (its timing replaced: `fault` is its index); undefined
+ * without partitions; a sentence naming the flag when there is none or the
+ * groups are wrong.
+ */
+export function explorePartition(
+  scenario: Scenario,
+  options: Pick<ExploreOptions, 'partitions' | 'partition'>,
+):
+  | { readonly groups: readonly (readonly string[])[]; readonly fault: number | undefined }
+  | undefined
+  | string {
+  if ((options.partitions ?? 0) === 0) {
+    if (options.partition !== undefined) return '--partition goes with --partitions P (P from 1)';
+    return undefined;
+  }
+  if (options.partition !== undefined) {
+    const ids = new Set(scenario.agents.map((a) => a.id));
+    const seen = new Set<string>();
+    for (const g of options.partition)
+      for (const id of g) {
+        if (!ids.has(id))
+          return `--partition names ${JSON.stringify(id)}, not an agent of ${scenario.name}`;
+        if (seen.has(id)) return `--partition puts ${JSON.stringify(id)} in two groups`;
+        seen.add(id);
+      }
+    if (options.partition.length === 0 || options.partition.some((g) => g.length === 0))
+      return '--partition is groups of agent ids, such as a,b,c/d,e';
+    return { groups: options.partition, fault: undefined };
+  }
+  const fault = (scenario.faults ?? []).findIndex((f) => f.kind === 'partition' && 'groups' in f);
+  const f = scenario.faults?.[fault];
+  if (f === undefined || !('groups' in f))
+    return `--partitions needs --partition GROUPS: ${scenario.name} has no partition fault with groups`;
+  return { groups: f.groups, fault };
 }
 
 /** The proposals in `trace` from record `from` on, as sorted keys, added to `into`. */
@@ -460,7 +624,24 @@ export function* exploreSteps(
   const losses = options.losses ?? EXPLORE_DEFAULTS.losses;
   const duplicates = options.duplicates ?? EXPLORE_DEFAULTS.duplicates;
   const crashes = options.crashes ?? EXPLORE_DEFAULTS.crashes;
-  const spec = { latencies, losses, duplicates, crashes };
+  const restarts = options.restarts ?? EXPLORE_DEFAULTS.restarts;
+  const partitions = options.partitions ?? EXPLORE_DEFAULTS.partitions;
+  const partition = explorePartition(scenario, options);
+  if (typeof partition === 'string') throw new RangeError(partition);
+  const spec: Omit<ScheduleSpec, 'choices'> = {
+    latencies,
+    losses,
+    duplicates,
+    crashes,
+    ...(restarts === 0 ? {} : { restarts }),
+    ...(partition === undefined
+      ? {}
+      : {
+          partitions,
+          partitionGroups: partition.groups,
+          ...(partition.fault === undefined ? {} : { partitionFault: partition.fault }),
+        }),
+  };
   const depthMax = options.depth ?? EXPLORE_DEFAULTS.depth;
   const statesMax = options.statesMax ?? EXPLORE_DEFAULTS.statesMax;
   const schedulesMax = options.schedulesMax ?? EXPLORE_DEFAULTS.schedulesMax;
@@ -548,7 +729,7 @@ export function* exploreSteps(
         if (!prune && path === undefined) return true;
         if (replay && path === undefined) return true;
         scanned = scanProposals(trace, scanned, proposals);
-        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${[...proposals].sort().join()}`;
+        const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${chooser.restartsUsed}/${chooser.partitionsUsed}/${restarts === 0 ? '' : [...chooser.crashedDown].sort().join()}/${[...proposals].sort().join()}`;
         if (path !== undefined) {
           // The trace's length then: events that record nothing (a stale timer) make no cycle.
           const then = path.get(key);

@@ -34,7 +34,8 @@
  * there for agents that stopped: they have decided, and the run ends when
  * the network is quiet.
  *
- * The coin: 'random' draws x from the agent's own stream (a fair coin).
+ * The coin: 'random' draws x from the agent's own stream (a fair coin),
+ * marked as a choice point (`coin`), so `parley explore` tries both sides.
  * 'deterministic' makes the protocol deterministic, for the FLP
  * demonstration (scenarios/protocols/flp-adversary.ts): x := the majority
  * value of the n - f phase-1 reports it read this round, its own x on a tie.
@@ -48,7 +49,7 @@
  * round 1, where the others have left it, and waits.
  */
 import { emit, enqueueActions, setup } from 'xstate';
-import { broadcast, decide, type Effect, hold, note, propose, random } from '../../sim/effects.ts';
+import { broadcast, coin, decide, type Effect, hold, note, propose } from '../../sim/effects.ts';
 import { PARAM_ROUNDS_MAX } from '../../sim/scenario/params.ts';
 import { AGENTS_MAX, type AgentInput, type ParamSpecs, type Protocol } from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
@@ -224,7 +225,7 @@ function advance(ctx: BenOrContext, out: Effect[]): BenOrContext {
         decidedRound = ctx.round;
         out.push(decide(seen));
       }
-    } else x = ctx.coin === 'random' ? (random() < 0.5 ? 0 : 1) : majorityOr(ctx.view, ctx.x);
+    } else x = ctx.coin === 'random' ? coin('coin') : majorityOr(ctx.view, ctx.x);
     if (x !== ctx.x) out.push(hold(x));
     const round = ctx.round + 1;
     const base = {
