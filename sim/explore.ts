@@ -44,6 +44,7 @@
 import { check, DEFAULT_CHECKS, viewOf } from './checkers/index.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import { someOf } from './checkers/words.ts';
+import { ChoiceGraph } from './choice-graph.ts';
 import type { Message } from './effects.ts';
 import { type Chooser, createSimulation, type Simulation } from './simulation.ts';
 import type { CheckSpec, Json, Scenario } from './spec.ts';
@@ -197,6 +198,12 @@ export interface ExploreResult {
   readonly exhausted: boolean;
   /** The bounds that were hit. */
   readonly bounds: readonly ExploreBound[];
+  /**
+   * Liveness: schedules that came back to a state on their own path, undecided,
+   * through an agent's marked draw: not violations by themselves (a fair draw
+   * leaves such a cycle), judged with the other values in the graph of states.
+   */
+  readonly unfairCycles: number;
   /** The safety properties judged. */
   readonly properties: readonly string[];
   readonly violation: ExploreViolation | undefined;
@@ -660,6 +667,7 @@ export function* exploreSteps(
   let pruned = 0;
   let events = 0;
   let depthReached = 0;
+  let unfairCycles = 0;
   const bounds = new Set<ExploreBound>();
 
   /** The first failing safety verdict in the run so far, if any. */
@@ -686,6 +694,8 @@ export function* exploreSteps(
   > {
     /** Fingerprint → the most choices left it was explored with, and the schedule that did. */
     const seen = new Map<string, { left: number; schedule: number; length: number }>();
+    /** Liveness: the states and choice points seen, for cycles that fair draws cannot leave. */
+    const graph = liveness ? new ChoiceGraph() : undefined;
     let depthHit = false;
     let prefix: number[] = [];
     for (;;) {
@@ -702,7 +712,11 @@ export function* exploreSteps(
       const sim = createSimulation(scenario, { seed, chooser });
       const proposals = new Set<string>();
       /** The states of this schedule's own path, for cycles (liveness only). */
-      const path = liveness ? new Map<string, number>() : undefined;
+      const path = liveness ? new Map<string, { length: number; made: number }>() : undefined;
+      /** The state before this event, for the graph (liveness only). */
+      let lastKey: string | undefined;
+      let lastUndecided = false;
+      let lastMade = 0;
       let scanned = 0;
       let judged = 0;
       let cut = false;
@@ -730,10 +744,33 @@ export function* exploreSteps(
         if (replay && path === undefined) return true;
         scanned = scanProposals(trace, scanned, proposals);
         const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${chooser.restartsUsed}/${chooser.partitionsUsed}/${restarts === 0 ? '' : [...chooser.crashedDown].sort().join()}/${[...proposals].sort().join()}`;
+        if (graph !== undefined) {
+          const undecided = undecidedUp(sim);
+          if (lastKey === undefined) graph.start(key, undecided);
+          else
+            graph.step(
+              lastKey,
+              lastUndecided,
+              chooser.made
+                .slice(lastMade)
+                .map((c) => ({ options: c.options, chosen: c.chosen, draw: c.kind === 'draw' })),
+              key,
+              undecided,
+            );
+          lastKey = key;
+          lastUndecided = undecided;
+          lastMade = chooser.made.length;
+        }
         if (path !== undefined) {
           // The trace's length then: events that record nothing (a stale timer) make no cycle.
           const then = path.get(key);
-          if (then !== undefined && then < n && undecidedUp(sim)) {
+          if (then !== undefined && then.length < n && undecidedUp(sim)) {
+            // A draw on it: this cycle needs the draw's one value each time round, which a
+            // fair draw does not keep giving; the graph judges it with the other values.
+            if (chooser.made.slice(then.made).some((c) => c.kind === 'draw')) {
+              unfairCycles++;
+              return false;
+            }
             kind = 'cycle';
             failed = {
               property: 'termination',
@@ -743,7 +780,7 @@ export function* exploreSteps(
             };
             return false;
           }
-          if (then === undefined) path.set(key, n);
+          if (then === undefined) path.set(key, { length: n, made: chooser.made.length });
         }
         if (replay || !prune) return true;
         const left = Math.max(0, depth - chooser.made.length);
@@ -835,7 +872,34 @@ export function* exploreSteps(
       const made = chooser.made;
       let i = Math.min(made.length, depth) - 1;
       while (i >= 0 && (made[i] as Choice).chosen + 1 >= (made[i] as Choice).options) i--;
-      if (i < 0) return { violation: undefined, states: seen.size, depthHit, stopped: false };
+      if (i < 0) {
+        const fair = graph?.fairCycle();
+        if (fair === undefined)
+          return { violation: undefined, states: seen.size, depthHit, stopped: false };
+        // Reached by the first path the search took to one of its states, stopped there.
+        const again = scheduleChooser({ ...spec, choices: fair.vector });
+        const trace = createSimulation(
+          { ...scenario, limits: { ...scenario.limits, eventsMax: fair.events } },
+          { seed, chooser: again },
+        ).run().trace;
+        return {
+          violation: {
+            property: 'termination',
+            summary: `${fair.states} undecided state${fair.states === 1 ? '' : 's'} the schedule can keep a run in for ever, every marked draw taking each of its values again and again (a fair cycle); the trace stops at the first of them`,
+            choices: again.made,
+            vector: fair.vector,
+            trace,
+            losses: again.lossesUsed,
+            duplicates: again.duplicatesUsed,
+            crashed: again.made.filter((c) => c.latency === 'crash').map((c) => c.from),
+            kind: 'cycle',
+            eventsMax: fair.events,
+          },
+          states: seen.size,
+          depthHit,
+          stopped: true,
+        };
+      }
       prefix = made.slice(0, i).map((c) => c.chosen);
       prefix.push((made[i] as Choice).chosen + 1);
     }
@@ -856,6 +920,7 @@ export function* exploreSteps(
       depth,
       exhausted: exhausted && r.violation === undefined,
       bounds: [...bounds],
+      unfairCycles,
       properties: checks.map((c) => c.property),
       violation: r.violation,
     };

@@ -798,8 +798,28 @@ class Engine implements Simulation {
     // Text built piece by piece, objects' JSON cached by identity (jsonOf):
     // contexts, messages and timer events are replaced, not changed in place.
     let s = '';
+    // A protocol's shift-invariant view (Protocol.abstraction): every part relative to the lowest offset.
+    let base = Number.POSITIVE_INFINITY;
+    for (const a of this.agents) {
+      const context = a.snapshot?.context;
+      if (a.protocol.abstraction !== undefined && context !== undefined)
+        base = Math.min(base, a.protocol.abstraction.offset(context));
+    }
+    const contextText = (a: AgentRuntime): string => {
+      const x = a.snapshot?.context;
+      const abs = a.protocol.abstraction;
+      return abs === undefined || x === undefined
+        ? jsonOf(x ?? null)
+        : JSON.stringify(abs.context(x, base));
+    };
+    const messageText = (a: AgentRuntime, x: unknown): string => {
+      const abs = a.protocol.abstraction;
+      return abs === undefined || base === Number.POSITIVE_INFINITY
+        ? jsonOf(x)
+        : JSON.stringify(abs.message(x as Record<string, unknown>, base));
+    };
     for (const a of this.agents)
-      s += `${a.status}|${JSON.stringify(a.stateKey)}|${jsonOf(a.snapshot?.context ?? null)}|${a.timers === null ? '[]' : JSON.stringify([...a.timers.keys()].sort())}|${a.decided}|${jsonOf(a.restored ?? null)}|${a.clockRate}|${a.sendOmitRatio}|${a.receiveOmitRatio}\n`;
+      s += `${a.status}|${JSON.stringify(a.stateKey)}|${contextText(a)}|${a.timers === null ? '[]' : JSON.stringify([...a.timers.keys()].sort())}|${a.decided}|${jsonOf(a.restored ?? null)}|${a.clockRate}|${a.sendOmitRatio}|${a.receiveOmitRatio}\n`;
     for (const ev of this.queue.all().sort((x, y) => x.tick - y.tick || x.seq - y.seq)) {
       let payload: string;
       if (ev.kind === EV_TIMER) {
@@ -809,6 +829,8 @@ class Engine implements Simulation {
         payload = `${JSON.stringify(entry.name)},${jsonOf(entry.event)}`;
       } else if (ev.kind === EV_RANDOM_FAULT)
         payload = jsonOf((ev.payload as RandomFaultRun).pending ?? null);
+      else if (ev.kind === EV_DELIVER)
+        payload = messageText(this.agents[ev.agent] as AgentRuntime, ev.payload);
       else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END) payload = jsonOf(ev.payload);
       else payload = 'null';
       s += `${ev.kind},${ev.agent},${ev.peer},${ev.ref < 0 ? 'null' : ev.kind === EV_CONTENT ? ev.ref : 0},${ev.tick - now},${payload}\n`;
