@@ -35,9 +35,14 @@ export interface FairCycle {
   readonly nodes: number;
   /** States (between events) among them. */
   readonly states: number;
-  /** The choices (option indexes) of the first path found to one of its states, from the start. */
+  /**
+   * The choices (option indexes) from the start: the first path the search
+   * took to one of the set's states, then once round a cycle inside the set
+   * back to that state.
+   */
   readonly vector: readonly number[];
-  /** Events along that path: the run reaches the state after this many. */
+  /** Events along that path: the run reaches the state after `entered`, and again after `events`. */
+  readonly entered: number;
   readonly events: number;
 }
 
@@ -153,13 +158,41 @@ export class ChoiceGraph {
       }
     if (nodes === 0 || first < 0) return undefined;
     const vector: number[] = [];
-    let events = 0;
+    let entered = 0;
     for (let v = first; this.parent[v] !== -1; v = this.parent[v] as number) {
       const o = this.parentOption[v] as number;
       if (o >= 0) vector.push(o);
-      if (this.state[v] === true) events++;
+      if (this.state[v] === true) entered++;
     }
-    return { nodes, states, vector: vector.reverse(), events };
+    vector.reverse();
+    // Once round: breadth-first inside the set from `first` back to it.
+    const from = new Int32Array(n).fill(-1);
+    const via = new Int32Array(n);
+    const queue = [first];
+    let back = -1;
+    for (let q = 0; q < queue.length && back < 0; q++) {
+      const u = queue[q] as number;
+      for (const [o, w] of this.next[u] as Map<number, number>) {
+        if (inSet[w] === 0) continue;
+        if (w === first) {
+          back = u;
+          via[first] = o;
+          break;
+        }
+        if (from[w] !== -1) continue;
+        from[w] = u;
+        via[w] = o;
+        queue.push(w);
+      }
+    }
+    const lap: number[] = [];
+    let events = entered;
+    for (let v = first, u = back; ; v = u, u = from[v] as number) {
+      if ((this.options[u] as number) > 1) lap.push(via[v] as number);
+      if (this.state[v] === true) events++;
+      if (u === first) break;
+    }
+    return { nodes, states, vector: [...vector, ...lap.reverse()], entered, events };
   }
 
   /** Strongly connected components of the nodes in `inSet` (Tarjan's, iterative): a component id per node. */

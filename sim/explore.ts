@@ -178,6 +178,11 @@ export interface ExploreViolation {
    * undefined for a run that ended by itself.
    */
   readonly eventsMax: number | undefined;
+  /**
+   * A fair cycle found in the graph of states (liveness): the events after
+   * which the trace is in the state it comes back to at `eventsMax`.
+   */
+  readonly cycleFrom?: number;
 }
 
 export type ExploreBound = 'depth' | 'statesMax' | 'schedulesMax';
@@ -885,7 +890,7 @@ export function* exploreSteps(
         return {
           violation: {
             property: 'termination',
-            summary: `${fair.states} undecided state${fair.states === 1 ? '' : 's'} the schedule can keep a run in for ever, every marked draw taking each of its values again and again (a fair cycle); the trace stops at the first of them`,
+            summary: `${fair.states} undecided state${fair.states === 1 ? '' : 's'} the schedule can keep a run in for ever, every marked draw taking each of its values again and again (a fair cycle); the trace reaches one of them after ${fair.entered} events and comes back to it after ${fair.events}`,
             choices: again.made,
             vector: fair.vector,
             trace,
@@ -894,6 +899,7 @@ export function* exploreSteps(
             crashed: again.made.filter((c) => c.latency === 'crash').map((c) => c.from),
             kind: 'cycle',
             eventsMax: fair.events,
+            cycleFrom: fair.entered,
           },
           states: seen.size,
           depthHit,
