@@ -4,10 +4,14 @@
  * `Chooser`): for each message that would reach the network, its latency
  * from a small set, and, while fewer than `losses` losses were chosen in the
  * run, whether it is lost; while fewer than `duplicates` were chosen,
- * whether a second copy goes (at a latency of its own); while fewer than
- * `crashes` were chosen, before each event, whether one of the agents up
- * crashes, and which. Agents' own draws and the scenario's faults stay
- * seeded.
+ * whether a second copy goes (at a latency of its own). Before each event:
+ * while fewer than `crashes` were chosen, whether one of the agents up
+ * crashes, and which; while fewer than `restarts`, whether one the schedule
+ * crashed restarts; with `partitions`, whether the partition starts (at
+ * most that many times) or, in force, heals. A draw an agent marks
+ * (effects.ts `choose`, `coin`) is a choice point of its own, every option
+ * explored. Agents' other draws and the scenario's faults stay seeded (but
+ * the partition fault whose timing the choices replace).
  *
  * Stateless depth-first search: each schedule is a vector of choices, run
  * from the start and stepped event by event; the next schedule increments
@@ -38,6 +42,13 @@
  * undecided is a cycle: repeating it, the run never terminates. That holds
  * as far as the fingerprint covers the state; the agents' random draws are
  * not in it, so a protocol that draws in the cycle may not repeat it.
+ * A cycle through a marked draw is not a violation by itself: it needs the
+ * draw's one value each time round, which a fair draw does not keep giving.
+ * Those are judged together: with liveness, every state and choice point
+ * seen goes into a graph (sim/choice-graph.ts), and at the end of a search
+ * an undecided set of states, strongly connected, that every option of each
+ * draw in it stays in, is a fair cycle: a violation whose trace goes from
+ * the start to one of its states and once round back to it.
  * Without liveness, such a repetition is cut: its future is the run's own.
  * Pure: no clock, no I/O.
  */

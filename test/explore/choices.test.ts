@@ -68,6 +68,26 @@ describe('marked draws: choose and coin', () => {
     // All three coins 1: round 2 is unanimous, everyone decides 1.
     expect(r.decisions.map((d) => d.value)).toEqual([1, 1, 1]);
   });
+
+  it('the fast path takes the same chosen coins: 200 coin schedules of inputs 0, 1, 1 give the same trace on xstate and on the fast path', () => {
+    const scenario = benOr3('random', '011');
+    for (let k = 0; k < 200; k++) {
+      // The k-th coin vector: its bits, one per draw, the rest taking 0.
+      const choices = Array.from({ length: 8 }, (_, i) => (k >> i) & 1);
+      const spec = { latencies: [1], losses: 0, choices };
+      const xstate = runScenario(scenario, {
+        seed: 1,
+        engine: 'xstate',
+        chooser: scheduleChooser(spec),
+      });
+      const fast = runScenario(scenario, {
+        seed: 1,
+        engine: 'fast',
+        chooser: scheduleChooser(spec),
+      });
+      expect(fast.trace.hash()).toBe(xstate.trace.hash());
+    }
+  });
 });
 
 describe('FLP: Ben-Or, n = 3, f = 1, inputs 0, 0, 1, latencies 1, 2, rounds taken relative to the lowest', () => {
