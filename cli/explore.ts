@@ -181,6 +181,12 @@ export function runSchedule(
   return spec;
 }
 
+/** ', restarted a, b' for the restarts a schedule chose; '' without. */
+function restartedWords(choices: readonly Choice[]): string {
+  const ids = choices.filter((c) => c.latency === 'restart').map((c) => c.from);
+  return ids.length === 0 ? '' : `, restarted ${ids.join(', ')}`;
+}
+
 /** One choice of a schedule in words, after its tick. */
 function choiceWords(c: Choice): string {
   switch (c.kind) {
@@ -366,7 +372,7 @@ export async function exploreCommand(
     v.eventsMax === undefined ? flags.set : [...flags.set, `limits.eventsMax=${v.eventsMax}`];
   lines.push(
     `violation of ${v.property}${v.kind === 'cycle' ? ' (a cycle)' : ''}: ${v.summary}`,
-    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}, ${v.duplicates} duplicate${v.duplicates === 1 ? '' : 's'}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
+    `the schedule: ${v.choices.length} choice point${v.choices.length === 1 ? '' : 's'}, ${v.losses} loss${v.losses === 1 ? '' : 'es'}, ${v.duplicates} duplicate${v.duplicates === 1 ? '' : 's'}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${restartedWords(v.choices)}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${options.strategy === 'iddfs' ? ` (iterative deepening: none with fewer than ${result.depth} explored choice points)` : ''}`,
     ...v.choices.flatMap((c, i) =>
       c.latency === 'none' && c.kind !== 'duplicate'
         ? []

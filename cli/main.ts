@@ -297,7 +297,7 @@ function program(): Command {
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
     .option(
       '--seed <n>',
-      "seed of what is not a choice (agents' draws, duplicates, faults); default the scenario's, else 1",
+      "seed of what is not a choice (agents' unmarked draws, the scenario's faults); default the scenario's, else 1",
       seedOption,
     )
     .addOption(variantOption())
@@ -362,7 +362,7 @@ command that makes it again), 0 on none, 2 on bad input.
 
 Examples:
   npx parley explore two-generals --set network.dropRatio=0 --losses 1 --strategy iddfs
-  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0 --partitions 1
+  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0 --partitions 1 --latencies 1
   npx parley explore two-phase-commit --set faults=[] --crashes 1 --restarts 1 --latencies 1`,
     )
     .action(async (name, o) => {
