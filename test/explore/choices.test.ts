@@ -54,6 +54,32 @@ describe('marked draws: choose and coin', () => {
     expect(() => draws(() => choose(0, 'none'))).toThrow(/options is a whole number from 1/);
   });
 
+  it('draw points by hand: two agents each tossing one coin when they start, 4 schedules and 7 states; a three-sided draw, 9 schedules', () => {
+    // States: before anything (1); after a starts, a's coin 0 or 1 (2); after b starts,
+    // both coins (4): 1 + 2 + 4 = 7, and a schedule per pair of coins.
+    const tossing = (sides: number): Scenario => {
+      const machine = setup({
+        types: { context: {} as { x: number }, input: {} as AgentInput },
+      }).createMachine({
+        context: { x: -1 },
+        entry: assign({ x: () => (sides === 2 ? coin('toss') : choose(sides, 'toss')) }),
+      });
+      const protocol = { name: 'toss', machine };
+      return {
+        name: `toss-${sides}`,
+        agents: [
+          { id: 'a', protocol },
+          { id: 'b', protocol },
+        ],
+      };
+    };
+    const r = explore(tossing(2), {});
+    expect(r.schedules).toBe(4);
+    expect(r.states).toBe(7);
+    expect(r.exhausted).toBe(true);
+    expect(explore(tossing(3), { prune: false }).schedules).toBe(9);
+  });
+
   it("Ben-Or's random coin is a choice point: the draws are in the schedule, labelled coin, and the schedule makes them again", () => {
     // Inputs 0, 1, 1 and latency 1: every agent reads p0's and p1's reports first,
     // proposes '?', and tosses its coin at the end of round 1.
