@@ -149,7 +149,7 @@ function program(): Command {
     )
     .option(
       '--choices <indexes>',
-      "a schedule from `parley explore`: the option taken at each choice point (the network's loss and latency draws are replaced by them)",
+      "a schedule from `parley explore`: the option taken at each choice point (the network's loss and latency draws, chosen faults and marked draws)",
     )
     .option('--latencies <ticks>', 'with --choices: the latencies of the schedule (default 1,2)')
     .option('--losses <k>', 'with --choices: the losses the schedule could choose (default 0)')
