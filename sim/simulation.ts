@@ -17,7 +17,13 @@ import {
   type TimerEntry,
 } from './agent.ts';
 import { Cost } from './cost.ts';
-import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
+import {
+  bindAgentStream,
+  type DrawChooser,
+  delivered,
+  type Effect,
+  type Message,
+} from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
 import { Hash64, type Hash64Lanes } from './hash.ts';
@@ -116,6 +122,33 @@ export interface Chooser {
    * crashes now (as a crash fault would take it down, recorded), or -1.
    */
   crash?(up: readonly string[], tick: number): number;
+  /**
+   * Asked before each event, after `crash`, with the agents down: the index
+   * of the one that restarts now (as a crash fault's restart brings it back,
+   * its persistent keys kept, recorded), or -1.
+   */
+  restart?(down: readonly string[], tick: number): number;
+  /**
+   * The partition an explorer starts and heals (`groups` as a partition
+   * fault's), and the index of the scenario's fault whose timing it replaces:
+   * that fault is not scheduled.
+   */
+  readonly partition?: {
+    readonly groups: readonly (readonly string[])[];
+    readonly fault: number | undefined;
+  };
+  /**
+   * With `partition`, asked before each event, after `restart`: true starts
+   * the partition now (when it is not in force) or heals it (when it is),
+   * each recorded as the fault would be.
+   */
+  partitionNow?(active: boolean, tick: number): boolean;
+  /**
+   * Asked at an agent's marked draw (effects.ts `choose`) with the option
+   * its stream drew (the draw is made either way): the option taken, from 0
+   * to options - 1. Without it the drawn option stands.
+   */
+  draw?(agent: string, options: number, label: string, drawn: number, tick: number): number;
 }
 
 export interface Decision {
@@ -526,6 +559,11 @@ class Engine implements Simulation {
   private ownsModels = false;
   /** An explorer's choices, replacing the network's loss and latency draws (null: the draws). */
   private readonly chooser: Chooser | null;
+  /** Answers agents' marked draws from the chooser (null: the drawn option stands). */
+  private readonly drawChooser: DrawChooser | null;
+  /** The id of the explorer's partition (its fault's index, or one past the faults), and its record while in force. */
+  private readonly chosenPartitionId: number;
+  private chosenPartitionSeq = NONE;
 
   constructor(
     readonly scenario: Scenario,
@@ -536,6 +574,13 @@ class Engine implements Simulation {
   ) {
     this.record = record;
     this.chooser = chooser ?? null;
+    const draw = chooser?.draw;
+    this.drawChooser =
+      draw === undefined
+        ? null
+        : (options, label, drawn) =>
+            draw.call(chooser, this.currentAgent().id, options, label, drawn, this.tick);
+    this.chosenPartitionId = chooser?.partition?.fault ?? scenario.faults?.length ?? 0;
     this.limits = { ...LIMITS_DEFAULTS, ...scenario.limits };
     const ids = scenario.agents.map((a) => a.id);
     this.agentIndex = new Map(ids.map((id, i) => [id, i]));
@@ -598,6 +643,7 @@ class Engine implements Simulation {
     // Faults first, so that a fault at tick 0 comes before the agents start.
     let ordinal = 0;
     scenario.faults?.forEach((f, i) => {
+      if (i === chooser?.partition?.fault) return;
       if (isRandomFault(f)) this.startRandomFault(f, i, ordinal++, ids);
       else this.scheduleFault(f, i);
     });
@@ -717,7 +763,7 @@ class Engine implements Simulation {
     if (this.events >= limits.eventsMax) return this.stop('eventsMax');
     if (this.queue.size > limits.queueMax) return this.stop('queueMax');
     if (this.trace.length >= limits.recordsMax) return this.stop('recordsMax');
-    if (this.chooser?.crash !== undefined) this.chosenCrash(this.chooser);
+    if (this.chooser !== null) this.chosenFaults(this.chooser);
     const ev = this.queue.pop() as SimEvent;
     if (ev.tick < this.tick)
       this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
@@ -763,18 +809,39 @@ class Engine implements Simulation {
     return true;
   }
 
-  /** An explorer's crash before the next event: one of the agents up, or none. */
-  private chosenCrash(chooser: Chooser): void {
-    const up = this.agents.filter((a) => a.status === 'up');
-    const i =
-      chooser.crash?.(
-        up.map((a) => a.id),
-        this.tick,
-      ) ?? -1;
-    const a = up[i];
-    if (a === undefined) return;
-    this.takeDown(a);
-    this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
+  /** An explorer's faults before the next event: a crash, a restart, the partition starting or healing. */
+  private chosenFaults(chooser: Chooser): void {
+    if (chooser.crash !== undefined) {
+      const up = this.agents.filter((a) => a.status === 'up');
+      const ids = up.map((x) => x.id);
+      const a = up[chooser.crash(ids, this.tick)];
+      if (a !== undefined) {
+        this.takeDown(a);
+        this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
+      }
+    }
+    if (chooser.restart !== undefined) {
+      const down = this.agents.filter((a) => a.status === 'down');
+      const ids = down.map((x) => x.id);
+      const a = down[chooser.restart(ids, this.tick)];
+      if (a !== undefined)
+        this.boot(a, this.rec(Kind.restart, a.index, NONE, NONE, NONE, NONE, undefined));
+    }
+    const p = chooser.partition;
+    if (p !== undefined && chooser.partitionNow !== undefined) {
+      const id = this.chosenPartitionId;
+      const active = this.partitions.ids().includes(id);
+      if (!chooser.partitionNow(active, this.tick)) return;
+      if (active) {
+        this.partitions.heal(id);
+        this.rec(Kind.heal, NONE, NONE, NONE, this.chosenPartitionSeq, NONE, undefined);
+      } else {
+        this.partitions.splitGroups(id, p.groups);
+        this.chosenPartitionSeq = this.rec(Kind.partition, NONE, NONE, NONE, NONE, NONE, {
+          groups: p.groups,
+        });
+      }
+    }
   }
 
   private stop(reason: StopReason): false {
@@ -817,12 +884,30 @@ class Engine implements Simulation {
     // JSON hashed once each (jsonLanes): contexts, messages and timer events
     // are replaced, not changed in place. Each piece starts with its kind or
     // length, so different states feed different sequences.
+    // A protocol's shift-invariant view (Protocol.abstraction): every part relative to the lowest offset.
+    let base = Number.POSITIVE_INFINITY;
+    for (const a of this.agents) {
+      const context = a.snapshot?.context;
+      if (a.protocol.abstraction !== undefined && context !== undefined)
+        base = Math.min(base, a.protocol.abstraction.offset(context));
+    }
+    const contextLanes = (a: AgentRuntime): Hash64Lanes => {
+      const x = a.snapshot?.context;
+      const abs = a.protocol.abstraction;
+      return abs === undefined || x === undefined
+        ? jsonLanes(x ?? null)
+        : jsonLanes(abs.context(x, base));
+    };
+    const messageLanes = (a: AgentRuntime, x: unknown): Hash64Lanes => {
+      const abs = a.protocol.abstraction;
+      return abs === undefined || base === Number.POSITIVE_INFINITY
+        ? jsonLanes(x)
+        : jsonLanes(abs.message(x as Record<string, unknown>, base));
+    };
     const h = new Hash64();
     h.unit(this.agents.length);
     for (const a of this.agents) {
-      h.text(a.status)
-        .text(a.stateKey)
-        .lanes(jsonLanes(a.snapshot?.context ?? null));
+      h.text(a.status).text(a.stateKey).lanes(contextLanes(a));
       if (a.timers === null) h.unit(0);
       else {
         const names = [...a.timers.keys()].sort();
@@ -846,6 +931,8 @@ class Engine implements Simulation {
         h.text(entry.name).lanes(jsonLanes(entry.event));
       } else if (ev.kind === EV_RANDOM_FAULT)
         h.lanes(jsonLanes((ev.payload as RandomFaultRun).pending ?? null));
+      else if (ev.kind === EV_DELIVER)
+        h.lanes(messageLanes(this.agents[ev.agent] as AgentRuntime, ev.payload));
       else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END)
         h.lanes(jsonLanes(ev.payload));
     }
@@ -910,7 +997,7 @@ class Engine implements Simulation {
     this.cause = cause;
     this.stepSends = 0;
     this.lastSent = null;
-    bindAgentStream(a.stream);
+    bindAgentStream(a.stream, this.drawChooser);
   }
 
   private leave(): void {
