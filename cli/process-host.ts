@@ -121,6 +121,8 @@ interface Program {
   lines: string[];
   ended: string | undefined;
   syncId: number;
+  /** Steps written ahead (`ahead`) and not yet taken, oldest first: their lines and sync id. */
+  sent: { text: string; sync: number }[];
 }
 
 export class NodeProcessHost implements ProcessHost {
@@ -171,6 +173,7 @@ export class NodeProcessHost implements ProcessHost {
       lines: [],
       ended: undefined,
       syncId: 1000,
+      sent: [],
     };
     const missing = whyNot(program, cwd, env);
     let proc: ChildProcess | null = null;
@@ -261,6 +264,21 @@ export class NodeProcessHost implements ProcessHost {
     return true;
   }
 
+  ahead(agent: string, lines: readonly string[]): boolean {
+    const p = this.programs.get(agent);
+    if (p === undefined || p.spawnError !== undefined || p.ended !== undefined) return false;
+    if ((p.spec.sync ?? PROCESS_DEFAULTS.sync) !== 'lockstep') return false;
+    p.stepped = true;
+    const sync = ++p.syncId;
+    const text = stepText(agent, lines, sync);
+    if (!this.writeAll(p, text)) {
+      p.ended = exitText(p.proc?.pid ?? -1);
+      return false;
+    }
+    p.sent.push({ text, sync });
+    return true;
+  }
+
   step(agent: string, lines: readonly string[]): ProcessStep {
     const p = this.programs.get(agent);
     if (p === undefined) return { lines: [], fault: { reason: 'exit', detail: 'not running' } };
@@ -279,17 +297,22 @@ export class NodeProcessHost implements ProcessHost {
       ? (spec.quietMs ?? PROCESS_DEFAULTS.quietMs)
       : Math.max(spec.quietMs ?? PROCESS_DEFAULTS.quietMs, FIRST_QUIET_MS);
     p.stepped = true;
-    const sync = lockstep ? ++p.syncId : -1;
-    let text = '';
-    for (const line of lines) text += `${line}\n`;
-    if (lockstep)
-      text += `${JSON.stringify({ src: 'parley', dest: agent, body: { type: 'parley/sync', msg_id: sync } })}\n`;
     const out: string[] = [];
     // Lines written after the last step's end belong to this one.
     const taken = p.lines.splice(0);
-    if (!this.writeAll(p, text)) {
-      p.ended = exitText(p.proc?.pid ?? -1);
-      return this.fail(agent, p, taken, { reason: 'exit', detail: p.ended });
+    const early = p.sent.shift();
+    let sync: number;
+    if (early !== undefined) {
+      // Written ahead: the engine sends ahead exactly the steps it then asks for, in order.
+      sync = early.sync;
+      if (early.text !== stepText(agent, lines, sync))
+        throw new Error(`${agent}: the step asked for is not the one written ahead`);
+    } else {
+      sync = lockstep ? ++p.syncId : -1;
+      if (!this.writeAll(p, stepText(agent, lines, sync))) {
+        p.ended = exitText(p.proc?.pid ?? -1);
+        return this.fail(agent, p, taken, { reason: 'exit', detail: p.ended });
+      }
     }
     const t0 = process.hrtime.bigint();
     let lastLine = t0;
@@ -399,6 +422,15 @@ export class NodeProcessHost implements ProcessHost {
     this.closed = true;
     this.stderr = Object.fromEntries(this.errors);
   }
+}
+
+/** What a step writes to `agent`'s program: its lines, then the sync `sync` (none when -1: quiet). */
+function stepText(agent: string, lines: readonly string[], sync: number): string {
+  let text = '';
+  for (const line of lines) text += `${line}\n`;
+  if (sync >= 0)
+    text += `{"src":"parley","dest":${JSON.stringify(agent)},"body":{"type":"parley/sync","msg_id":${sync}}}\n`;
+  return text;
 }
 
 /** Whether `line` is the program's answer to parley's sync `id` (parley/sync_ok, or a Maelstrom error). */
