@@ -1,10 +1,13 @@
 /**
  * Runs process agents' programs for the engine, synchronously, on the
  * engine's own thread: each program's standard input and output are pipes
- * that this thread writes and reads directly (non-blocking reads, polled,
- * then slept on as a step grows long), so a lockstep step costs one pipe
- * round trip and no thread hop. Standard error is drained while waiting, so
- * a chatty program never blocks on it.
+ * that this thread writes and reads directly, so a lockstep step costs one
+ * pipe round trip and no thread hop. On the main thread a lockstep step is
+ * waited for in a blocking read (see Waiting below); otherwise the reads
+ * are non-blocking, polled, then slept on as a step grows long. Standard
+ * error never blocks a program: it is a file, or drained while waiting.
+ * Steps the engine sends ahead (`ahead`) are written at once and answered
+ * in order.
  *
  * No program outlives its run: `close` kills them all and waits for them;
  * each is started under `setpriv --pdeathsig KILL`, so it dies with the

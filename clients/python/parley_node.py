@@ -90,6 +90,8 @@ __all__ = ['Node', 'NOT_SUPPORTED']
 
 NOT_SUPPORTED = 10
 PARLEY = 'parley'
+# One encoder for every line: json.dumps with separators makes a new one per call.
+_encode = json.JSONEncoder(separators=(',', ':')).encode
 
 
 class Node:
@@ -287,9 +289,6 @@ class Node:
         self._write(PARLEY, body)
 
     def _write(self, dest, body):
-        self._out.write(
-            json.dumps({'src': self.node_id, 'dest': dest, 'body': body}, separators=(',', ':'))
-            + '\n'
-        )
+        self._out.write(_encode({'src': self.node_id, 'dest': dest, 'body': body}) + '\n')
         if not self._synced:
             self._out.flush()
