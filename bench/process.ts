@@ -15,8 +15,8 @@
  * queued steps whose lines cannot depend on the steps before them, so
  * programs work while it waits for another) and one step at a time (a host
  * without `ahead`), the trace the same. A bare relay loop in Python (no
- * client library, one write per step) gives the floor of the engine, the
- * pipes and the interpreter on this machine. A second workload is Maelstrom's
+ * client library, one write per step) shows what the library costs; the
+ * echo step rows below are the floor of one round trip. A second workload is Maelstrom's
  * broadcast with five test/nodes/broadcast.py servers and the xstate
  * broadcast-client (gossip on virtual timers, under 10 % loss).
  *
@@ -411,7 +411,7 @@ export function processRows(f: ProcessFigures): Row[] {
       unit: 'ev/s',
     },
     {
-      name: `relay, ${AGENTS} bare Python loops (the floor: no client library): steady`,
+      name: `relay, ${AGENTS} bare Python loops (no client library): steady`,
       value: f.bare.steady,
       unit: 'ev/s',
     },
