@@ -453,9 +453,9 @@ class Engine implements Simulation {
   /** The last event sent ahead, by (tick, seq): every queued event up to it was sent, or is an engine answer. */
   private aheadTick = -1;
   private aheadSeq = -1;
-  /** The events of the window being scanned (reused), and per agent the tick of its last step in it, else -1. */
+  /** The events of the window being scanned (reused), and per agent the tick of its first step in it, else -1. */
   private readonly aheadEvents: SimEvent[] = [];
-  private aheadLast: Int32Array = new Int32Array(0);
+  private aheadFirst: Int32Array = new Int32Array(0);
   /** Per agent, its steps sent ahead and not yet taken. */
   private aheadSent: Int32Array = new Int32Array(0);
   /** What answers model asks, and whether this run made it. */
@@ -1388,7 +1388,7 @@ class Engine implements Simulation {
       this.scenario.processBase,
     );
     this.aheadTicks = this.aheadTicksOf(this.host);
-    this.aheadLast = new Int32Array(this.agents.length).fill(-1);
+    this.aheadFirst = new Int32Array(this.agents.length).fill(-1);
     this.aheadSent = new Int32Array(this.agents.length);
   }
 
@@ -1415,16 +1415,18 @@ class Engine implements Simulation {
   }
 
   /**
-   * Before agent `a`'s step at this tick: sends the steps that follow it in
-   * the queue to their programs, while each is a lockstep step of a program
-   * whose line cannot depend on the steps before it (AHEAD_MAX at most). A
-   * delivery can go after steps of other programs, and after its own
-   * program's steps at its tick (they can only crash the program, which
-   * then ends with what it was sent); a timer only while its program has no
-   * step before it, which could cancel or reset it; and no step of a tick
-   * later than one of its program's steps, which could queue an engine
-   * answer (act.result) before it. The window stops at the first event that
-   * is none of these, so the trace is the same as stepping one at a time.
+   * Before agent `a`'s step (line `line`) at this tick: writes it, then the
+   * steps that follow it in the queue, to their programs, while each is a
+   * lockstep step of a program whose line cannot depend on the steps before
+   * it (AHEAD_MAX events at most). A delivery or an engine answer can go
+   * after steps of other programs, and after its own program's steps at its
+   * tick (they can only crash the program, which then ends with what it was
+   * sent); a timer only while its program has no step before it, which
+   * could cancel or reset it; and no step of a tick later than its
+   * program's first step in the window, which could queue an engine answer
+   * (act.result) before it. Events that step no program (see aheadLine) are
+   * passed over; the window stops at any other, so the trace is the same as
+   * stepping one at a time.
    */
   private sendAhead(a: AgentRuntime, line: string): void {
     const host = this.host as ProcessHost;
@@ -1439,46 +1441,63 @@ class Engine implements Simulation {
       Math.min(AHEAD_MAX, limits.eventsMax - this.events),
       window,
     );
-    const last = this.aheadLast;
-    last[a.index] = this.tick;
+    const first = this.aheadFirst;
+    first[a.index] = this.tick;
     for (const ev of window) {
       if (ev.tick < this.aheadTick || (ev.tick === this.aheadTick && ev.seq <= this.aheadSeq)) {
-        if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END && ev.kind !== EV_RANDOM_FAULT)
-          last[ev.agent] = ev.tick;
+        if (
+          ev.kind !== EV_FAULT_START &&
+          ev.kind !== EV_FAULT_END &&
+          ev.kind !== EV_RANDOM_FAULT &&
+          (first[ev.agent] as number) < 0
+        )
+          first[ev.agent] = ev.tick;
         continue;
       }
       const next = this.aheadLine(ev);
-      if (
-        next === undefined ||
-        host.ahead?.((this.agents[ev.agent] as AgentRuntime).id, [next]) !== true
-      )
-        break;
-      last[ev.agent] = ev.tick;
-      sent[ev.agent] = (sent[ev.agent] as number) + 1;
+      if (next === undefined) break;
+      if (next !== null) {
+        if (host.ahead?.((this.agents[ev.agent] as AgentRuntime).id, [next]) !== true) break;
+        if ((first[ev.agent] as number) < 0) first[ev.agent] = ev.tick;
+        sent[ev.agent] = (sent[ev.agent] as number) + 1;
+      }
       this.aheadTick = ev.tick;
       this.aheadSeq = ev.seq;
     }
-    last[a.index] = -1;
+    first[a.index] = -1;
     for (const ev of window)
       if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END && ev.kind !== EV_RANDOM_FAULT)
-        last[ev.agent] = -1;
+        first[ev.agent] = -1;
     window.length = 0;
   }
 
-  /** The line of queued event `ev` when it can be sent ahead (see sendAhead), else undefined. */
-  private aheadLine(ev: SimEvent): string | undefined {
-    if (ev.kind !== EV_DELIVER && ev.kind !== EV_TIMER) return undefined;
+  /**
+   * What queued event `ev` is to the window (see sendAhead): the line of a
+   * step to send ahead; null for an event that steps no program or is
+   * surely dropped (the window goes on past it); undefined to stop there.
+   * An xstate agent's step changes nothing that decides whether or how
+   * another agent's queued event reaches it, and what it queues is due
+   * later or is its own.
+   */
+  private aheadLine(ev: SimEvent): string | null | undefined {
+    if (ev.kind !== EV_DELIVER && ev.kind !== EV_TIMER && ev.kind !== EV_NOTIFY) return undefined;
     const b = this.agents[ev.agent] as AgentRuntime;
-    if (this.programs?.[b.index] === undefined || b.status !== 'up') return undefined;
-    const lastTick = this.aheadLast[b.index] as number;
+    if (this.programs?.[b.index] === undefined) return null;
+    // Down until a restart, which is a fault event, where the window stops.
+    if (b.status === 'down') return null;
+    if (b.status !== 'up') return undefined;
+    const firstTick = this.aheadFirst[b.index] as number;
     if (ev.kind === EV_TIMER) {
       const entry = ev.payload as TimerEntry;
-      if (lastTick >= 0 || b.timers?.get(entry.name) !== entry) return undefined;
+      // Cancelled or set again: it fires nothing, now or later.
+      if (b.timers?.get(entry.name) !== entry) return null;
+      if (firstTick >= 0) return undefined;
       return eventLine(b.id, entry.event as unknown as Record<string, unknown>);
     }
-    if (lastTick >= 0 && lastTick < ev.tick) return undefined;
+    if (firstTick >= 0 && firstTick < ev.tick) return undefined;
+    if (ev.kind === EV_NOTIFY) return eventLine(b.id, ev.payload as Record<string, unknown>);
+    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) return null;
     if (b.receiveOmitRatio > 0 || ev.prov !== null) return undefined;
-    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) return undefined;
     return eventLine(b.id, ev.payload as Record<string, unknown>);
   }
 

@@ -37,8 +37,8 @@ const line = (src: string, dest: string, body: Record<string, unknown>) =>
 
 /**
  * One scripted step: tokens forwarded to a peer the digest picks, and now
- * and then a timer set, reset or cancelled, an act (answered at the same
- * tick), a spend, a note, or a line that is not JSON (a crash).
+ * and then a timer set, reset or cancelled, an act or a spend (answered at
+ * the same tick), a note, or a line that is not JSON (a crash).
  */
 function answer(p: Program, input: string): ProcessStep {
   p.digest = fnv(p.digest, input);
@@ -135,7 +135,14 @@ function scenario(
     agents: Array.from({ length: AGENTS }, (_, i) =>
       xstate && i === AGENTS - 1
         ? { id: `a${i}`, protocol: relay, params: { tokens: 1, hopsMax: 1000 } }
-        : { id: `a${i}`, protocol: PROCESS_PROTOCOL, params: {}, process: { command: ['none'] } },
+        : {
+            id: `a${i}`,
+            protocol: PROCESS_PROTOCOL,
+            params: {},
+            process: { command: ['none'] },
+            // Spends past it are refused, answered at the same tick as the act results are.
+            budget: 5,
+          },
     ),
     network: {
       defaults: {
@@ -177,7 +184,7 @@ describe('steps sent ahead to programs', () => {
       let overlapped = 0;
       for (const faults of FAULTS)
         for (const xstate of [false, true])
-          for (let seed = 1; seed <= 8; seed++) {
+          for (let seed = 1; seed <= 16; seed++) {
             const s = scenario(latency, faults, xstate);
             const ahead = new ScriptedHost(true);
             const want = hashOf(s, seed, new ScriptedHost(false));
