@@ -171,15 +171,31 @@ interface BlockingStdio {
   readonly errFd: number;
 }
 
-/** A FIFO for standard output and a file for standard error, their names already gone; undefined when they cannot be made. */
-function blockingStdio(): BlockingStdio | undefined {
+/** A private folder with `count` FIFOs made by one mkfifo (it costs a process start), or undefined. */
+function makeFifos(count: number): { dir: string; paths: string[] } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-program-'));
+  const paths = Array.from({ length: count }, (_, i) => join(dir, `out${i}`));
+  if (spawnSync(MKFIFO as string, ['-m', '600', ...paths]).status === 0) return { dir, paths };
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
+
+/**
+ * A FIFO for standard output (`made`, else one made here) and a file for
+ * standard error, their names already gone; undefined when they cannot be made.
+ */
+function blockingStdio(made: string | undefined): BlockingStdio | undefined {
   if (!BLOCKING) return undefined;
   const opened: number[] = [];
   let dir: string | undefined;
+  let fifo = made;
   try {
-    dir = mkdtempSync(join(tmpdir(), 'parley-program-'));
-    const fifo = join(dir, 'out');
-    if (spawnSync(MKFIFO as string, ['-m', '600', fifo]).status !== 0) return undefined;
+    if (fifo === undefined) {
+      const one = makeFifos(1);
+      if (one === undefined) return undefined;
+      dir = one.dir;
+      fifo = one.paths[0] as string;
+    }
     const open = (path: string, flags: number) => {
       const fd = openSync(path, flags, 0o600);
       opened.push(fd);
@@ -189,7 +205,7 @@ function blockingStdio(): BlockingStdio | undefined {
     const pollFd = open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const childOut = open(fifo, constants.O_WRONLY);
     const waitFd = open(fifo, constants.O_RDONLY);
-    const err = join(dir, 'err');
+    const err = `${fifo}.err`;
     const childErr = open(err, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND);
     const errFd = open(err, constants.O_RDWR);
     return { childOut, childErr, waitFd, pollFd, errFd };
@@ -198,6 +214,8 @@ function blockingStdio(): BlockingStdio | undefined {
     return undefined;
   } finally {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    else if (fifo !== undefined)
+      for (const path of [fifo, `${fifo}.err`]) rmSync(path, { force: true });
   }
 }
 
@@ -285,7 +303,21 @@ export class NodeProcessHost implements ProcessHost {
     programs: readonly { agent: string; spec: ProcessSpec }[],
     base: string | undefined,
   ): void {
-    for (const { agent, spec } of programs) this.spawn(agent, spec, base, true);
+    // Their FIFOs at once: one mkfifo for all.
+    const lockstep = programs.filter((p) => (p.spec.sync ?? PROCESS_DEFAULTS.sync) === 'lockstep');
+    const made = BLOCKING && lockstep.length > 1 ? makeFifos(lockstep.length) : undefined;
+    try {
+      for (const { agent, spec } of programs)
+        this.spawn(
+          agent,
+          spec,
+          base,
+          true,
+          (spec.sync ?? PROCESS_DEFAULTS.sync) === 'lockstep' ? made?.paths.pop() : undefined,
+        );
+    } finally {
+      if (made !== undefined) rmSync(made.dir, { recursive: true, force: true });
+    }
   }
 
   start(agent: string, spec: ProcessSpec, base: string | undefined): void {
@@ -299,7 +331,13 @@ export class NodeProcessHost implements ProcessHost {
   }
 
   /** Starts `agent`'s program; `ahead`: before its turn (a later `start` takes it, once). */
-  private spawn(agent: string, spec: ProcessSpec, base: string | undefined, ahead: boolean): void {
+  private spawn(
+    agent: string,
+    spec: ProcessSpec,
+    base: string | undefined,
+    ahead: boolean,
+    fifo?: string,
+  ): void {
     const old = this.programs.get(agent);
     if (old !== undefined) this.end(agent, old);
     const root = base ?? this.base;
@@ -324,7 +362,7 @@ export class NodeProcessHost implements ProcessHost {
     let spawnError = missing;
     const io =
       missing === undefined && (spec.sync ?? PROCESS_DEFAULTS.sync) === 'lockstep'
-        ? blockingStdio()
+        ? blockingStdio(fifo)
         : undefined;
     if (missing === undefined)
       try {
