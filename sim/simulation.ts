@@ -35,7 +35,13 @@ import {
   type ModelRequest,
   requestHash,
 } from './models.ts';
-import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
+import {
+  type LinkState,
+  latencyTicksLeast,
+  Network,
+  Partitions,
+  sampleLatency,
+} from './network.ts';
 import {
   clip,
   defaultProcessHost,
@@ -57,6 +63,7 @@ import {
   isRandomFault,
   type Json,
   LIMITS_DEFAULTS,
+  LINK_DEFAULTS,
   type Limits,
   type LinkSpec,
   type ProcessSpec,
@@ -278,6 +285,8 @@ interface SimEvent {
 }
 
 const NONE = -1;
+/** Steps sent ahead to programs at most, counting the queued events among them (sendAhead). */
+const AHEAD_MAX = 16;
 
 /**
  * Where events due after TICK_MAX wait: past every run's last tick, so they
@@ -554,6 +563,19 @@ class Engine implements Simulation {
   /** What runs the programs, and whether this run made it (and so ends it). */
   private host: ProcessHost | null = null;
   private ownsHost = false;
+  /**
+   * Sending steps ahead (ProcessHost.ahead): how many ticks past the current
+   * one a step may be sent to its program before its turn; -1 when none is.
+   */
+  private aheadTicks = -1;
+  /** The last event sent ahead, by (tick, seq): every queued event up to it was sent, or is an engine answer. */
+  private aheadTick = -1;
+  private aheadSeq = -1;
+  /** The events of the window being scanned (reused), and per agent the tick of its first step in it, else -1. */
+  private readonly aheadEvents: SimEvent[] = [];
+  private aheadFirst: Int32Array = new Int32Array(0);
+  /** Per agent, its steps sent ahead and not yet taken. */
+  private aheadSent: Int32Array = new Int32Array(0);
   /** What answers model asks, and whether this run made it. */
   private models: ModelHost | null = null;
   private ownsModels = false;
@@ -1558,6 +1580,118 @@ class Engine implements Simulation {
       ),
       this.scenario.processBase,
     );
+    this.aheadTicks = this.aheadTicksOf(this.host);
+    this.aheadFirst = new Int32Array(this.agents.length).fill(-1);
+    this.aheadSent = new Int32Array(this.agents.length);
+  }
+
+  /**
+   * How far steps can be sent ahead with `host`. Only where nothing that
+   * decides whether or how an event reaches a program can change before its
+   * turn except by that program's own steps: no explorer's choices (a crash
+   * before any event), no trust model (its gateway draws from one stream for
+   * every delivery). Every event a step makes is due at its tick or later,
+   * and one due at its tick comes after every event queued before it; with
+   * no latency under one tick (and no scheduler), every event a step makes
+   * but the engine's answers to its own agent is due a tick later, so the
+   * events of the next tick can go too.
+   */
+  private aheadTicksOf(host: ProcessHost): number {
+    if (host.ahead === undefined || this.chooser !== null || this.trust !== null) return -1;
+    const net = this.scenario.network;
+    if (net?.scheduler !== undefined) return 0;
+    const defaults = { ...LINK_DEFAULTS, ...net?.defaults };
+    let least = latencyTicksLeast(defaults.latency);
+    for (const link of net?.links ?? [])
+      least = Math.min(least, latencyTicksLeast(link.latency ?? defaults.latency));
+    return least >= 1 ? 1 : 0;
+  }
+
+  /**
+   * Before agent `a`'s step (line `line`) at this tick: writes it, then the
+   * steps that follow it in the queue, to their programs, while each is a
+   * lockstep step of a program whose line cannot depend on the steps before
+   * it (AHEAD_MAX events at most). A delivery or an engine answer can go
+   * after steps of other programs, and after its own program's steps at its
+   * tick (they can only crash the program, which then ends with what it was
+   * sent); a timer only while its program has no step before it, which
+   * could cancel or reset it; and no step of a tick later than its
+   * program's first step in the window, which could queue an engine answer
+   * (act.result) before it. Events that step no program (see aheadLine) are
+   * passed over; the window stops at any other, so the trace is the same as
+   * stepping one at a time.
+   */
+  private sendAhead(a: AgentRuntime, line: string): void {
+    const host = this.host as ProcessHost;
+    const sent = this.aheadSent;
+    // This step first, unless it went ahead: a program answers its steps in the order they were written.
+    if ((sent[a.index] as number) > 0) sent[a.index] = (sent[a.index] as number) - 1;
+    else host.ahead?.(a.id, [line]);
+    const limits = this.limits;
+    const window = this.aheadEvents;
+    this.queue.first(
+      Math.min(this.tick + this.aheadTicks, limits.ticksMax),
+      Math.min(AHEAD_MAX, limits.eventsMax - this.events),
+      window,
+    );
+    const first = this.aheadFirst;
+    first[a.index] = this.tick;
+    for (const ev of window) {
+      if (ev.tick < this.aheadTick || (ev.tick === this.aheadTick && ev.seq <= this.aheadSeq)) {
+        if (
+          ev.kind !== EV_FAULT_START &&
+          ev.kind !== EV_FAULT_END &&
+          ev.kind !== EV_RANDOM_FAULT &&
+          (first[ev.agent] as number) < 0
+        )
+          first[ev.agent] = ev.tick;
+        continue;
+      }
+      const next = this.aheadLine(ev);
+      if (next === undefined) break;
+      if (next !== null) {
+        if (host.ahead?.((this.agents[ev.agent] as AgentRuntime).id, [next]) !== true) break;
+        if ((first[ev.agent] as number) < 0) first[ev.agent] = ev.tick;
+        sent[ev.agent] = (sent[ev.agent] as number) + 1;
+      }
+      this.aheadTick = ev.tick;
+      this.aheadSeq = ev.seq;
+    }
+    first[a.index] = -1;
+    for (const ev of window)
+      if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END && ev.kind !== EV_RANDOM_FAULT)
+        first[ev.agent] = -1;
+    window.length = 0;
+  }
+
+  /**
+   * What queued event `ev` is to the window (see sendAhead): the line of a
+   * step to send ahead; null for an event that steps no program or is
+   * surely dropped (the window goes on past it); undefined to stop there.
+   * An xstate agent's step changes nothing that decides whether or how
+   * another agent's queued event reaches it, and what it queues is due
+   * later or is its own.
+   */
+  private aheadLine(ev: SimEvent): string | null | undefined {
+    if (ev.kind !== EV_DELIVER && ev.kind !== EV_TIMER && ev.kind !== EV_NOTIFY) return undefined;
+    const b = this.agents[ev.agent] as AgentRuntime;
+    if (this.programs?.[b.index] === undefined) return null;
+    // Down until a restart, which is a fault event, where the window stops.
+    if (b.status === 'down') return null;
+    if (b.status !== 'up') return undefined;
+    const firstTick = this.aheadFirst[b.index] as number;
+    if (ev.kind === EV_TIMER) {
+      const entry = ev.payload as TimerEntry;
+      // Cancelled or set again: it fires nothing, now or later.
+      if (b.timers?.get(entry.name) !== entry) return null;
+      if (firstTick >= 0) return undefined;
+      return eventLine(b.id, entry.event as unknown as Record<string, unknown>);
+    }
+    if (firstTick >= 0 && firstTick < ev.tick) return undefined;
+    if (ev.kind === EV_NOTIFY) return eventLine(b.id, ev.payload as Record<string, unknown>);
+    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) return null;
+    if (b.receiveOmitRatio > 0 || ev.prov !== null) return undefined;
+    return eventLine(b.id, ev.payload as Record<string, unknown>);
   }
 
   private closeHost(): void {
@@ -1576,6 +1710,8 @@ class Engine implements Simulation {
     const host = this.host as ProcessHost;
     const spec = this.scenario.agents[a.index] as AgentSpec;
     host.start(a.id, spec.process as ProcessSpec, this.scenario.processBase);
+    // What went ahead to the program before it stopped went with it.
+    if (this.aheadTicks >= 0) this.aheadSent[a.index] = 0;
     const line = initLine({
       nodeId: a.id,
       nodeIds: a.input.agents,
@@ -1596,6 +1732,7 @@ class Engine implements Simulation {
    * that cannot be taken crashes the agent before any of the step's effects.
    */
   private stepProcess(a: AgentRuntime, line: string, cause: number): void {
+    if (this.aheadTicks >= 0) this.sendAhead(a, line);
     const out = (this.host as ProcessHost).step(a.id, [line]);
     const seq = this.rec(Kind.output, a.index, NONE, NONE, cause, NONE, out as unknown as Json);
     const spec = (this.scenario.agents[a.index] as AgentSpec).process as ProcessSpec;
