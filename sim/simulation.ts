@@ -1628,15 +1628,15 @@ class Engine implements Simulation {
     if ((sent[a.index] as number) > 0) sent[a.index] = (sent[a.index] as number) - 1;
     else host.ahead?.(a.id, [line]);
     const limits = this.limits;
-    const window = this.aheadEvents;
+    const span = this.aheadEvents;
     this.queue.first(
       Math.min(this.tick + this.aheadTicks, limits.ticksMax),
       Math.min(AHEAD_MAX, limits.eventsMax - this.events),
-      window,
+      span,
     );
     const first = this.aheadFirst;
     first[a.index] = this.tick;
-    for (const ev of window) {
+    for (const ev of span) {
       if (ev.tick < this.aheadTick || (ev.tick === this.aheadTick && ev.seq <= this.aheadSeq)) {
         if (
           ev.kind !== EV_FAULT_START &&
@@ -1658,10 +1658,10 @@ class Engine implements Simulation {
       this.aheadSeq = ev.seq;
     }
     first[a.index] = -1;
-    for (const ev of window)
+    for (const ev of span)
       if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END && ev.kind !== EV_RANDOM_FAULT)
         first[ev.agent] = -1;
-    window.length = 0;
+    span.length = 0;
   }
 
   /**
