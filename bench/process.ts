@@ -10,7 +10,13 @@
  * written below as a Python node (clients/python/parley_node.py) and a
  * JavaScript node (clients/js/parley-node.mjs), put in a temporary folder.
  * Every delivery is one step of a program: a line in, a parley/sync, the
- * forwarded token and the sync answer out. A second workload is Maelstrom's
+ * forwarded token and the sync answer out. Each program runs twice per
+ * round: with steps sent ahead (ProcessHost.ahead: the engine writes the
+ * queued steps whose lines cannot depend on the steps before them, so
+ * programs work while it waits for another) and one step at a time (a host
+ * without `ahead`), the trace the same. A bare relay loop in Python (no
+ * client library, one write per step) shows what the library costs; the
+ * echo step rows below are the floor of one round trip. A second workload is Maelstrom's
  * broadcast with five test/nodes/broadcast.py servers and the xstate
  * broadcast-client (gossip on virtual timers, under 10 % loss).
  *
@@ -19,7 +25,7 @@
  * (events of a long run − events of a short one) / (the difference of their
  * times): start and close cancel out. The round trip rows time one step
  * alone through NodeProcessHost (the engine's thread writes the program's
- * pipe and polls its answer itself) against an echo node, next to the same
+ * pipe and waits for its answer in a blocking read) against an echo node, next to the same
  * round trip driven from an event loop (awaiting the pipe's data events, as
  * a host with a worker thread doing the I/O would, before its thread hop).
  *
@@ -27,19 +33,26 @@
  *   npx tsx bench/process.ts json     the figures as JSON (what the table runs)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodeProcessHost } from '../cli/process-host.ts';
 import { tuneV8 } from '../cli/v8.ts';
 import { broadcastClient } from '../scenarios/protocols/broadcast-client.ts';
 import { relay } from '../scenarios/protocols/relay.ts';
-import { PROCESS_PROTOCOL, runScenario, type Scenario } from '../sim/index.ts';
+import { PROCESS_PROTOCOL, type ProcessHost, runScenario, type Scenario } from '../sim/index.ts';
 import { median, printRows, type Row } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const PYTHON = process.env['PYTHON'] ?? 'python3';
+/**
+ * Debian's interpreter when there is one (the test script installs Debian's
+ * packages for it; it is built with PGO and LTO), else python3 on PATH; a
+ * pyenv build first on PATH runs a node's step about 1.5 times slower. PYTHON
+ * chooses another.
+ */
+const PYTHON =
+  process.env['PYTHON'] ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const AGENTS = 5;
 /** Events of the long and the short relay run; the steady rate is taken between them. */
 const EVENTS_LONG = 20_000;
@@ -83,6 +96,36 @@ node.on('token', (msg) => {
 node.run();
 `;
 
+/** The relay as a bare loop, no client library, one write per step: the least a Python relay does. */
+const RELAY_BARE_PY = `import sys, json, random
+me = None
+peers = []
+rng = None
+hops_max = 100
+out = sys.stdout
+def send(dest, hops):
+    out.write(json.dumps({'src': me, 'dest': dest, 'body': {'type': 'token', 'hops': hops}}) + '\\n')
+for line in iter(sys.stdin.readline, ''):
+    msg = json.loads(line)
+    body = msg['body']
+    t = body['type']
+    if t == 'parley/sync':
+        out.write('{"src":%s,"dest":"parley","body":{"type":"parley/sync_ok","in_reply_to":%d}}\\n' % (json.dumps(me), body['msg_id']))
+        out.flush()
+    elif t == 'token':
+        if body['hops'] + 1 < hops_max:
+            send(peers[rng.randrange(len(peers))], body['hops'] + 1)
+    elif t == 'init':
+        me = body['node_id']
+        peers = [n for n in body['node_ids'] if n != me]
+        rng = random.Random(body['parley']['seed'])
+        params = body['parley']['params']
+        hops_max = params.get('hopsMax', 100)
+        out.write(json.dumps({'src': me, 'dest': 'parley', 'body': {'type': 'init_ok', 'in_reply_to': body['msg_id']}}) + '\\n')
+        for _ in range(params.get('tokens', 1)):
+            send(peers[rng.randrange(len(peers))], 0)
+`;
+
 /** A bare echo, no client library: the least a program can do per step. */
 const ECHO_PY = `import sys, json
 me = None
@@ -101,14 +144,16 @@ for line in iter(sys.stdin.readline, ''):
     sys.stdout.flush()
 `;
 
-type Kind = 'xstate' | 'python' | 'js';
+type Kind = 'xstate' | 'python' | 'js' | 'bare';
 
 function relayScenario(kind: Kind, dir: string, eventsMax: number): Scenario {
   const params = { tokens: 1, hopsMax: 1_000_000_000 };
   const command =
     kind === 'python'
       ? [PYTHON, join(dir, 'relay.py')]
-      : [process.execPath, join(dir, 'relay.mjs')];
+      : kind === 'bare'
+        ? [PYTHON, join(dir, 'relay-bare.py')]
+        : [process.execPath, join(dir, 'relay.mjs')];
   return {
     name: `relay-${kind}`,
     agents: Array.from({ length: AGENTS }, (_, i) =>
@@ -146,12 +191,26 @@ function broadcastScenario(ticksMax: number): Scenario {
   };
 }
 
+/** `host` without `ahead`: the engine then writes each step at its turn and waits for it. */
+function oneAtATime(host: ProcessHost): ProcessHost {
+  return {
+    start: (agent, spec, base) => host.start(agent, spec, base),
+    step: (agent, lines) => host.step(agent, lines),
+    stop: (agent) => host.stop(agent),
+    close: () => host.close(),
+  };
+}
+
 /** One run: its events and wall-clock seconds, programs started and ended included. */
-function timedRun(scenario: Scenario): { events: number; seconds: number } {
+function timedRun(scenario: Scenario, ahead = true): { events: number; seconds: number } {
   const t0 = performance.now();
   const host = new NodeProcessHost(tmpdir());
   try {
-    const r = runScenario(scenario, { seed: 1, engine: 'xstate', processes: host });
+    const r = runScenario(scenario, {
+      seed: 1,
+      engine: 'xstate',
+      processes: ahead ? host : oneAtATime(host),
+    });
     return { events: r.events, seconds: (performance.now() - t0) / 1000 };
   } finally {
     host.close();
@@ -165,9 +224,9 @@ interface Rate {
   readonly steady: number;
 }
 
-function rate(make: (size: 'long' | 'short') => Scenario): Rate {
-  const short = timedRun(make('short'));
-  const long = timedRun(make('long'));
+function rate(make: (size: 'long' | 'short') => Scenario, ahead = true): Rate {
+  const short = timedRun(make('short'), ahead);
+  const long = timedRun(make('long'), ahead);
   return {
     run: long.events / long.seconds,
     steady: (long.events - short.events) / (long.seconds - short.seconds),
@@ -258,9 +317,14 @@ async function pipeAlone(command: string[]): Promise<number> {
 }
 
 export interface ProcessFigures {
+  /** The interpreter the Python programs ran on, and its version. */
+  readonly python3: string;
   readonly xstate: Rate;
   readonly python: Rate;
+  readonly pythonOneAtATime: Rate;
+  readonly bare: Rate;
   readonly js: Rate;
+  readonly jsOneAtATime: Rate;
   readonly broadcast: Rate;
   readonly stepPython: { median: number; mean: number };
   readonly stepJs: { median: number; mean: number };
@@ -269,6 +333,9 @@ export interface ProcessFigures {
   /** Medians over rounds of the ratios within a round. */
   readonly pythonOverXstate: number;
   readonly jsOverXstate: number;
+  /** Medians over rounds of sent ahead over one at a time, within a round. */
+  readonly pythonAheadGain: number;
+  readonly jsAheadGain: number;
 }
 
 export async function measureProcess(): Promise<ProcessFigures> {
@@ -276,6 +343,7 @@ export async function measureProcess(): Promise<ProcessFigures> {
   try {
     writeFileSync(join(dir, 'relay.py'), RELAY_PY);
     writeFileSync(join(dir, 'relay.mjs'), RELAY_MJS);
+    writeFileSync(join(dir, 'relay-bare.py'), RELAY_BARE_PY);
     writeFileSync(join(dir, 'echo.py'), ECHO_PY);
     const relayOf = (kind: Kind) => (size: 'long' | 'short') =>
       relayScenario(kind, dir, size === 'long' ? EVENTS_LONG : EVENTS_SHORT);
@@ -286,20 +354,34 @@ export async function measureProcess(): Promise<ProcessFigures> {
     const rounds = Array.from({ length: ROUNDS }, () => ({
       xstate: rate(relayOf('xstate')),
       python: rate(relayOf('python')),
+      pythonOneAtATime: rate(relayOf('python'), false),
+      bare: rate(relayOf('bare')),
       js: rate(relayOf('js')),
+      jsOneAtATime: rate(relayOf('js'), false),
       broadcast: rate((size) => broadcastScenario(size === 'long' ? 400 : 40)),
     }));
     const mid = (f: (r: (typeof rounds)[number]) => number) => median(rounds.map(f));
-    const rateOf = (k: 'xstate' | 'python' | 'js' | 'broadcast'): Rate => ({
+    const rateOf = (k: Exclude<keyof (typeof rounds)[number], never>): Rate => ({
       run: mid((r) => r[k].run),
       steady: mid((r) => r[k].steady),
     });
     const echoPy = [PYTHON, join(dir, 'echo.py')];
     const echoJs = [process.execPath, join(ROOT, 'test', 'nodes', 'gset.mjs')];
+    const version = execFileSync(
+      PYTHON,
+      ['-c', 'import sys; print(sys.executable, sys.version.split()[0])'],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
     return {
+      python3: `${PYTHON} (${version})`,
       xstate: rateOf('xstate'),
       python: rateOf('python'),
+      pythonOneAtATime: rateOf('pythonOneAtATime'),
+      bare: rateOf('bare'),
       js: rateOf('js'),
+      jsOneAtATime: rateOf('jsOneAtATime'),
       broadcast: rateOf('broadcast'),
       stepPython: hostStep(echoPy),
       stepJs: hostStep(echoJs),
@@ -307,13 +389,15 @@ export async function measureProcess(): Promise<ProcessFigures> {
       pipeJs: await pipeAlone(echoJs),
       pythonOverXstate: mid((r) => r.python.steady / r.xstate.steady),
       jsOverXstate: mid((r) => r.js.steady / r.xstate.steady),
+      pythonAheadGain: mid((r) => r.python.steady / r.pythonOneAtATime.steady),
+      jsAheadGain: mid((r) => r.js.steady / r.jsOneAtATime.steady),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export const PROCESS_TITLE = `Process agents (relay workload, ${AGENTS} agents, one token each, ${EVENTS_LONG.toLocaleString('en')} events; steady = between a ${EVENTS_SHORT.toLocaleString('en')}-event and a ${EVENTS_LONG.toLocaleString('en')}-event run, so start-up cancels out; broadcast: ${AGENTS} broadcast.py servers and the xstate client, 400 ticks; median of ${ROUNDS} rounds, all in one process; step rows: median of ${STEPS.toLocaleString('en')} steps against an echo node)`;
+const PROCESS_TITLE = `Process agents (relay workload, ${AGENTS} agents, one token each, ${EVENTS_LONG.toLocaleString('en')} events; steady = between a ${EVENTS_SHORT.toLocaleString('en')}-event and a ${EVENTS_LONG.toLocaleString('en')}-event run, so start-up cancels out; broadcast: ${AGENTS} broadcast.py servers and the xstate client, 400 ticks; median of ${ROUNDS} rounds, all in one process; step rows: median of ${STEPS.toLocaleString('en')} steps against an echo node)`;
 
 export function processRows(f: ProcessFigures): Row[] {
   return [
@@ -329,13 +413,30 @@ export function processRows(f: ProcessFigures): Row[] {
       unit: 'ev/s',
     },
     {
+      name: `relay, ${AGENTS} Python programs, one step at a time: steady`,
+      value: f.pythonOneAtATime.steady,
+      unit: 'ev/s',
+    },
+    {
+      name: `relay, ${AGENTS} bare Python loops (no client library): steady`,
+      value: f.bare.steady,
+      unit: 'ev/s',
+    },
+    {
       name: `relay, ${AGENTS} JS programs: run (start-up included)`,
       value: f.js.run,
       unit: 'ev/s',
     },
     { name: `relay, ${AGENTS} JS programs: steady`, value: f.js.steady, unit: 'ev/s' },
+    {
+      name: `relay, ${AGENTS} JS programs, one step at a time: steady`,
+      value: f.jsOneAtATime.steady,
+      unit: 'ev/s',
+    },
     { name: '  Python steady over xstate', value: f.pythonOverXstate, unit: 'x' },
     { name: '  JS steady over xstate', value: f.jsOverXstate, unit: 'x' },
+    { name: '  Python: sent ahead over one at a time', value: f.pythonAheadGain, unit: 'x' },
+    { name: '  JS: sent ahead over one at a time', value: f.jsAheadGain, unit: 'x' },
     {
       name: `broadcast, ${AGENTS} Python servers + xstate client: run`,
       value: f.broadcast.run,
@@ -365,12 +466,17 @@ export function processRows(f: ProcessFigures): Row[] {
 
 /** The table, measured in a fresh Node process, as `npm run bench` prints it. */
 export function printProcess(): void {
+  const loadBefore = loadavg()[0] as number;
   const out = execFileSync(
     process.execPath,
     ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), 'json'],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
   );
-  printRows(PROCESS_TITLE, processRows(JSON.parse(out) as ProcessFigures));
+  const figures = JSON.parse(out) as ProcessFigures;
+  printRows(
+    `${PROCESS_TITLE}; Python: ${figures.python3}; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
+    processRows(figures),
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

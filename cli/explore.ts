@@ -4,6 +4,7 @@
  * written as an ordinary trace with the command that runs it again. Node only.
  */
 import {
+  type Choice,
   EXPLORE_DEFAULTS,
   EXPLORE_STRATEGIES,
   type ExploreBound,
@@ -11,12 +12,14 @@ import {
   type ExploreResult,
   type ExploreStrategy,
   exploreOptionProblems,
+  explorePartition,
   exploreSteps,
   type ScheduleSpec,
   scheduleSpecOf,
 } from '../sim/explore.ts';
 import { hasProcessAgents } from '../sim/index.ts';
 import { scheduleQuery } from '../sim/schedule-query.ts';
+import type { Scenario } from '../sim/spec.ts';
 import { catalogNames, loadNamed } from './catalog.ts';
 import { reproduceCommand, shellWord, UsageError } from './errors.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
@@ -31,6 +34,9 @@ export interface ExploreFlags {
   readonly losses?: string | undefined;
   readonly duplicates?: string | undefined;
   readonly crashes?: string | undefined;
+  readonly restarts?: string | undefined;
+  readonly partitions?: string | undefined;
+  readonly partition?: string | undefined;
   readonly liveness?: boolean | undefined;
   readonly latencies?: string | undefined;
   readonly statesMax?: string | undefined;
@@ -101,7 +107,7 @@ export function pageUrl(
   for (const [k, v] of scheduleQuery(spec)) q.set(k, v);
   q.set('at', String(seq));
   // Commas and equals signs need no escaping in a query's values: the link stays readable.
-  return `http://127.0.0.1:${SERVE_PORT_DEFAULT}/?${q.toString().replace(/%2C/g, ',').replace(/%3D/g, '=')}`;
+  return `http://127.0.0.1:${SERVE_PORT_DEFAULT}/?${q.toString().replace(/%2C/g, ',').replace(/%3D/g, '=').replace(/%2F/g, '/')}`;
 }
 
 /** A comma-separated list of whole numbers, or a problem naming the flag. */
@@ -116,6 +122,18 @@ export function wholeList(name: string, raw: string, problems: string[]): number
   return parts.map(Number);
 }
 
+/** `a,b,c/d,e`: partition groups, agents by commas, groups by slashes; a problem naming the flag otherwise. */
+export function groupsOf(raw: string, problems: string[]): string[][] | undefined {
+  const groups = raw.split('/').map((g) => g.split(',').map((id) => id.trim()));
+  if (groups.some((g) => g.some((id) => id === ''))) {
+    problems.push(
+      `--partition is groups of agent ids, agents by commas and groups by slashes, such as a,b,c/d,e; not ${JSON.stringify(raw)}`,
+    );
+    return undefined;
+  }
+  return groups;
+}
+
 /** `--latencies 1,2 --losses 1 --choices 0,2`: the flags of `parley run` that make `spec` again. */
 export function scheduleFlags(spec: ScheduleSpec): string[] {
   return [
@@ -123,6 +141,16 @@ export function scheduleFlags(spec: ScheduleSpec): string[] {
     `--losses ${spec.losses}`,
     ...(spec.duplicates === undefined ? [] : [`--duplicates ${spec.duplicates}`]),
     ...(spec.crashes === undefined ? [] : [`--crashes ${spec.crashes}`]),
+    ...(spec.restarts === undefined || spec.restarts === 0 ? [] : [`--restarts ${spec.restarts}`]),
+    ...(spec.partitions === undefined || spec.partitions === 0
+      ? []
+      : [
+          `--partitions ${spec.partitions}`,
+          // The scenario's own partition fault is found again from the scenario.
+          ...(spec.partitionFault === undefined && spec.partitionGroups !== undefined
+            ? [`--partition ${shellWord(spec.partitionGroups.map((g) => g.join(',')).join('/'))}`]
+            : []),
+        ]),
     `--choices ${spec.choices.length === 0 ? "''" : spec.choices.join(',')}`,
   ];
 }
@@ -131,19 +159,28 @@ export function scheduleFlags(spec: ScheduleSpec): string[] {
  * `parley run`'s --choices, --latencies and --losses as a schedule, undefined
  * without --choices; a UsageError naming each bad flag.
  */
-export function runSchedule(o: {
-  choices?: string | undefined;
-  latencies?: string | undefined;
-  losses?: string | undefined;
-  duplicates?: string | undefined;
-  crashes?: string | undefined;
-}): ScheduleSpec | undefined {
+export function runSchedule(
+  o: {
+    choices?: string | undefined;
+    latencies?: string | undefined;
+    losses?: string | undefined;
+    duplicates?: string | undefined;
+    crashes?: string | undefined;
+    restarts?: string | undefined;
+    partitions?: string | undefined;
+    partition?: string | undefined;
+  },
+  scenario?: Scenario,
+): ScheduleSpec | undefined {
   if (o.choices === undefined) {
     const stray = [
       o.latencies === undefined ? [] : ['--latencies'],
       o.losses === undefined ? [] : ['--losses'],
       o.duplicates === undefined ? [] : ['--duplicates'],
       o.crashes === undefined ? [] : ['--crashes'],
+      o.restarts === undefined ? [] : ['--restarts'],
+      o.partitions === undefined ? [] : ['--partitions'],
+      o.partition === undefined ? [] : ['--partition'],
     ].flat();
     if (stray.length > 0)
       throw new UsageError(
@@ -160,6 +197,17 @@ export function runSchedule(o: {
   const losses = whole('--losses', o.losses, problems) ?? 0;
   const duplicates = whole('--duplicates', o.duplicates, problems);
   const crashes = whole('--crashes', o.crashes, problems);
+  const restarts = whole('--restarts', o.restarts, problems);
+  const partitions = whole('--partitions', o.partitions, problems);
+  const groups = o.partition === undefined ? undefined : groupsOf(o.partition, problems);
+  const partition =
+    scenario === undefined || problems.length > 0
+      ? undefined
+      : explorePartition(scenario, {
+          ...(partitions === undefined ? {} : { partitions }),
+          ...(groups === undefined ? {} : { partition: groups }),
+        });
+  if (typeof partition === 'string') problems.push(partition);
   if (latencies !== undefined)
     problems.push(
       ...exploreOptionProblems({ latencies }).filter((p) => p.startsWith('--latencies')),
@@ -170,10 +218,41 @@ export function runSchedule(o: {
     losses,
     ...(duplicates === undefined ? {} : { duplicates }),
     ...(crashes === undefined ? {} : { crashes }),
+    ...(restarts === undefined ? {} : { restarts }),
+    ...(partition === undefined || typeof partition === 'string'
+      ? {}
+      : {
+          partitions,
+          partitionGroups: partition.groups,
+          ...(partition.fault === undefined ? {} : { partitionFault: partition.fault }),
+        }),
     choices,
   } as never);
   if (typeof spec === 'string') throw new UsageError(spec);
   return spec;
+}
+
+/** ', restarted a, b' for the restarts a schedule chose; '' without. */
+function restartedWords(choices: readonly Choice[]): string {
+  const ids = choices.filter((c) => c.latency === 'restart').map((c) => c.from);
+  return ids.length === 0 ? '' : `, restarted ${ids.join(', ')}`;
+}
+
+/** One choice of a schedule in words, after its tick. */
+function choiceWords(c: Choice): string {
+  switch (c.kind) {
+    case 'crash':
+    case 'restart':
+      return `${c.kind} ${c.from}`;
+    case 'partition':
+      return c.latency === 'heal' ? 'the partition heals' : 'the partition starts';
+    case 'draw':
+      return `${c.from} draws ${c.type}: ${c.chosen} of 0..${c.options - 1}`;
+    case 'duplicate':
+      return `${c.from} -> ${c.to} ${c.type}: ${c.latency === 'none' ? 'not duplicated' : `duplicated, latency ${c.latency}`}`;
+    default:
+      return `${c.from} -> ${c.to} ${c.type}: ${c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`;
+  }
 }
 
 function seconds(ms: number): string {
@@ -204,6 +283,9 @@ export async function exploreCommand(
   const losses = whole('--losses', flags.losses, problems);
   const duplicates = whole('--duplicates', flags.duplicates, problems);
   const crashes = whole('--crashes', flags.crashes, problems);
+  const restarts = whole('--restarts', flags.restarts, problems);
+  const partitions = whole('--partitions', flags.partitions, problems);
+  const partition = flags.partition === undefined ? undefined : groupsOf(flags.partition, problems);
   const statesMax = whole('--states-max', flags.statesMax, problems);
   const schedulesMax = whole('--schedules-max', flags.schedulesMax, problems);
   const latencies =
@@ -231,6 +313,9 @@ export async function exploreCommand(
     ...(losses === undefined ? {} : { losses }),
     ...(duplicates === undefined ? {} : { duplicates }),
     ...(crashes === undefined ? {} : { crashes }),
+    ...(restarts === undefined ? {} : { restarts }),
+    ...(partitions === undefined ? {} : { partitions }),
+    ...(partition === undefined ? {} : { partition }),
     ...(flags.liveness === true ? { liveness: true } : {}),
     ...(statesMax === undefined ? {} : { statesMax }),
     ...(schedulesMax === undefined ? {} : { schedulesMax }),
@@ -246,6 +331,8 @@ export async function exploreCommand(
   if (problems.length > 0) throw new UsageError(problems.join('; '));
 
   const { scenario, source } = loadNamed(name, { variant: flags.variant, overrides: flags.set });
+  const partitionProblem = explorePartition(scenario, options);
+  if (typeof partitionProblem === 'string') throw new UsageError(partitionProblem);
   if (hasProcessAgents(scenario) || scenario.model !== undefined)
     throw new UsageError(
       `${name}: explore runs protocol machines only; this scenario has ${hasProcessAgents(scenario) ? 'process agents' : 'a language model'}, which it cannot run thousands of times yet`,
@@ -326,8 +413,15 @@ export async function exploreCommand(
   const depthBound = options.depth ?? EXPLORE_DEFAULTS.depth;
   const pct = result.pct;
   const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const rs = options.restarts ?? EXPLORE_DEFAULTS.restarts;
+  const ps = options.partitions ?? EXPLORE_DEFAULTS.partitions;
+  const part = typeof partitionProblem === 'object' ? partitionProblem : undefined;
+  const partWords =
+    part === undefined
+      ? ''
+      : ` · partition ${part.groups.map((g) => g.join(',')).join(' | ')} ≤ ${plural(ps, 'time')}${part.fault === undefined ? '' : ' (the scenario’s, its timing chosen)'}`;
   const lines: string[] = [
-    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''} · ${strategy === 'pct' ? `pct, d = ${options.pctDepth ?? EXPLORE_DEFAULTS.pctDepth}, k = ${depthBound} steps, runs ≤ ${options.runs ?? EXPLORE_DEFAULTS.runs}` : `depth ≤ ${strategy === 'dfs' || strategy === 'bfs' ? depthBound : result.depth} · ${strategy}`}${options.prune === false ? ' · no pruning' : ''}`,
+    `${scenario.name} · seed ${seed} · latencies ${lat.join(',')} · losses ≤ ${k}${dups > 0 ? ` · duplicates ≤ ${dups}` : ''}${cr > 0 ? ` · crashes ≤ ${cr}` : ''}${rs > 0 ? ` · restarts ≤ ${rs}` : ''}${partWords} · ${strategy === 'pct' ? `pct, d = ${options.pctDepth ?? EXPLORE_DEFAULTS.pctDepth}, k = ${depthBound} steps, runs ≤ ${options.runs ?? EXPLORE_DEFAULTS.runs}` : `depth ≤ ${strategy === 'dfs' || strategy === 'bfs' ? depthBound : result.depth} · ${strategy}`}${options.prune === false ? ' · no pruning' : ''}`,
     `safety checks (at every state): ${result.properties.length === 0 ? 'none (the scenario checks no safety property)' : result.properties.join(', ')}${options.liveness === true ? '; liveness: termination on complete runs, and cycles' : ''}`,
     `${strategy === 'pct' ? plural(result.schedules, 'run') : plural(result.schedules, 'schedule')} · ${options.prune === false ? 'states not hashed' : `${result.states} distinct states (${Math.round((result.states / ms) * 1000)} per second)`} · ${strategy === 'pct' ? '' : `${result.pruned} cut at a state already explored · `}${result.events} events · depth reached ${result.depthReached} · ${seconds(ms)}`,
   ];
@@ -342,7 +436,7 @@ export async function exploreCommand(
   if (v === undefined) {
     if (result.exhausted)
       lines.push(
-        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${plural(k, 'loss', 'losses')}, ${plural(dups, 'duplicate')}, ${plural(cr, 'crash', 'crashes')})`,
+        `no violation: the space is exhausted within the bounds (every schedule of at most ${result.depth} choice points, ${plural(k, 'loss', 'losses')}, ${plural(dups, 'duplicate')}, ${plural(cr, 'crash', 'crashes')}${rs > 0 ? `, ${plural(rs, 'restart')}` : ''}${part === undefined ? '' : `, ${plural(ps, 'partition')}`})${options.liveness === true && result.unfairCycles > 0 ? `; ${plural(result.unfairCycles, 'cycle')} through a marked draw, none a fair draw stays in` : ''}`,
       );
     else
       lines.push(
@@ -357,6 +451,14 @@ export async function exploreCommand(
     losses: k,
     duplicates: dups,
     crashes: cr,
+    ...(rs === 0 ? {} : { restarts: rs }),
+    ...(part === undefined
+      ? {}
+      : {
+          partitions: ps,
+          partitionGroups: part.groups,
+          ...(part.fault === undefined ? {} : { partitionFault: part.fault }),
+        }),
     choices: v.vector,
   };
   const set =
@@ -373,13 +475,11 @@ export async function exploreCommand(
   const inCatalogue = catalogNames().includes(name);
   lines.push(
     `violation of ${v.property}${v.kind === 'cycle' ? ' (a cycle)' : ''}: ${v.summary}`,
-    `the schedule: ${plural(v.choices.length, 'choice point')}, ${plural(v.losses, 'loss', 'losses')}, ${plural(v.duplicates, 'duplicate')}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${fewest}`,
+    `the schedule: ${plural(v.choices.length, 'choice point')}, ${plural(v.losses, 'loss', 'losses')}, ${plural(v.duplicates, 'duplicate')}, ${v.crashed.length === 0 ? 'no crash' : `crashed ${v.crashed.join(', ')}`}${restartedWords(v.choices)}${v.eventsMax === undefined ? '' : `, stopped at the violating state after ${v.eventsMax} events`}${fewest}`,
     ...v.choices.flatMap((c, i) =>
-      c.kind === 'crash' && c.latency === 'none'
+      c.latency === 'none' && c.kind !== 'duplicate'
         ? []
-        : [
-            `  ${String(i + 1).padStart(3)}. tick ${c.tick} ${c.kind === 'crash' ? `crash ${c.from}` : `${c.from} -> ${c.to} ${c.type}: ${c.kind === 'duplicate' ? (c.latency === 'none' ? 'not duplicated' : `duplicated, latency ${c.latency}`) : c.latency === 'lost' ? 'lost' : `latency ${c.latency}`}`}`,
-          ],
+        : [`  ${String(i + 1).padStart(3)}. tick ${c.tick} ${choiceWords(c)}`],
     ),
     `trace written to ${out} (its manifest keeps the choices: replay and export take it; shrink refuses it, since a smaller scenario puts the choices on other messages): npx parley replay ${shellWord(out)}`,
     `reproduce: ${[reproduceCommand(name, seed, flags.variant, set), ...scheduleFlags(spec)].join(' ')}`,

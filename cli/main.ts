@@ -150,12 +150,18 @@ function program(): Command {
     )
     .option(
       '--choices <indexes>',
-      "a schedule from `parley explore`: the option taken at each choice point (the network's loss and latency draws are replaced by them)",
+      "a schedule from `parley explore`: the option taken at each choice point (the network's loss and latency draws, chosen faults and marked draws)",
     )
     .option('--latencies <ticks>', 'with --choices: the latencies of the schedule (default 1,2)')
     .option('--losses <k>', 'with --choices: the losses the schedule could choose (default 0)')
     .option('--duplicates <k>', 'with --choices: the duplicates the schedule could choose')
     .option('--crashes <c>', 'with --choices: the crashes the schedule could choose')
+    .option('--restarts <r>', 'with --choices: the restarts the schedule could choose')
+    .option('--partitions <p>', 'with --choices: the partition starts the schedule could choose')
+    .option(
+      '--partition <groups>',
+      "with --partitions: the partition's groups (a,b,c/d,e); default the scenario's partition fault",
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run two-generals --seed 2 --story\n  npx parley run ./ask-confirm.yaml --check-determinism',
@@ -167,7 +173,7 @@ function program(): Command {
       const { scenario, source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const seed = o.seed ?? source.seed ?? 1;
       if (tracePath !== undefined) checkWritable(tracePath);
-      const schedule = runSchedule(o);
+      const schedule = runSchedule(o, scenario);
       if (schedule !== undefined && o.checkDeterminism === true)
         throw new UsageError('--check-determinism does not take a schedule (--choices) yet');
       if (o.checkDeterminism === true) {
@@ -288,12 +294,12 @@ function program(): Command {
 
   p.command('explore')
     .description(
-      "every schedule of a small configuration: the network's latencies and losses become choices; a violation of a safety check, or what was covered",
+      "every schedule of a small configuration: the network's latencies and losses, chosen faults and protocols' marked draws become choices; a violation of a safety check, or what was covered",
     )
     .argument('<scenario>', 'a catalogue name or a YAML/JSON file')
     .option(
       '--seed <n>',
-      "seed of what is not a choice (agents' draws, duplicates, faults); default the scenario's, else 1",
+      "seed of what is not a choice (agents' unmarked draws, the scenario's faults); default the scenario's, else 1",
       seedOption,
     )
     .addOption(variantOption())
@@ -305,6 +311,18 @@ function program(): Command {
     .option('--losses <k>', 'most messages a schedule may lose (default 0)')
     .option('--duplicates <k>', 'most message copies a schedule may duplicate (default 0)')
     .option('--crashes <c>', 'most agents a schedule may crash, one before an event (default 0)')
+    .option(
+      '--restarts <r>',
+      'most restarts a schedule may choose, of agents it crashed, one before an event (default 0)',
+    )
+    .option(
+      '--partitions <p>',
+      'most times a schedule may start the partition (default 0); while it is in force, before each event, whether it heals',
+    )
+    .option(
+      '--partition <groups>',
+      "the partition's groups, agents by commas, groups by slashes (a,b,c/d,e); default the scenario's first partition fault, whose timing the choices then replace",
+    )
     .option(
       '--liveness',
       'judge termination on complete runs too, and report a schedule that comes back to a state on its own path with an agent up undecided (a cycle)',
@@ -335,7 +353,13 @@ Each message that would reach the network is a choice point: its latency
 from --latencies and, while fewer than --losses were chosen, whether it is
 lost (the links' loss and latency draws are replaced); while fewer than
 --duplicates were chosen, whether a copy goes twice; while fewer than
---crashes, before each event, whether an agent up crashes (and which).
+--crashes, before each event, whether an agent up crashes (and which);
+while fewer than --restarts, whether an agent the schedule crashed
+restarts (its persistent keys kept); with --partitions P, before each
+event, whether the partition (--partition, else the scenario's partition
+fault, not scheduled then) starts, at most P times, or, in force, heals.
+A draw a protocol marks (choose, coin: Ben-Or's random coin) is a choice
+point too, with every option explored.
 Depth-first over the choices, from the start for each schedule; a state
 (fingerprint of agents, pending events, partitions, decisions, choices
 used) already explored with as many choices left is not explored again.
@@ -347,6 +371,10 @@ random priorities and d - 1 change points among k = --depth sends; a
 sender's rank picks its latency, and faults (--losses, --duplicates,
 --crashes) happen at change points; it prints the documented bound
 1/(n·k^(d-1)) on finding a bug of depth d in one run, and the runs done.
+With --liveness, a cycle through a marked draw is no violation unless a
+fair draw cannot leave it: the states seen form a graph, and an undecided
+set of them, strongly connected, that every value of each draw in it
+stays in, is a fair cycle (a violation).
 The scenario's safety checks (agreement, validity, integrity, breach) are
 judged at every state, and a schedule stops at its first violation. Each
 bound hit (--depth, --states-max, --schedules-max, --time-max,
@@ -357,7 +385,8 @@ input.
 
 Examples:
   npx parley explore two-generals --set network.dropRatio=0 --losses 1 --strategy iddfs
-  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0
+  npx parley explore majority-vote-partition --variant mitigated --set params.resendsMax=0 --partitions 1 --latencies 1
+  npx parley explore two-phase-commit --set faults=[] --crashes 1 --restarts 1 --latencies 1
   npx parley explore two-generals --set network.dropRatio=0 --set params.hops=3 --losses 1 --strategy pct --pct-depth 2 --depth 10`,
     )
     .action(async (name, o) => {

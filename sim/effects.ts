@@ -6,7 +6,8 @@
  *   emit(({ context }) => send(context.leader, { type: 'vote', term: context.term }))
  *
  * Delayed transitions (`after`) also run on the simulated clock. Randomness
- * comes from the agent's own stream through `random()` and `randomInt()`,
+ * comes from the agent's own stream through `random()`, `randomInt()` and
+ * `choose()`/`coin()` (a draw marked as a choice point for `parley explore`),
  * callable inside actions, guards and delay functions while the engine steps
  * the agent.
  */
@@ -157,9 +158,22 @@ export function ask(request: ModelRequest): Effect {
   return { type: 'parley.ask', request };
 }
 
-/** Engine only: the stream `random()` reads while an agent steps, or null between steps. */
-export function bindAgentStream(stream: Stream | null): void {
+/**
+ * Engine only: under exploration, answers a marked draw (`choose`): the
+ * option taken, given the stepping agent's draw `drawn` (what a seeded run
+ * takes). Pure of the stream: the draw was made already.
+ */
+export type DrawChooser = (options: number, label: string, drawn: number) => number;
+
+let chooseDraw: DrawChooser | null = null;
+
+/**
+ * Engine only: the stream `random()` reads while an agent steps, or null
+ * between steps; `draw`, under exploration, answers the marked draws.
+ */
+export function bindAgentStream(stream: Stream | null, draw: DrawChooser | null = null): void {
   current = stream;
+  chooseDraw = draw;
 }
 
 function stream(): Stream {
@@ -179,4 +193,30 @@ export function random(): number {
 /** A uniform integer in [min, max] from the stepping agent's own stream. */
 export function randomInt(min: number, max: number): number {
   return stream().int(min, max);
+}
+
+/** Most options of one marked draw (`choose`): the draw stays exact (u32 × options < 2^53) and a choice point small. */
+export const CHOOSE_OPTIONS_MAX = 1024;
+
+/**
+ * A uniform integer in [0, options) from the stepping agent's own stream,
+ * marked as a choice point: outside exploration it is exactly one draw,
+ * `floor(random() * options)` (so `choose(2, …)` is `random() < 0.5 ? 0 : 1`,
+ * bit for bit); under `parley explore` every option is explored, the draw
+ * still made so the stream stays where a seeded run leaves it. `label` names
+ * the point in the schedule's choices ('coin'). Throws on options outside
+ * 1..CHOOSE_OPTIONS_MAX (a protocol's bug).
+ */
+export function choose(options: number, label: string): number {
+  if (!(Number.isSafeInteger(options) && options >= 1 && options <= CHOOSE_OPTIONS_MAX))
+    throw new RangeError(
+      `choose(${String(options)}, ${JSON.stringify(label)}): options is a whole number from 1 to ${CHOOSE_OPTIONS_MAX}`,
+    );
+  const drawn = Math.floor(stream().next() * options);
+  return chooseDraw === null || options === 1 ? drawn : chooseDraw(options, label, drawn);
+}
+
+/** A fair coin, 0 or 1, as `choose(2, label)`: a choice point under exploration. */
+export function coin(label = 'coin'): 0 | 1 {
+  return choose(2, label) as 0 | 1;
 }

@@ -4,10 +4,14 @@
  * `Chooser`): for each message that would reach the network, its latency
  * from a small set, and, while fewer than `losses` losses were chosen in the
  * run, whether it is lost; while fewer than `duplicates` were chosen,
- * whether a second copy goes (at a latency of its own); while fewer than
- * `crashes` were chosen, before each event, whether one of the agents up
- * crashes, and which. Agents' own draws and the scenario's faults stay
- * seeded.
+ * whether a second copy goes (at a latency of its own). Before each event:
+ * while fewer than `crashes` were chosen, whether one of the agents up
+ * crashes, and which; while fewer than `restarts`, whether one the schedule
+ * crashed restarts; with `partitions`, whether the partition starts (at
+ * most that many times) or, in force, heals. A draw an agent marks
+ * (effects.ts `choose`, `coin`) is a choice point of its own, every option
+ * explored. Agents' other draws and the scenario's faults stay seeded (but
+ * the partition fault whose timing the choices replace).
  *
  * Stateless depth-first search: each schedule is a vector of choices, run
  * from the start and stepped event by event; the next schedule increments
@@ -40,12 +44,20 @@
  * undecided is a cycle: repeating it, the run never terminates. That holds
  * as far as the fingerprint covers the state; the agents' random draws are
  * not in it, so a protocol that draws in the cycle may not repeat it.
+ * A cycle through a marked draw is not a violation by itself: it needs the
+ * draw's one value each time round, which a fair draw does not keep giving.
+ * Those are judged together: with liveness, every state and choice point
+ * seen goes into a graph (sim/choice-graph.ts), and at the end of a search
+ * an undecided set of states, strongly connected, that every option of each
+ * draw in it stays in, is a fair cycle: a violation whose trace goes from
+ * the start to one of its states and once round back to it.
  * Without liveness, such a repetition is cut: its future is the run's own.
  * Pure: no clock, no I/O.
  */
 import { check, DEFAULT_CHECKS, viewOf } from './checkers/index.ts';
 import type { Verdict } from './checkers/verdict.ts';
 import { someOf } from './checkers/words.ts';
+import { ChoiceGraph } from './choice-graph.ts';
 import type { Message } from './effects.ts';
 import {
   optionOfRank,
@@ -77,6 +89,8 @@ export const EXPLORE_DEFAULTS = {
   losses: 0,
   duplicates: 0,
   crashes: 0,
+  restarts: 0,
+  partitions: 0,
   depth: 30,
   statesMax: 1_000_000,
   schedulesMax: 1_000_000,
@@ -96,6 +110,17 @@ export interface ExploreOptions {
   readonly duplicates?: number;
   /** Crashes a schedule may choose, one agent up before an event each; default 0. */
   readonly crashes?: number;
+  /** Restarts a schedule may choose, of an agent it crashed, before an event each; default 0. */
+  readonly restarts?: number;
+  /**
+   * Starts of a partition a schedule may choose, before an event each; while
+   * it is in force, before each event, whether it heals; default 0. The
+   * groups are `partition`'s, else the scenario's first partition fault's
+   * (whose own timing is then replaced: the fault is not scheduled).
+   */
+  readonly partitions?: number;
+  /** The partition's groups (agents in none form one more group). */
+  readonly partition?: readonly (readonly string[])[];
   /**
    * Judge liveness too (default false): termination on each complete run
    * (one the engine stopped, not one cut at a state already explored), and
@@ -137,24 +162,33 @@ export interface ExploreProgress {
 
 /** One choice a schedule made. */
 export interface Choice {
-  /** A message's loss and latency, a duplicate copy, or a crash before an event. */
-  readonly kind: 'send' | 'duplicate' | 'crash';
-  /** The sender; for a crash, the agent crashed ('' for none). */
+  /**
+   * A message's loss and latency, a duplicate copy; before an event, a crash,
+   * a restart, the partition starting or healing; or an agent's marked draw.
+   */
+  readonly kind: 'send' | 'duplicate' | 'crash' | 'restart' | 'partition' | 'draw';
+  /** The sender; for a crash or restart, the agent ('' for none); for a draw, the drawing agent. */
   readonly from: string;
   readonly to: string;
-  /** The message's type; 'crash' for a crash point. */
+  /** The message's type; the kind for a fault point; the draw's label ('coin'). */
   readonly type: string;
   readonly tick: number;
   /**
    * Options at this point. A send: the latencies, then 'lost' while a loss
    * was allowed. A duplicate: none, then a second copy at each latency. A
-   * crash: none, then each agent up.
+   * crash: none, then each agent up. A restart: none, then each agent the
+   * schedule crashed that is down. A partition: none, then start (or heal,
+   * when in force). A draw: the draw's options.
    */
   readonly options: number;
   /** The index taken. */
   readonly chosen: number;
-  /** What it means: the latency taken, 'lost', 'none' (no copy, no crash) or 'crash'. */
-  readonly latency: number | 'lost' | 'none' | 'crash';
+  /**
+   * What it means: the latency taken, 'lost', 'none' (no copy, no fault),
+   * 'crash', 'restart', 'start' or 'heal' (the partition); for a draw, the
+   * option drawn (a number, as the index).
+   */
+  readonly latency: number | 'lost' | 'none' | 'crash' | 'restart' | 'start' | 'heal';
 }
 
 export interface ExploreViolation {
@@ -179,6 +213,11 @@ export interface ExploreViolation {
   readonly eventsMax: number | undefined;
   /** The seq of the violating record (the last the failing check names, else the trace's last), for the page's `at`. */
   readonly record: number;
+  /**
+   * A fair cycle found in the graph of states (liveness): the events after
+   * which the trace is in the state it comes back to at `eventsMax`.
+   */
+  readonly cycleFrom?: number;
 }
 
 export type ExploreBound =
@@ -209,6 +248,12 @@ export interface ExploreResult {
   readonly exhausted: boolean;
   /** The bounds that were hit. */
   readonly bounds: readonly ExploreBound[];
+  /**
+   * Liveness: schedules that came back to a state on their own path, undecided,
+   * through an agent's marked draw: not violations by themselves (a fair draw
+   * leaves such a cycle), judged with the other values in the graph of states.
+   */
+  readonly unfairCycles: number;
   /** The safety properties judged. */
   readonly properties: readonly string[];
   readonly violation: ExploreViolation | undefined;
@@ -228,6 +273,14 @@ export interface ScheduleSpec {
   readonly losses: number;
   readonly duplicates?: number;
   readonly crashes?: number;
+  /** Restarts of agents the schedule crashed; default 0. */
+  readonly restarts?: number;
+  /** Starts of the explored partition (each may heal); default 0. */
+  readonly partitions?: number;
+  /** The explored partition's groups (agents in none form one more group); with `partitions`. */
+  readonly partitionGroups?: readonly (readonly string[])[];
+  /** The scenario's partition fault whose timing the choices replace (it is not scheduled). */
+  readonly partitionFault?: number;
   readonly choices: readonly number[];
 }
 
@@ -249,10 +302,21 @@ export function scheduleSpecOf(json: Json | undefined): ScheduleSpec | string {
     !whole(o.losses) ||
     (o.duplicates !== undefined && !whole(o.duplicates)) ||
     (o.crashes !== undefined && !whole(o.crashes)) ||
+    (o.restarts !== undefined && !whole(o.restarts)) ||
+    (o.partitions !== undefined && !whole(o.partitions)) ||
+    (o.partitionFault !== undefined && !whole(o.partitionFault)) ||
+    (o.partitionGroups !== undefined &&
+      !(
+        Array.isArray(o.partitionGroups) &&
+        o.partitionGroups.every(
+          (g) => Array.isArray(g) && g.every((id: unknown) => typeof id === 'string'),
+        )
+      )) ||
+    ((o.partitions ?? 0) !== 0 && o.partitionGroups === undefined) ||
     !Array.isArray(o.choices) ||
     !o.choices.every(whole)
   )
-    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, duplicates and crashes: whole numbers (optional), choices: [option indexes] }';
+    return 'choices is { latencies: [whole ticks, at least one], losses: a whole number, duplicates, crashes, restarts and partitions: whole numbers (optional), partitionGroups: [[agent ids]] (with partitions), partitionFault: a fault index (optional), choices: [option indexes] }';
   return o as ScheduleSpec;
 }
 
@@ -267,6 +331,10 @@ export class ScheduleChooser implements Chooser {
   lossesUsed = 0;
   duplicatesUsed = 0;
   crashesUsed = 0;
+  restartsUsed = 0;
+  partitionsUsed = 0;
+  /** The agents this schedule crashed and did not restart: those it may restart. */
+  readonly crashedDown = new Set<string>();
   /** Choice points past `depth` that had more than one option. */
   beyondDepth = false;
   private pendingLatency: number | undefined;
@@ -274,6 +342,12 @@ export class ScheduleChooser implements Chooser {
   private readonly losses: number;
   private readonly duplicates: number | undefined;
   private readonly crashes: number;
+  private readonly restarts: number;
+  private readonly partitions: number;
+  readonly partition?: {
+    readonly groups: readonly (readonly string[])[];
+    readonly fault: number | undefined;
+  };
 
   constructor(
     spec: Omit<ScheduleSpec, 'choices'>,
@@ -286,12 +360,26 @@ export class ScheduleChooser implements Chooser {
     this.losses = spec.losses;
     this.duplicates = spec.duplicates;
     this.crashes = spec.crashes ?? 0;
+    this.restarts = spec.restarts ?? 0;
+    this.partitions = spec.partitions ?? 0;
+    if (this.partitions > 0 && spec.partitionGroups !== undefined)
+      this.partition = { groups: spec.partitionGroups, fault: spec.partitionFault };
     if (describe)
       this.manifest = {
         latencies: [...spec.latencies],
         losses: spec.losses,
         ...(spec.duplicates === undefined ? {} : { duplicates: spec.duplicates }),
         ...(spec.crashes === undefined ? {} : { crashes: spec.crashes }),
+        ...(spec.restarts === undefined || spec.restarts === 0 ? {} : { restarts: spec.restarts }),
+        ...(this.partition === undefined
+          ? {}
+          : {
+              partitions: this.partitions,
+              partitionGroups: this.partition.groups.map((g) => [...g]),
+              ...(this.partition.fault === undefined
+                ? {}
+                : { partitionFault: this.partition.fault }),
+            }),
         choices: [...prefix],
       };
   }
@@ -396,7 +484,65 @@ export class ScheduleChooser implements Chooser {
     });
     if (chosen === 0) return -1;
     this.crashesUsed++;
+    this.crashedDown.add(up[chosen - 1] as string);
     return chosen - 1;
+  }
+
+  restart(down: readonly string[], tick: number): number {
+    if (this.restartsUsed >= this.restarts || this.crashedDown.size === 0) return -1;
+    // Only the agents this schedule crashed: a scenario's fault keeps its own timing.
+    const mine = down.filter((id) => this.crashedDown.has(id));
+    if (mine.length === 0) return -1;
+    const options = 1 + mine.length;
+    const chosen = this.take(options);
+    const id = chosen === 0 ? '' : (mine[chosen - 1] as string);
+    this.made.push({
+      kind: 'restart',
+      from: id,
+      to: '',
+      type: 'restart',
+      tick,
+      options,
+      chosen,
+      latency: chosen === 0 ? 'none' : 'restart',
+    });
+    if (chosen === 0) return -1;
+    this.restartsUsed++;
+    this.crashedDown.delete(id);
+    return down.indexOf(id);
+  }
+
+  partitionNow(active: boolean, tick: number): boolean {
+    if (!active && this.partitionsUsed >= this.partitions) return false;
+    const chosen = this.take(2);
+    this.made.push({
+      kind: 'partition',
+      from: '',
+      to: '',
+      type: 'partition',
+      tick,
+      options: 2,
+      chosen,
+      latency: chosen === 0 ? 'none' : active ? 'heal' : 'start',
+    });
+    if (chosen === 0) return false;
+    if (!active) this.partitionsUsed++;
+    return true;
+  }
+
+  draw(agent: string, options: number, label: string, _drawn: number, tick: number): number {
+    const chosen = this.take(options);
+    this.made.push({
+      kind: 'draw',
+      from: agent,
+      to: '',
+      type: label,
+      tick,
+      options,
+      chosen,
+      latency: chosen,
+    });
+    return chosen;
   }
 }
 
@@ -425,6 +571,8 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   whole('--losses', o.losses, 0);
   whole('--duplicates', o.duplicates, 0);
   whole('--crashes', o.crashes, 0);
+  whole('--restarts', o.restarts, 0);
+  whole('--partitions', o.partitions, 0);
   whole('--states-max', o.statesMax, 1);
   whole('--schedules-max', o.schedulesMax, 1);
   whole('--seed', o.seed, 0);
@@ -441,6 +589,45 @@ export function exploreOptionProblems(o: ExploreOptions): string[] {
   if (o.strategy !== undefined && !EXPLORE_STRATEGIES.includes(o.strategy))
     problems.push(`--strategy is dfs, iddfs, bfs or pct, not ${String(o.strategy)}`);
   return problems;
+}
+
+/**
+ * The partition a search with `options.partitions` starts and heals: the
+ * groups of `options.partition`, else those of the scenario's first partition
+ * fault with groups (its timing replaced: `fault` is its index); undefined
+ * without partitions; a sentence naming the flag when there is none or the
+ * groups are wrong.
+ */
+export function explorePartition(
+  scenario: Scenario,
+  options: Pick<ExploreOptions, 'partitions' | 'partition'>,
+):
+  | { readonly groups: readonly (readonly string[])[]; readonly fault: number | undefined }
+  | undefined
+  | string {
+  if ((options.partitions ?? 0) === 0) {
+    if (options.partition !== undefined) return '--partition goes with --partitions P (P from 1)';
+    return undefined;
+  }
+  if (options.partition !== undefined) {
+    const ids = new Set(scenario.agents.map((a) => a.id));
+    const seen = new Set<string>();
+    for (const g of options.partition)
+      for (const id of g) {
+        if (!ids.has(id))
+          return `--partition names ${JSON.stringify(id)}, not an agent of ${scenario.name}`;
+        if (seen.has(id)) return `--partition puts ${JSON.stringify(id)} in two groups`;
+        seen.add(id);
+      }
+    if (options.partition.length === 0 || options.partition.some((g) => g.length === 0))
+      return '--partition is groups of agent ids, such as a,b,c/d,e';
+    return { groups: options.partition, fault: undefined };
+  }
+  const fault = (scenario.faults ?? []).findIndex((f) => f.kind === 'partition' && 'groups' in f);
+  const f = scenario.faults?.[fault];
+  if (f === undefined || !('groups' in f))
+    return `--partitions needs --partition GROUPS: ${scenario.name} has no partition fault with groups`;
+  return { groups: f.groups, fault };
 }
 
 /** The proposals in `trace` from record `from` on, as keys, added to `into`; the trace's length. */
@@ -553,7 +740,24 @@ export function* exploreSteps(
   const losses = options.losses ?? EXPLORE_DEFAULTS.losses;
   const duplicates = options.duplicates ?? EXPLORE_DEFAULTS.duplicates;
   const crashes = options.crashes ?? EXPLORE_DEFAULTS.crashes;
-  const spec = { latencies, losses, duplicates, crashes };
+  const restarts = options.restarts ?? EXPLORE_DEFAULTS.restarts;
+  const partitions = options.partitions ?? EXPLORE_DEFAULTS.partitions;
+  const partition = explorePartition(scenario, options);
+  if (typeof partition === 'string') throw new RangeError(partition);
+  const spec: Omit<ScheduleSpec, 'choices'> = {
+    latencies,
+    losses,
+    duplicates,
+    crashes,
+    ...(restarts === 0 ? {} : { restarts }),
+    ...(partition === undefined
+      ? {}
+      : {
+          partitions,
+          partitionGroups: partition.groups,
+          ...(partition.fault === undefined ? {} : { partitionFault: partition.fault }),
+        }),
+  };
   const depthMax = options.depth ?? EXPLORE_DEFAULTS.depth;
   const statesMax = options.statesMax ?? EXPLORE_DEFAULTS.statesMax;
   const schedulesMax = options.schedulesMax ?? EXPLORE_DEFAULTS.schedulesMax;
@@ -574,6 +778,7 @@ export function* exploreSteps(
   let pruned = 0;
   let events = 0;
   let depthReached = 0;
+  let unfairCycles = 0;
   const bounds = new Set<ExploreBound>();
 
   /** The first failing safety verdict in the run so far, if any. */
@@ -611,6 +816,8 @@ export function* exploreSteps(
     depth: number,
     seen: Map<string, SeenState> | undefined,
     cutSeen: boolean,
+    /** Liveness: the graph of the states and choice points seen, for cycles fair draws cannot leave. */
+    graph?: ChoiceGraph,
   ): ScheduleRun {
     const schedule = schedules++;
     const sim = createSimulation(scenario, { seed, chooser });
@@ -618,7 +825,11 @@ export function* exploreSteps(
     /** The proposals' part of the state's key, made again only when one is added. */
     let proposalsKey = '';
     /** The states of this schedule's own path, for cycles (liveness only). */
-    const path = liveness ? new Map<string, number>() : undefined;
+    const path = liveness ? new Map<string, { length: number; made: number }>() : undefined;
+    /** The state before this event, for the graph (liveness only). */
+    let lastKey: string | undefined;
+    let lastUndecided = false;
+    let lastMade = 0;
     let scanned = 0;
     let judged = 0;
     let cut = false;
@@ -649,11 +860,34 @@ export function* exploreSteps(
       const size = proposals.size;
       scanned = scanProposals(trace, scanned, proposals);
       if (proposals.size !== size) proposalsKey = [...proposals].sort().join();
-      const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${proposalsKey}`;
+      const key = `${sim.fingerprint()}/${chooser.lossesUsed}/${chooser.duplicatesUsed}/${chooser.crashesUsed}/${chooser.restartsUsed}/${chooser.partitionsUsed}/${restarts === 0 ? '' : [...chooser.crashedDown].sort().join()}/${proposalsKey}`;
+      if (graph !== undefined) {
+        const undecided = undecidedUp(sim);
+        if (lastKey === undefined) graph.start(key, undecided);
+        else
+          graph.step(
+            lastKey,
+            lastUndecided,
+            chooser.made
+              .slice(lastMade)
+              .map((c) => ({ options: c.options, chosen: c.chosen, draw: c.kind === 'draw' })),
+            key,
+            undecided,
+          );
+        lastKey = key;
+        lastUndecided = undecided;
+        lastMade = chooser.made.length;
+      }
       if (path !== undefined) {
         // The trace's length then: events that record nothing (a stale timer) make no cycle.
         const then = path.get(key);
-        if (then !== undefined && then < n && undecidedUp(sim)) {
+        if (then !== undefined && then.length < n && undecidedUp(sim)) {
+          // A draw on it: this cycle needs the draw's one value each time round, which a
+          // fair draw does not keep giving; the graph judges it with the other values.
+          if (chooser.made.slice(then.made).some((c) => c.kind === 'draw')) {
+            unfairCycles++;
+            return false;
+          }
           kind = 'cycle';
           failed = {
             property: 'termination',
@@ -663,7 +897,7 @@ export function* exploreSteps(
           };
           return false;
         }
-        if (then === undefined) path.set(key, n);
+        if (then === undefined) path.set(key, { length: n, made: chooser.made.length });
       }
       if (isReplay || seen === undefined) return true;
       const left = Math.max(0, depth - chooser.made.length);
@@ -768,16 +1002,47 @@ export function* exploreSteps(
     depthReached,
   });
 
+  /**
+   * The fair cycle of `graph` (liveness, once the search covered its space),
+   * as a violation: reached by the first path the search took to one of its
+   * states, stopped where it comes back; undefined when there is none.
+   */
+  function fairCycleViolation(graph: ChoiceGraph | undefined): ExploreViolation | undefined {
+    const fair = graph?.fairCycle();
+    if (fair === undefined) return undefined;
+    const again = scheduleChooser({ ...spec, choices: fair.vector });
+    const trace = createSimulation(
+      { ...scenario, limits: { ...scenario.limits, eventsMax: fair.events } },
+      { seed, chooser: again },
+    ).run().trace;
+    return {
+      property: 'termination',
+      summary: `${fair.states} undecided state${fair.states === 1 ? '' : 's'} the schedule can keep a run in for ever, every marked draw taking each of its values again and again (a fair cycle); the trace reaches one of them after ${fair.entered} events and comes back to it after ${fair.events}`,
+      choices: again.made,
+      vector: fair.vector,
+      trace,
+      losses: again.lossesUsed,
+      duplicates: again.duplicatesUsed,
+      crashed: again.made.filter((c) => c.latency === 'crash').map((c) => c.from),
+      kind: 'cycle',
+      eventsMax: fair.events,
+      record: trace.length - 1,
+      cycleFrom: fair.entered,
+    };
+  }
+
   /** One depth-limited DFS; stops at the first violation or bound. */
   function* dfs(depth: number): Generator<ExploreCovered, SearchEnd, void> {
     const seen = new Map<string, SeenState>();
+    /** Liveness: the states and choice points seen, for cycles that fair draws cannot leave. */
+    const graph = liveness ? new ChoiceGraph() : undefined;
     let depthHit = false;
     let prefix: number[] = [];
     for (;;) {
       if (boundBefore(seen.size, prune) !== undefined)
         return { violation: undefined, states: seen.size, depthHit, stopped: true };
       const chooser = new ScheduleChooser(spec, prefix, depth);
-      const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true);
+      const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true, graph);
       if (chooser.beyondDepth) depthHit = true;
       if (run.failed !== undefined)
         return {
@@ -797,7 +1062,10 @@ export function* exploreSteps(
       const made = chooser.made;
       let i = Math.min(made.length, depth) - 1;
       while (i >= 0 && (made[i] as Choice).chosen + 1 >= (made[i] as Choice).options) i--;
-      if (i < 0) return { violation: undefined, states: seen.size, depthHit, stopped: false };
+      if (i < 0) {
+        const fair = fairCycleViolation(graph);
+        return { violation: fair, states: seen.size, depthHit, stopped: fair !== undefined };
+      }
       prefix = made.slice(0, i).map((c) => c.chosen);
       prefix.push((made[i] as Choice).chosen + 1);
     }
@@ -806,6 +1074,7 @@ export function* exploreSteps(
   /** Breadth-first over prefixes, level by level (see above); stops at the first violation or bound. */
   function* bfs(depth: number): Generator<ExploreCovered, SearchEnd, void> {
     const seen = new Map<string, SeenState>();
+    const graph = liveness ? new ChoiceGraph() : undefined;
     let depthHit = false;
     /** levels[L]: the prefixes of L choices waiting, in the order they were found. */
     const levels: number[][][] = [[[]]];
@@ -819,7 +1088,14 @@ export function* exploreSteps(
         if (boundBefore(seen.size, prune) !== undefined)
           return { violation: undefined, states: seen.size, depthHit, stopped: true };
         const chooser = new ScheduleChooser(spec, prefix, depth);
-        const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true);
+        const run = runSchedule(
+          chooser,
+          prefix.length,
+          depth,
+          prune ? seen : undefined,
+          true,
+          graph,
+        );
         if (chooser.beyondDepth) depthHit = true;
         if (run.failed !== undefined)
           return {
@@ -862,7 +1138,8 @@ export function* exploreSteps(
       }
       levels[level] = [];
     }
-    return { violation: undefined, states: seen.size, depthHit, stopped: false };
+    const fair = fairCycleViolation(graph);
+    return { violation: fair, states: seen.size, depthHit, stopped: fair !== undefined };
   }
 
   /** PCT: `runs` random priority schedules (see sim/pct.ts). */
@@ -941,6 +1218,7 @@ export function* exploreSteps(
       depth,
       exhausted: exhausted && r.violation === undefined,
       bounds: [...bounds],
+      unfairCycles,
       properties: checks.map((c) => c.property),
       violation: r.violation,
       pct: r.pct,

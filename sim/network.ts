@@ -48,6 +48,20 @@ export function sampleLatency(latency: Latency, u: number): number {
   }
 }
 
+/** The least latency in ticks `latency` can draw. Pure. */
+export function latencyTicksLeast(latency: Latency): number {
+  switch (latency.kind) {
+    case 'constant':
+      return latency.ticks;
+    case 'uniform':
+      return latency.ticksMin;
+    case 'exponential':
+      return Math.min(latency.ticksMin ?? 0, latency.ticksCap ?? LATENCY_CAP_TICKS);
+    case 'pareto':
+      return Math.min(Math.floor(latency.ticksMin), latency.ticksCap ?? LATENCY_CAP_TICKS);
+  }
+}
+
 /** Cap on any latency draw when the scenario sets none. */
 export const LATENCY_CAP_TICKS = 1_000_000;
 

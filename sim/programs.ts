@@ -62,6 +62,15 @@ export interface ProcessHost {
   ): void;
   start(agent: string, spec: ProcessSpec, base: string | undefined): void;
   step(agent: string, lines: readonly string[]): ProcessStep;
+  /**
+   * Optional: writes the lines of a later step of `agent` now, so that its
+   * program works on them while the engine waits for other programs; true
+   * when written. The engine sends ahead only steps whose lines cannot
+   * depend on the steps before them, and then either calls `step` with the
+   * same lines, in the same order, or stops the program: a host takes the
+   * answer of a step sent ahead as if the step had been sent at its turn.
+   */
+  ahead?(agent: string, lines: readonly string[]): boolean;
   stop(agent: string): void;
   close(): void;
 }

@@ -152,6 +152,32 @@ export class EventQueue<T extends Queued> {
     return top.tick < ring.tick || (top.tick === ring.tick && top.seq < ring.seq) ? top : ring;
   }
 
+  /**
+   * Fills `out` with the earliest queued events in (tick, seq) order, those
+   * due by `tickMax`, at most `countMax` of them. It may stop short of
+   * either bound (at an event of the heap, which it does not search): `out`
+   * is always a prefix of the queue's order. Leaves the queue as it is.
+   */
+  first(tickMax: number, countMax: number, out: T[]): void {
+    out.length = 0;
+    const ring = this.ringPeek();
+    if (ring === undefined) return;
+    const top = this.heap[0];
+    const end = Math.min(tickMax, this.base + RING_TICKS - 1);
+    for (let tick = ring.tick; tick <= end; tick++) {
+      const bucket = this.buckets[tick & RING_MASK];
+      if (bucket === undefined) continue;
+      const items = bucket.items;
+      for (let i = bucket.head; i < items.length; i++) {
+        const ev = items[i] as T;
+        if (out.length >= countMax) return;
+        if (top !== undefined && (top.tick < ev.tick || (top.tick === ev.tick && top.seq < ev.seq)))
+          return;
+        out.push(ev);
+      }
+    }
+  }
+
   /** Removes and returns the earliest event, or undefined when empty. */
   pop(): T | undefined {
     const ring = this.ringPeek();

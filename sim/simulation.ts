@@ -17,7 +17,13 @@ import {
   type TimerEntry,
 } from './agent.ts';
 import { Cost } from './cost.ts';
-import { bindAgentStream, delivered, type Effect, type Message } from './effects.ts';
+import {
+  bindAgentStream,
+  type DrawChooser,
+  delivered,
+  type Effect,
+  type Message,
+} from './effects.ts';
 import { type EngineChoice, machineFor } from './fast/engine.ts';
 import { type FaultTimeline, faultTimelines, type Transition } from './faults.ts';
 import { Hash64, type Hash64Lanes } from './hash.ts';
@@ -29,7 +35,13 @@ import {
   type ModelRequest,
   requestHash,
 } from './models.ts';
-import { type LinkState, Network, Partitions, sampleLatency } from './network.ts';
+import {
+  type LinkState,
+  latencyTicksLeast,
+  Network,
+  Partitions,
+  sampleLatency,
+} from './network.ts';
 import {
   clip,
   defaultProcessHost,
@@ -51,6 +63,7 @@ import {
   isRandomFault,
   type Json,
   LIMITS_DEFAULTS,
+  LINK_DEFAULTS,
   type Limits,
   type LinkSpec,
   type ProcessSpec,
@@ -124,6 +137,33 @@ export interface Chooser {
    * crashes now (as a crash fault would take it down, recorded), or -1.
    */
   crash?(up: readonly string[], tick: number): number;
+  /**
+   * Asked before each event, after `crash`, with the agents down: the index
+   * of the one that restarts now (as a crash fault's restart brings it back,
+   * its persistent keys kept, recorded), or -1.
+   */
+  restart?(down: readonly string[], tick: number): number;
+  /**
+   * The partition an explorer starts and heals (`groups` as a partition
+   * fault's), and the index of the scenario's fault whose timing it replaces:
+   * that fault is not scheduled.
+   */
+  readonly partition?: {
+    readonly groups: readonly (readonly string[])[];
+    readonly fault: number | undefined;
+  };
+  /**
+   * With `partition`, asked before each event, after `restart`: true starts
+   * the partition now (when it is not in force) or heals it (when it is),
+   * each recorded as the fault would be.
+   */
+  partitionNow?(active: boolean, tick: number): boolean;
+  /**
+   * Asked at an agent's marked draw (effects.ts `choose`) with the option
+   * its stream drew (the draw is made either way): the option taken, from 0
+   * to options - 1. Without it the drawn option stands.
+   */
+  draw?(agent: string, options: number, label: string, drawn: number, tick: number): number;
 }
 
 export interface Decision {
@@ -253,6 +293,8 @@ interface SimEvent {
 }
 
 const NONE = -1;
+/** Steps sent ahead to programs at most, counting the queued events among them (sendAhead). */
+const AHEAD_MAX = 16;
 
 /**
  * Where events due after TICK_MAX wait: past every run's last tick, so they
@@ -557,11 +599,29 @@ class Engine implements Simulation {
   /** What runs the programs, and whether this run made it (and so ends it). */
   private host: ProcessHost | null = null;
   private ownsHost = false;
+  /**
+   * Sending steps ahead (ProcessHost.ahead): how many ticks past the current
+   * one a step may be sent to its program before its turn; -1 when none is.
+   */
+  private aheadTicks = -1;
+  /** The last event sent ahead, by (tick, seq): every queued event up to it was sent, or is an engine answer. */
+  private aheadTick = -1;
+  private aheadSeq = -1;
+  /** The events of the window being scanned (reused), and per agent the tick of its first step in it, else -1. */
+  private readonly aheadEvents: SimEvent[] = [];
+  private aheadFirst: Int32Array = new Int32Array(0);
+  /** Per agent, its steps sent ahead and not yet taken. */
+  private aheadSent: Int32Array = new Int32Array(0);
   /** What answers model asks, and whether this run made it. */
   private models: ModelHost | null = null;
   private ownsModels = false;
   /** An explorer's choices, replacing the network's loss and latency draws (null: the draws). */
   private readonly chooser: Chooser | null;
+  /** Answers agents' marked draws from the chooser (null: the drawn option stands). */
+  private readonly drawChooser: DrawChooser | null;
+  /** The id of the explorer's partition (its fault's index, or one past the faults), and its record while in force. */
+  private readonly chosenPartitionId: number;
+  private chosenPartitionSeq = NONE;
 
   constructor(
     readonly scenario: Scenario,
@@ -572,6 +632,13 @@ class Engine implements Simulation {
   ) {
     this.record = record;
     this.chooser = chooser ?? null;
+    const draw = chooser?.draw;
+    this.drawChooser =
+      draw === undefined
+        ? null
+        : (options, label, drawn) =>
+            draw.call(chooser, this.currentAgent().id, options, label, drawn, this.tick);
+    this.chosenPartitionId = chooser?.partition?.fault ?? scenario.faults?.length ?? 0;
     this.limits = { ...LIMITS_DEFAULTS, ...scenario.limits };
     const ids = scenario.agents.map((a) => a.id);
     this.agentIndex = new Map(ids.map((id, i) => [id, i]));
@@ -634,6 +701,7 @@ class Engine implements Simulation {
     // Faults first, so that a fault at tick 0 comes before the agents start.
     let ordinal = 0;
     scenario.faults?.forEach((f, i) => {
+      if (i === chooser?.partition?.fault) return;
       if (isRandomFault(f)) this.startRandomFault(f, i, ordinal++, ids);
       else this.scheduleFault(f, i);
     });
@@ -753,7 +821,7 @@ class Engine implements Simulation {
     if (this.events >= limits.eventsMax) return this.stop('eventsMax');
     if (this.queue.size > limits.queueMax) return this.stop('queueMax');
     if (this.trace.length >= limits.recordsMax) return this.stop('recordsMax');
-    if (this.chooser?.crash !== undefined) this.chosenCrash(this.chooser);
+    if (this.chooser !== null) this.chosenFaults(this.chooser);
     const ev = this.queue.pop() as SimEvent;
     if (ev.tick < this.tick)
       this.fail(`time ran backwards: event at tick ${ev.tick} after tick ${this.tick}`);
@@ -799,18 +867,39 @@ class Engine implements Simulation {
     return true;
   }
 
-  /** An explorer's crash before the next event: one of the agents up, or none. */
-  private chosenCrash(chooser: Chooser): void {
-    const up = this.agents.filter((a) => a.status === 'up');
-    const i =
-      chooser.crash?.(
-        up.map((a) => a.id),
-        this.tick,
-      ) ?? -1;
-    const a = up[i];
-    if (a === undefined) return;
-    this.takeDown(a);
-    this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
+  /** An explorer's faults before the next event: a crash, a restart, the partition starting or healing. */
+  private chosenFaults(chooser: Chooser): void {
+    if (chooser.crash !== undefined) {
+      const up = this.agents.filter((a) => a.status === 'up');
+      const ids = up.map((x) => x.id);
+      const a = up[chooser.crash(ids, this.tick)];
+      if (a !== undefined) {
+        this.takeDown(a);
+        this.rec(Kind.crash, a.index, NONE, NONE, NONE, NONE, undefined);
+      }
+    }
+    if (chooser.restart !== undefined) {
+      const down = this.agents.filter((a) => a.status === 'down');
+      const ids = down.map((x) => x.id);
+      const a = down[chooser.restart(ids, this.tick)];
+      if (a !== undefined)
+        this.boot(a, this.rec(Kind.restart, a.index, NONE, NONE, NONE, NONE, undefined));
+    }
+    const p = chooser.partition;
+    if (p !== undefined && chooser.partitionNow !== undefined) {
+      const id = this.chosenPartitionId;
+      const active = this.partitions.ids().includes(id);
+      if (!chooser.partitionNow(active, this.tick)) return;
+      if (active) {
+        this.partitions.heal(id);
+        this.rec(Kind.heal, NONE, NONE, NONE, this.chosenPartitionSeq, NONE, undefined);
+      } else {
+        this.partitions.splitGroups(id, p.groups);
+        this.chosenPartitionSeq = this.rec(Kind.partition, NONE, NONE, NONE, NONE, NONE, {
+          groups: p.groups,
+        });
+      }
+    }
   }
 
   private stop(reason: StopReason): false {
@@ -853,12 +942,30 @@ class Engine implements Simulation {
     // JSON hashed once each (jsonLanes): contexts, messages and timer events
     // are replaced, not changed in place. Each piece starts with its kind or
     // length, so different states feed different sequences.
+    // A protocol's shift-invariant view (Protocol.abstraction): every part relative to the lowest offset.
+    let base = Number.POSITIVE_INFINITY;
+    for (const a of this.agents) {
+      const context = a.snapshot?.context;
+      if (a.protocol.abstraction !== undefined && context !== undefined)
+        base = Math.min(base, a.protocol.abstraction.offset(context));
+    }
+    const contextLanes = (a: AgentRuntime): Hash64Lanes => {
+      const x = a.snapshot?.context;
+      const abs = a.protocol.abstraction;
+      return abs === undefined || x === undefined
+        ? jsonLanes(x ?? null)
+        : jsonLanes(abs.context(x, base));
+    };
+    const messageLanes = (a: AgentRuntime, x: unknown): Hash64Lanes => {
+      const abs = a.protocol.abstraction;
+      return abs === undefined || base === Number.POSITIVE_INFINITY
+        ? jsonLanes(x)
+        : jsonLanes(abs.message(x as Record<string, unknown>, base));
+    };
     const h = new Hash64();
     h.unit(this.agents.length);
     for (const a of this.agents) {
-      h.text(a.status)
-        .text(a.stateKey)
-        .lanes(jsonLanes(a.snapshot?.context ?? null));
+      h.text(a.status).text(a.stateKey).lanes(contextLanes(a));
       if (a.timers === null) h.unit(0);
       else {
         const names = [...a.timers.keys()].sort();
@@ -882,6 +989,8 @@ class Engine implements Simulation {
         h.text(entry.name).lanes(jsonLanes(entry.event));
       } else if (ev.kind === EV_RANDOM_FAULT)
         h.lanes(jsonLanes((ev.payload as RandomFaultRun).pending ?? null));
+      else if (ev.kind === EV_DELIVER)
+        h.lanes(messageLanes(this.agents[ev.agent] as AgentRuntime, ev.payload));
       else if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END)
         h.lanes(jsonLanes(ev.payload));
     }
@@ -946,7 +1055,7 @@ class Engine implements Simulation {
     this.cause = cause;
     this.stepSends = 0;
     this.lastSent = null;
-    bindAgentStream(a.stream);
+    bindAgentStream(a.stream, this.drawChooser);
   }
 
   private leave(): void {
@@ -1511,6 +1620,118 @@ class Engine implements Simulation {
       ),
       this.scenario.processBase,
     );
+    this.aheadTicks = this.aheadTicksOf(this.host);
+    this.aheadFirst = new Int32Array(this.agents.length).fill(-1);
+    this.aheadSent = new Int32Array(this.agents.length);
+  }
+
+  /**
+   * How far steps can be sent ahead with `host`. Only where nothing that
+   * decides whether or how an event reaches a program can change before its
+   * turn except by that program's own steps: no explorer's choices (a crash
+   * before any event), no trust model (its gateway draws from one stream for
+   * every delivery). Every event a step makes is due at its tick or later,
+   * and one due at its tick comes after every event queued before it; with
+   * no latency under one tick (and no scheduler), every event a step makes
+   * but the engine's answers to its own agent is due a tick later, so the
+   * events of the next tick can go too.
+   */
+  private aheadTicksOf(host: ProcessHost): number {
+    if (host.ahead === undefined || this.chooser !== null || this.trust !== null) return -1;
+    const net = this.scenario.network;
+    if (net?.scheduler !== undefined) return 0;
+    const defaults = { ...LINK_DEFAULTS, ...net?.defaults };
+    let least = latencyTicksLeast(defaults.latency);
+    for (const link of net?.links ?? [])
+      least = Math.min(least, latencyTicksLeast(link.latency ?? defaults.latency));
+    return least >= 1 ? 1 : 0;
+  }
+
+  /**
+   * Before agent `a`'s step (line `line`) at this tick: writes it, then the
+   * steps that follow it in the queue, to their programs, while each is a
+   * lockstep step of a program whose line cannot depend on the steps before
+   * it (AHEAD_MAX events at most). A delivery or an engine answer can go
+   * after steps of other programs, and after its own program's steps at its
+   * tick (they can only crash the program, which then ends with what it was
+   * sent); a timer only while its program has no step before it, which
+   * could cancel or reset it; and no step of a tick later than its
+   * program's first step in the window, which could queue an engine answer
+   * (act.result) before it. Events that step no program (see aheadLine) are
+   * passed over; the window stops at any other, so the trace is the same as
+   * stepping one at a time.
+   */
+  private sendAhead(a: AgentRuntime, line: string): void {
+    const host = this.host as ProcessHost;
+    const sent = this.aheadSent;
+    // This step first, unless it went ahead: a program answers its steps in the order they were written.
+    if ((sent[a.index] as number) > 0) sent[a.index] = (sent[a.index] as number) - 1;
+    else host.ahead?.(a.id, [line]);
+    const limits = this.limits;
+    const span = this.aheadEvents;
+    this.queue.first(
+      Math.min(this.tick + this.aheadTicks, limits.ticksMax),
+      Math.min(AHEAD_MAX, limits.eventsMax - this.events),
+      span,
+    );
+    const first = this.aheadFirst;
+    first[a.index] = this.tick;
+    for (const ev of span) {
+      if (ev.tick < this.aheadTick || (ev.tick === this.aheadTick && ev.seq <= this.aheadSeq)) {
+        if (
+          ev.kind !== EV_FAULT_START &&
+          ev.kind !== EV_FAULT_END &&
+          ev.kind !== EV_RANDOM_FAULT &&
+          (first[ev.agent] as number) < 0
+        )
+          first[ev.agent] = ev.tick;
+        continue;
+      }
+      const next = this.aheadLine(ev);
+      if (next === undefined) break;
+      if (next !== null) {
+        if (host.ahead?.((this.agents[ev.agent] as AgentRuntime).id, [next]) !== true) break;
+        if ((first[ev.agent] as number) < 0) first[ev.agent] = ev.tick;
+        sent[ev.agent] = (sent[ev.agent] as number) + 1;
+      }
+      this.aheadTick = ev.tick;
+      this.aheadSeq = ev.seq;
+    }
+    first[a.index] = -1;
+    for (const ev of span)
+      if (ev.kind !== EV_FAULT_START && ev.kind !== EV_FAULT_END && ev.kind !== EV_RANDOM_FAULT)
+        first[ev.agent] = -1;
+    span.length = 0;
+  }
+
+  /**
+   * What queued event `ev` is to the window (see sendAhead): the line of a
+   * step to send ahead; null for an event that steps no program or is
+   * surely dropped (the window goes on past it); undefined to stop there.
+   * An xstate agent's step changes nothing that decides whether or how
+   * another agent's queued event reaches it, and what it queues is due
+   * later or is its own.
+   */
+  private aheadLine(ev: SimEvent): string | null | undefined {
+    if (ev.kind !== EV_DELIVER && ev.kind !== EV_TIMER && ev.kind !== EV_NOTIFY) return undefined;
+    const b = this.agents[ev.agent] as AgentRuntime;
+    if (this.programs?.[b.index] === undefined) return null;
+    // Down until a restart, which is a fault event, where the window stops.
+    if (b.status === 'down') return null;
+    if (b.status !== 'up') return undefined;
+    const firstTick = this.aheadFirst[b.index] as number;
+    if (ev.kind === EV_TIMER) {
+      const entry = ev.payload as TimerEntry;
+      // Cancelled or set again: it fires nothing, now or later.
+      if (b.timers?.get(entry.name) !== entry) return null;
+      if (firstTick >= 0) return undefined;
+      return eventLine(b.id, entry.event as unknown as Record<string, unknown>);
+    }
+    if (firstTick >= 0 && firstTick < ev.tick) return undefined;
+    if (ev.kind === EV_NOTIFY) return eventLine(b.id, ev.payload as Record<string, unknown>);
+    if (this.partitions.active > 0 && this.partitions.isCut(ev.peer, ev.agent)) return null;
+    if (b.receiveOmitRatio > 0 || ev.prov !== null) return undefined;
+    return eventLine(b.id, ev.payload as Record<string, unknown>);
   }
 
   private closeHost(): void {
@@ -1529,6 +1750,8 @@ class Engine implements Simulation {
     const host = this.host as ProcessHost;
     const spec = this.scenario.agents[a.index] as AgentSpec;
     host.start(a.id, spec.process as ProcessSpec, this.scenario.processBase);
+    // What went ahead to the program before it stopped went with it.
+    if (this.aheadTicks >= 0) this.aheadSent[a.index] = 0;
     const line = initLine({
       nodeId: a.id,
       nodeIds: a.input.agents,
@@ -1549,6 +1772,7 @@ class Engine implements Simulation {
    * that cannot be taken crashes the agent before any of the step's effects.
    */
   private stepProcess(a: AgentRuntime, line: string, cause: number): void {
+    if (this.aheadTicks >= 0) this.sendAhead(a, line);
     const out = (this.host as ProcessHost).step(a.id, [line]);
     const seq = this.rec(Kind.output, a.index, NONE, NONE, cause, NONE, out as unknown as Json);
     const spec = (this.scenario.agents[a.index] as AgentSpec).process as ProcessSpec;

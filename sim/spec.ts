@@ -37,6 +37,31 @@ export interface Protocol {
    * notices a change.
    */
   readonly file?: { readonly path: string; readonly sha256: string };
+  /**
+   * For `parley explore`'s state fingerprints: a canonical form of the
+   * agents' contexts and of the messages in flight to them, relative to an
+   * offset (a round, say), for a protocol whose rules are the same at every
+   * offset, so that states that differ only by a shift of it are one state
+   * and a run that repeats itself a round later is seen as a cycle. Without
+   * it the contexts and messages are taken as JSON.
+   */
+  readonly abstraction?: ProtocolAbstraction;
+}
+
+/**
+ * A protocol's shift-invariant view of the state (`Protocol.abstraction`).
+ * The state's offset is the lowest `offset` over the agents that have a
+ * context; every part is taken relative to it, so shifting every round of
+ * a state by k changes nothing. Sound only where the rules do not read the
+ * offset itself: each protocol says in its comment how it keeps to that.
+ */
+export interface ProtocolAbstraction {
+  /** The context's own offset (its round). */
+  offset(context: unknown): number;
+  /** The context as JSON, relative to the state's offset; every field the future reads in it. */
+  context(context: unknown, offset: number): Json;
+  /** A delivery in flight (the event `{ ...message, from }`) as JSON, relative to the offset. */
+  message(event: Readonly<Record<string, unknown>>, offset: number): Json;
 }
 
 /** What every parameter declaration says, whatever its type. */

@@ -802,6 +802,10 @@ function showRun(
   stage.title.append(el('span', `${name} · seed ${summary.seed}`, 'run-name'));
   if (other !== undefined)
     stage.title.append(el('span', `beside ${compareText(other.compare)}`, 'compare-what'));
+  // A schedule of `parley explore`: its choices, not the seed, made the network's draws.
+  const explored = (trace.manifest as { choices?: { choices?: unknown } }).choices?.choices;
+  if (Array.isArray(explored))
+    stage.title.append(el('span', `explored · ${explored.length} choices`, 'compare-what'));
   if (options.description !== undefined)
     stage.title.append(el('span', options.description, 'description'));
   stage.title.title = `${name} · seed ${summary.seed}${options.description === undefined ? '' : `: ${options.description}`}`;

@@ -64,7 +64,9 @@
  * clock, so the same seed gives the same run.
  *
  * parley/sync is answered with parley/sync_ok after everything the handlers
- * wrote for the earlier lines. A body type with no handler is answered with
+ * wrote for the earlier lines. Once parley has sent a sync, what a step writes
+ * goes out in one write, with the sync answer; without syncs (plain Maelstrom,
+ * `sync: quiet`) every line is written at once. A body type with no handler is answered with
  * Maelstrom's error 10 (not supported) when it carries a msg_id, and noted on
  * standard error otherwise. An exception in a handler ends the process with
  * code 1 (parley records the crash with the last lines of standard error).
@@ -121,6 +123,9 @@ export class Node {
     this.rng = mulberry32(0);
     this.queue = [];
     this.busy = false;
+    // Set at the first parley/sync: from then on a step's lines are written with its sync answer.
+    this.synced = false;
+    this.pending = '';
     this.on_init = this.onInit;
     this.on_timer = this.onTimer;
     this.set_timer = this.setTimer;
@@ -260,6 +265,7 @@ export class Node {
       rest = '';
       if (line) this.queue.push(line);
       this.pump();
+      this.flush();
     });
   }
 
@@ -292,7 +298,9 @@ export class Node {
     const type = body.type;
     if (type === 'init') return this.init(msg);
     if (type === 'parley/sync') {
+      this.synced = true;
       this.write(msg.src, { type: 'parley/sync_ok', in_reply_to: body.msg_id });
+      this.flush();
       return undefined;
     }
     if (type === 'parley/timer' && this.timers.has(body.name)) {
@@ -360,10 +368,19 @@ export class Node {
   }
 
   write(dest, body) {
-    this.output.write(`${JSON.stringify({ src: this.nodeId, dest, body })}\n`);
+    const line = `${JSON.stringify({ src: this.nodeId, dest, body })}\n`;
+    if (this.synced) this.pending += line;
+    else this.output.write(line);
+  }
+
+  flush() {
+    if (this.pending === '') return;
+    this.output.write(this.pending);
+    this.pending = '';
   }
 
   die(err) {
+    this.flush();
     this.errors.write(`parley-node: ${err?.stack ?? String(err)}\n`);
     process.exit(1);
   }

@@ -67,11 +67,14 @@ random.Random seeded with parley.seed. Use node.random, never the module
 
 parley/sync is answered with parley/sync_ok after everything the handlers
 wrote for the earlier lines (the library is single threaded: each line is
-handled to the end before the next is read, and every line written is
-flushed). A body type with no handler is answered with Maelstrom's error 10
-(not supported) when it carries a msg_id, and noted on standard error
-otherwise. An exception in a handler ends the process (parley records the
-crash with the last lines of standard error).
+handled to the end before the next is read). Once parley has sent a sync,
+what a step writes goes out in one write, with the sync answer (half the
+system calls and wake-ups of a step); without syncs (plain Maelstrom,
+`sync: quiet`) every line written is flushed at once. A body type with no
+handler is answered with Maelstrom's error 10 (not supported) when it
+carries a msg_id, and noted on standard error otherwise. An exception in a
+handler ends the process (parley records the crash with the last lines of
+standard error, and what the step wrote before it).
 
 Under plain Maelstrom (no `parley` block in init) message handling works the
 same; set_timer, cancel_timer, read and act raise RuntimeError (there is no
@@ -87,6 +90,8 @@ __all__ = ['Node', 'NOT_SUPPORTED']
 
 NOT_SUPPORTED = 10
 PARLEY = 'parley'
+# One encoder for every line: json.dumps with separators makes a new one per call.
+_encode = json.JSONEncoder(separators=(',', ':')).encode
 
 
 class Node:
@@ -98,6 +103,8 @@ class Node:
         self._timers = {}
         self._init_fns = []
         self._next_msg_id = 0
+        # Set at the first parley/sync: from then on lines are flushed with the sync answer.
+        self._synced = False
         self.node_id = None
         self.node_ids = []
         self.parley = None
@@ -228,7 +235,9 @@ class Node:
         if type_ == 'init':
             self._init(msg)
         elif type_ == 'parley/sync':
+            self._synced = True
             self._write(msg['src'], {'type': 'parley/sync_ok', 'in_reply_to': body.get('msg_id')})
+            self._out.flush()
         elif type_ == 'parley/timer' and body.get('name') in self._timers:
             self._timers[body['name']](body['name'])
         elif type_ in self._handlers:
@@ -280,8 +289,6 @@ class Node:
         self._write(PARLEY, body)
 
     def _write(self, dest, body):
-        self._out.write(
-            json.dumps({'src': self.node_id, 'dest': dest, 'body': body}, separators=(',', ':'))
-            + '\n'
-        )
-        self._out.flush()
+        self._out.write(_encode({'src': self.node_id, 'dest': dest, 'body': body}) + '\n')
+        if not self._synced:
+            self._out.flush()

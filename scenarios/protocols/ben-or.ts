@@ -34,7 +34,8 @@
  * there for agents that stopped: they have decided, and the run ends when
  * the network is quiet.
  *
- * The coin: 'random' draws x from the agent's own stream (a fair coin).
+ * The coin: 'random' draws x from the agent's own stream (a fair coin),
+ * marked as a choice point (`coin`), so `parley explore` tries both sides.
  * 'deterministic' makes the protocol deterministic, for the FLP
  * demonstration (scenarios/protocols/flp-adversary.ts): x := the majority
  * value of the n - f phase-1 reports it read this round, its own x on a tie.
@@ -48,9 +49,16 @@
  * round 1, where the others have left it, and waits.
  */
 import { emit, enqueueActions, setup } from 'xstate';
-import { broadcast, decide, type Effect, hold, note, propose, random } from '../../sim/effects.ts';
+import { broadcast, coin, decide, type Effect, hold, note, propose } from '../../sim/effects.ts';
 import { PARAM_ROUNDS_MAX } from '../../sim/scenario/params.ts';
-import { AGENTS_MAX, type AgentInput, type ParamSpecs, type Protocol } from '../../sim/spec.ts';
+import {
+  AGENTS_MAX,
+  type AgentInput,
+  type Json,
+  type ParamSpecs,
+  type Protocol,
+  type ProtocolAbstraction,
+} from '../../sim/spec.ts';
 import { numberOr } from './params.ts';
 
 const PARAMS = {
@@ -224,7 +232,7 @@ function advance(ctx: BenOrContext, out: Effect[]): BenOrContext {
         decidedRound = ctx.round;
         out.push(decide(seen));
       }
-    } else x = ctx.coin === 'random' ? (random() < 0.5 ? 0 : 1) : majorityOr(ctx.view, ctx.x);
+    } else x = ctx.coin === 'random' ? coin('coin') : majorityOr(ctx.view, ctx.x);
     if (x !== ctx.x) out.push(hold(x));
     const round = ctx.round + 1;
     const base = {
@@ -303,9 +311,68 @@ const machine = setup({
   },
 });
 
+/** The buffered votes of `map` by round relative to `base`, rounds sorted; senders in arrival order (the waits read it). */
+function votesFrom<V>(map: ReadonlyMap<number, ReadonlyMap<string, V>>, base: number): Json {
+  return [...map.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([r, senders]) => [r - base, [...senders.entries()] as Json]);
+}
+
+/**
+ * Rounds within this many of roundsMax make the round-relative fingerprint
+ * throw: the abstraction is of Ben-Or without the limit (see `abstraction`).
+ */
+const ROUNDS_MARGIN = 2;
+
+/**
+ * The state relative to the lowest round (Protocol.abstraction), for
+ * `parley explore`. Ben-Or's rules never read a round's value, only how
+ * rounds compare (a message of the current round, of a past one, of a later
+ * one buffered; the decider's round + 2 to stop), so shifting every round of
+ * a state (contexts, buffered votes, messages in flight, the decided round)
+ * by k gives a state with the same futures, shifted: a run that comes back
+ * to the same x's, phases and messages a round later is one state, and a
+ * schedule that keeps the split for ever is a cycle. The one rule that reads
+ * a round is the roundsMax safety limit: the abstraction is of the protocol
+ * without it, and to keep every explored run one of that protocol it throws
+ * when an agent comes within ROUNDS_MARGIN rounds of roundsMax (raise
+ * params.roundsMax). The buffers are Maps, which plain JSON would drop.
+ * What it leaves out: the parameters (the same in every state of a run) and
+ * `input`, read only at the start; a crashed agent's saved decidedRound
+ * (persistent) stays absolute in the engine's part of the fingerprint.
+ */
+const abstraction: ProtocolAbstraction = {
+  offset: (context) => (context as BenOrContext).round,
+  context(context, base) {
+    const c = context as BenOrContext;
+    if (c.status === 'running' && c.round + ROUNDS_MARGIN >= c.roundsMax)
+      throw new RangeError(
+        `ben-or's round-relative fingerprint (parley explore) is of the protocol without its roundsMax limit, and an agent reached round ${c.round} of ${c.roundsMax}: raise params.roundsMax`,
+      );
+    return [
+      c.status,
+      c.x,
+      c.round - base,
+      c.phase,
+      [...c.view],
+      c.decision,
+      c.decision === null ? null : c.decidedRound - base,
+      votesFrom(c.reports, base),
+      votesFrom(c.proposals, base),
+    ];
+  },
+  message: (event, base) => [
+    event['type'] as string,
+    (event['r'] as number) - base,
+    event['v'] as Json,
+    event['from'] as string,
+  ],
+};
+
 export const benOr: Protocol = {
   name: 'ben-or',
   machine,
   persistent: ['decision', 'decidedRound'],
   params: PARAMS,
+  abstraction,
 };

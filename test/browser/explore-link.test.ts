@@ -48,6 +48,10 @@ describe("the page opens explore's violating schedule at its record", () => {
     expect(run.player.end(), query).toBe(trace.length - 1);
     expect(document.body.textContent, query).toContain(trace.hash());
     expect([...trace.records()].filter((r) => r.kind === 'drop').length).toBe(1);
+    // The title says the run is a schedule of explore, not the seed's draws.
+    expect(document.querySelector('.run-name')?.parentElement?.textContent).toContain(
+      'explored · 3 choices',
+    );
   });
 
   it('says what is wrong with a bad schedule in the link, and does not run', async () => {

@@ -102,6 +102,51 @@ describe('parley explore', () => {
       expect(r.err).toContain(flag);
   });
 
+  it('exit 2 on bad fault flags, one line naming the flag', () => {
+    const cases: [string[], RegExp][] = [
+      [['--restarts', 'x'], /^parley: --restarts is a whole number, not "x"\n$/],
+      [['--partitions', '1', '--partition', 'a,b/q'], /^parley: --partition names "q"/],
+      [['--partition', 'a,b/d'], /^parley: --partition goes with --partitions/],
+      [['--partitions', '1', '--partition', 'a,,b'], /^parley: --partition is groups of agent ids/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = parley('explore', 'majority-vote-partition', ...flags);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(message);
+    }
+    const none = parley('explore', 'two-generals', '--partitions', '1');
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(
+      /--partitions needs --partition GROUPS: two-generals has no partition fault/,
+    );
+  });
+
+  it('a violation found with chosen partition timings: the printed run command makes the same trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
+    const out = join(dir, 'v.jsonl');
+    const r = parley(
+      'explore',
+      'majority-vote-partition',
+      '--set',
+      'params.resendsMax=0',
+      '--partitions',
+      '1',
+      '--latencies',
+      '1',
+      '--out',
+      out,
+    );
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/partition a,b,c \| d,e ≤ 1 time \(the scenario’s, its timing chosen\)/);
+    expect(r.out).toMatch(/tick \d+ the partition starts/);
+    const reproduce = /reproduce: npx parley (.*)/.exec(r.out)?.[1];
+    expect(reproduce).toMatch(/--partitions 1 --choices/);
+    const again = join(dir, 'again.jsonl');
+    const run = parley(...(reproduce as string).split(' '), '--trace', again);
+    expect(run.code).toBe(0);
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(out, 'utf8'));
+  });
+
   it('parley run refuses --latencies or --losses without --choices (exit 2)', () => {
     const r = parley('run', 'two-generals', '--losses', '1');
     expect(r.code).toBe(2);

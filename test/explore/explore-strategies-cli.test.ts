@@ -1,8 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadNamed } from '../../cli/catalog.ts';
+import { scheduleChooser } from '../../sim/explore.ts';
+import { runScenario } from '../../sim/index.ts';
 import { scheduleOfQuery } from '../../sim/schedule-query.ts';
 
 const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
@@ -85,6 +88,31 @@ describe('parley explore --strategy bfs and pct', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^5 runs · /m);
     expect(r.out).toMatch(/not exhausted; bounds hit:\n {2}runs \(pct/);
+  });
+
+  it("the page link carries an explored partition's timing: the query's schedule makes the trace explore wrote", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
+    const out = join(dir, 'v.jsonl');
+    const args = ['majority-vote-partition', '--set', 'params.resendsMax=0'];
+    const r = parley('explore', ...args, '--partitions', '1', '--latencies', '1', '--out', out);
+    expect(r.code).toBe(1);
+    const link = /npx parley serve, then (\S+)/.exec(r.out);
+    const url = new URL(link?.[1] ?? '');
+    const spec = scheduleOfQuery(url.searchParams);
+    if (spec === undefined || typeof spec === 'string') throw new Error(String(spec));
+    // The scenario's own partition (fault 0, groups a,b,c | d,e), its start chosen at choice 13.
+    expect(spec.partitions).toBe(1);
+    expect(spec.partitionGroups).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+    expect(spec.partitionFault).toBe(0);
+    expect(spec.choices.indexOf(1)).toBe(12);
+    const { scenario } = loadNamed('majority-vote-partition', {
+      overrides: url.searchParams.getAll('set'),
+    });
+    const trace = runScenario(scenario, { seed: 1, chooser: scheduleChooser(spec) }).trace;
+    expect(`${[...trace.lines()].join('\n')}\n`).toBe(readFileSync(out, 'utf8'));
   });
 });
 

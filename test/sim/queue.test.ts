@@ -84,6 +84,39 @@ describe('the event queue', () => {
     expect(out).toEqual(expected);
   });
 
+  it('lists with first() a prefix of the order pop gives, bounded by a tick and a count', () => {
+    const q = new EventQueue<E>();
+    const s = deriveStream(11, 'first-test');
+    const reference: E[] = [];
+    let now = 0;
+    let listed = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const u = s.next();
+      if (u < 0.5) {
+        const delay = s.next() < 0.9 ? s.int(0, 6) : s.int(1000, 3000);
+        const e = { tick: now + delay, seq: 0, label: String(i) };
+        q.push(e);
+        reference.push(e);
+      } else if (u < 0.8) {
+        reference.sort((a, b) => a.tick - b.tick || a.seq - b.seq);
+        const tickMax = now + s.int(0, 3);
+        const countMax = s.int(0, 10);
+        const out: E[] = [];
+        q.first(tickMax, countMax, out);
+        const want = reference.filter((e) => e.tick <= tickMax).slice(0, countMax);
+        expect(out.length).toBeLessThanOrEqual(want.length);
+        expect(out.map((e) => e.label)).toEqual(want.slice(0, out.length).map((e) => e.label));
+        listed += out.length;
+      } else {
+        reference.sort((a, b) => a.tick - b.tick || a.seq - b.seq);
+        const e = q.pop();
+        expect(e?.label).toBe(reference.shift()?.label);
+        if (e !== undefined) now = e.tick;
+      }
+    }
+    expect(listed).toBeGreaterThan(1000);
+  });
+
   it('peeks the event pop returns, including one due before the ring', () => {
     const q = new EventQueue<E>();
     q.push({ tick: 5000, seq: 0, label: 'far' });
