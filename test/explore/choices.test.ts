@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { assign, emit, setup } from 'xstate';
+import { assign, setup } from 'xstate';
 import { loadNamed } from '../../cli/catalog.ts';
 import { benOr } from '../../scenarios/protocols/ben-or.ts';
-import { bindAgentStream, choose, coin, random, send } from '../../sim/effects.ts';
+import { bindAgentStream, choose, coin, random } from '../../sim/effects.ts';
 import { explore, scheduleChooser } from '../../sim/explore.ts';
 import { createSimulation, runScenario } from '../../sim/index.ts';
 import { deriveStream } from '../../sim/rng.ts';
 import type { AgentInput, Scenario } from '../../sim/spec.ts';
-
-/** Two agents; each sends one ping to the other when it starts and moves to done on the other's. */
-const pingMachine = setup({
-  types: {
-    context: {} as { peer: string },
-    input: {} as AgentInput,
-    events: {} as { type: 'ping' },
-  },
-}).createMachine({
-  context: ({ input }) => ({ peer: input.peers[0] as string }),
-  initial: 'waiting',
-  entry: emit(({ context }) => send(context.peer, { type: 'ping' })),
-  states: { waiting: { on: { ping: { target: 'done', actions: assign({}) } } }, done: {} },
-});
-const pingPong: Scenario = {
-  name: 'ping-each-way',
-  agents: [
-    { id: 'a', protocol: { name: 'ping', machine: pingMachine } },
-    { id: 'b', protocol: { name: 'ping', machine: pingMachine } },
-  ],
-};
+import { pingPong } from './ping.ts';
 
 /** Ben-Or, n = 3, f = 1 (each wait is for 2 of 3), no safety limit within reach. */
 const benOr3 = (coinKind: 'random' | 'deterministic', inputs: string): Scenario => ({

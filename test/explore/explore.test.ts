@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { assign, emit, setup } from 'xstate';
 import { loadNamed } from '../../cli/catalog.ts';
 import { check, viewOf } from '../../sim/checkers/index.ts';
-import { send } from '../../sim/effects.ts';
 import { explore, scheduleChooser } from '../../sim/explore.ts';
 import { createSimulation, runScenario } from '../../sim/index.ts';
-import type { AgentInput, Scenario } from '../../sim/spec.ts';
+import type { Scenario } from '../../sim/spec.ts';
+import { pingPong } from './ping.ts';
 
 const generals = (hops: number) =>
   loadNamed('two-generals', { overrides: [`params.hops=${hops}`, 'network.dropRatio=0'] }).scenario;
@@ -13,27 +12,6 @@ const majority = (quorum: 'local' | 'strict', resendsMax: number) =>
   loadNamed('majority-vote-partition', {
     overrides: [`params.quorum=${quorum}`, `params.resendsMax=${resendsMax}`],
   }).scenario;
-
-/** Two agents; each sends one ping to the other when it starts and moves to done on the other's. */
-const pingMachine = setup({
-  types: {
-    context: {} as { peer: string },
-    input: {} as AgentInput,
-    events: {} as { type: 'ping' },
-  },
-}).createMachine({
-  context: ({ input }) => ({ peer: input.peers[0] as string }),
-  initial: 'waiting',
-  entry: emit(({ context }) => send(context.peer, { type: 'ping' })),
-  states: { waiting: { on: { ping: { target: 'done', actions: assign({}) } } }, done: {} },
-});
-const pingPong: Scenario = {
-  name: 'ping-each-way',
-  agents: [
-    { id: 'a', protocol: { name: 'ping', machine: pingMachine } },
-    { id: 'b', protocol: { name: 'ping', machine: pingMachine } },
-  ],
-};
 
 describe('explore: two generals with k hops and one loss', () => {
   for (const k of [1, 2, 3]) {
