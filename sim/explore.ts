@@ -468,24 +468,30 @@ export class ScheduleChooser implements Chooser {
     return true;
   }
 
-  crash(up: readonly string[], tick: number): number {
-    if (this.crashesUsed >= this.crashes || up.length === 0) return -1;
-    const options = 1 + up.length;
+  /** A crash or restart point: none, or one of `ids`; the index taken in `ids`, -1 for none. */
+  private pickAgent(kind: 'crash' | 'restart', ids: readonly string[], tick: number): number {
+    const options = 1 + ids.length;
     const chosen = this.take(options);
     this.made.push({
-      kind: 'crash',
-      from: chosen === 0 ? '' : (up[chosen - 1] as string),
+      kind,
+      from: chosen === 0 ? '' : (ids[chosen - 1] as string),
       to: '',
-      type: 'crash',
+      type: kind,
       tick,
       options,
       chosen,
-      latency: chosen === 0 ? 'none' : 'crash',
+      latency: chosen === 0 ? 'none' : kind,
     });
-    if (chosen === 0) return -1;
-    this.crashesUsed++;
-    this.crashedDown.add(up[chosen - 1] as string);
     return chosen - 1;
+  }
+
+  crash(up: readonly string[], tick: number): number {
+    if (this.crashesUsed >= this.crashes || up.length === 0) return -1;
+    const i = this.pickAgent('crash', up, tick);
+    if (i < 0) return -1;
+    this.crashesUsed++;
+    this.crashedDown.add(up[i] as string);
+    return i;
   }
 
   restart(down: readonly string[], tick: number): number {
@@ -493,20 +499,9 @@ export class ScheduleChooser implements Chooser {
     // Only the agents this schedule crashed: a scenario's fault keeps its own timing.
     const mine = down.filter((id) => this.crashedDown.has(id));
     if (mine.length === 0) return -1;
-    const options = 1 + mine.length;
-    const chosen = this.take(options);
-    const id = chosen === 0 ? '' : (mine[chosen - 1] as string);
-    this.made.push({
-      kind: 'restart',
-      from: id,
-      to: '',
-      type: 'restart',
-      tick,
-      options,
-      chosen,
-      latency: chosen === 0 ? 'none' : 'restart',
-    });
-    if (chosen === 0) return -1;
+    const i = this.pickAgent('restart', mine, tick);
+    if (i < 0) return -1;
+    const id = mine[i] as string;
     this.restartsUsed++;
     this.crashedDown.delete(id);
     return down.indexOf(id);
