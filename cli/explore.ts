@@ -481,7 +481,7 @@ export async function exploreCommand(
         ? []
         : [`  ${String(i + 1).padStart(3)}. tick ${c.tick} ${choiceWords(c)}`],
     ),
-    `trace written to ${out} (its manifest keeps the choices: replay and export take it; shrink refuses it, since a smaller scenario puts the choices on other messages): npx parley replay ${shellWord(out)}`,
+    `trace written to ${out} (its manifest keeps the choices: replay, export and shrink, which shrinks the schedule, take it): npx parley replay ${shellWord(out)}`,
     `reproduce: ${[reproduceCommand(name, seed, flags.variant, set), ...scheduleFlags(spec)].join(' ')}`,
     inCatalogue
       ? `open it in the page at the violating record (seq ${v.record}, tick ${tick}): npx parley serve, then ${pageUrl(name, seed, flags.variant, set, spec, v.record)}`

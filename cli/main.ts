@@ -662,9 +662,11 @@ Examples:
           : [
               `${r.unanswered} candidate run${r.unanswered === 1 ? '' : 's'} left out: a model agent's call reached no model (the replies were not recorded); with the model running, or a --cassette holding them, shrink can go further`,
             ]),
-        cassette === undefined
-          ? `written to ${out}; see it with: npx parley run ${shellWord(out)}`
-          : `written to ${out}, its model replies to ${cassette}; see it with: npx parley run ${shellWord(out)} --cassette ${shellWord(cassette)}`,
+        r.schedule !== undefined
+          ? `written to ${out}; the shrunk schedule runs with: npx parley run ${shellWord(out)} ${scheduleFlags(r.schedule).join(' ')}`
+          : cassette === undefined
+            ? `written to ${out}; see it with: npx parley run ${shellWord(out)}`
+            : `written to ${out}, its model replies to ${cassette}; see it with: npx parley run ${shellWord(out)} --cassette ${shellWord(cassette)}`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
     });

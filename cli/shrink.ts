@@ -18,11 +18,14 @@
  *   down to a lone proposer that stalls with or without the partition is a
  *   different failure, not a smaller one.
  * When the failure is probabilistic, a smaller scenario may show it at
- * another seed: each candidate is tried at a few seeds after the current one.
+ * another seed: each candidate is tried at a few seeds after the current one. *
+ * A trace of `parley explore` (its manifest keeps the schedule's choices) is
+ * shrunk as a schedule instead: see shrinkSchedule.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { type ScheduleSpec, scheduleChooser, scheduleSpecOf } from '../sim/explore.ts';
 import {
   check,
   hasProcessAgents,
@@ -63,6 +66,8 @@ export interface ShrinkResult {
   readonly files: ReadonlyMap<string, string>;
   /** Candidate runs left out because a model agent's call reached no model (its reply was not recorded). */
   readonly unanswered: number;
+  /** A schedule of parley explore, its choices shrunk: the shrunk file runs it with these (`parley run --choices`). */
+  readonly schedule?: ScheduleSpec;
   /** The model replies the shrunk scenario's run at `seed` takes (a cassette to keep beside it); empty without model agents. */
   readonly models: readonly ModelRecord[];
 }
@@ -313,7 +318,12 @@ function setAt(root: unknown, path: readonly (string | number)[], value: unknown
 function fromTrace(
   file: string,
   protocolsDir: string | undefined,
-): { source: ScenarioFile; scenario: Scenario; registry: FileRegistry } {
+): {
+  source: ScenarioFile;
+  scenario: Scenario;
+  registry: FileRegistry;
+  schedule: ScheduleSpec | undefined;
+} {
   if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
   const firstLine = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
   let manifest: Manifest & { type?: string };
@@ -324,12 +334,9 @@ function fromTrace(
   }
   if (manifest?.type !== 'manifest')
     throw new UsageError(`${file}:1:1: the first line is not a parley manifest`);
-  // A schedule's choices fall on the messages of this scenario: a smaller one
-  // sends others, so the same choices would make another run, not a smaller one.
-  if (manifest.choices !== undefined)
-    throw new UsageError(
-      `${file}: its run is a schedule of parley explore (the manifest's choices), which shrink cannot follow: a smaller scenario puts the choices on other messages; explore's --strategy iddfs or bfs gives the schedule with the fewest choices instead`,
-    );
+  // A schedule of parley explore: shrunk as a schedule (see shrinkSchedule).
+  const schedule = manifest.choices === undefined ? undefined : scheduleSpecOf(manifest.choices);
+  if (typeof schedule === 'string') throw new UsageError(`${file}:1:1: the manifest's ${schedule}`);
   const spec = structuredClone(manifest.spec) as Record<string, unknown>;
   const network = (spec['network'] ?? {}) as Record<string, unknown>;
   if (typeof network['scheduler'] === 'string') {
@@ -363,6 +370,93 @@ function fromTrace(
     source,
     scenario: hasProcessAgents(scenario) ? { ...scenario, processBase } : scenario,
     registry,
+    schedule,
+  };
+}
+
+/**
+ * Shrinks a schedule of parley explore instead of its scenario: the same
+ * scenario file stands, and each choice that took another option than the
+ * first (a longer latency, a loss, a duplicate, a crash, a restart, a
+ * partition's start or heal, a marked draw) is set to the first, last first,
+ * and kept so when the run still violates the property the same way. A
+ * smaller scenario would put the choices on other messages; a schedule with
+ * fewer departures from the first options is the smaller run here.
+ */
+function shrinkSchedule(
+  name: string,
+  base: { source: ScenarioFile; scenario: Scenario; registry: FileRegistry },
+  schedule: ScheduleSpec,
+  o: { seed?: number | undefined; property?: string | undefined },
+): ShrinkResult {
+  const seed = o.seed ?? base.source.seed ?? 1;
+  const traceOf = (choices: readonly number[]) =>
+    runScenario(base.scenario, { seed, chooser: scheduleChooser({ ...schedule, choices }) }).trace;
+  const first = traceOf(schedule.choices);
+  let property = o.property;
+  if (property === undefined) {
+    const verdicts = judge(first).verdicts;
+    property = (
+      verdicts.find((v) => v.status === 'fails' && !v.met) ??
+      verdicts.find((v) => v.status === 'fails')
+    )?.property;
+    if (property === undefined)
+      throw new UsageError(
+        `${name}: its schedule violates none of its checks: nothing to shrink (name one with --property)`,
+      );
+  }
+  const prop = property;
+  const spec = (base.source.checks ?? []).find((c) => c.property === prop);
+  /** The kinds of the records that prove the violation, or undefined when it holds. */
+  const how = (trace: Trace) => {
+    const v = check(viewOf(trace), prop, spec?.options);
+    if (v.status !== 'fails') return undefined;
+    return [...new Set(v.records.map((s) => trace.record(s).kind))].sort().join(',');
+  };
+  const want = how(first);
+  if (want === undefined)
+    throw new UsageError(`${name}: its schedule does not violate ${prop}: nothing to shrink`);
+  let choices = [...schedule.choices];
+  let runs = 1;
+  const removed: string[] = [];
+  for (let i = choices.length - 1; i >= 0 && runs < RUNS_MAX; i--) {
+    const was = choices[i] as number;
+    if (was === 0) continue;
+    const candidate = [...choices];
+    candidate[i] = 0;
+    runs++;
+    if (how(traceOf(candidate)) !== want) continue;
+    choices = candidate;
+    removed.push(`choice ${i + 1}: option ${was} -> the first`);
+  }
+  while (choices.length > 0 && choices.at(-1) === 0) choices.pop();
+  const departures = (c: readonly number[]) => String(c.filter((x) => x !== 0).length);
+  const agents = agentCount(base.source.agents);
+  return {
+    source: { ...base.source, seed } as ScenarioFile,
+    property: prop,
+    seed,
+    seedBefore: seed,
+    removed,
+    runs,
+    agentsBefore: agents,
+    agentsAfter: agents,
+    files: base.registry.files,
+    unanswered: 0,
+    models: [],
+    schedule: { ...schedule, choices },
+    dimensions: [
+      {
+        name: 'choices off their first option',
+        before: departures(schedule.choices),
+        after: departures(choices),
+      },
+      {
+        name: 'choices listed',
+        before: String(schedule.choices.length),
+        after: String(choices.length),
+      },
+    ],
   };
 }
 
@@ -405,6 +499,8 @@ export function shrink(
   const base = name.endsWith('.jsonl')
     ? fromTrace(name, o.protocols)
     : loadNamed(name, { variant: o.variant, overrides: o.set });
+  if ('schedule' in base && base.schedule !== undefined)
+    return shrinkSchedule(name, base, base.schedule, o);
   const registry: FileRegistry & ShrinkRegistry = {
     ...base.registry,
     processBase: base.scenario.processBase,

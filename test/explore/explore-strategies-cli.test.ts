@@ -163,17 +163,33 @@ describe('parley explore --time-max and --memory-max', () => {
 });
 
 describe('parley shrink on a trace of parley explore', () => {
-  it('refuses it (exit 2, one line): a smaller scenario puts the choices on other messages', () => {
+  it('shrinks the schedule: each choice off its first option set to the first while the run still violates the same way', () => {
     const dir = mkdtempSync(join(tmpdir(), 'parley-explore-'));
     const out = join(dir, 'v.jsonl');
-    expect(
-      parley('explore', ...generals3, '--losses', '1', '--strategy', 'bfs', '--out', out).code,
-    ).toBe(1);
-    const r = parley('shrink', out);
-    expect(r.code).toBe(2);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toMatch(
-      /its run is a schedule of parley explore \(the manifest's choices\), which shrink cannot follow/,
+    // PCT's first violation takes a longer latency on the first hop as well as losing the last.
+    const found = parley(
+      'explore',
+      ...generals3,
+      '--losses',
+      '1',
+      '--strategy',
+      'pct',
+      '--out',
+      out,
     );
+    expect(found.code).toBe(1);
+    expect(found.out).toContain('--choices 1,0,2');
+    const shrunk = join(dir, 'small.yaml');
+    const r = parley('shrink', out, '--out', shrunk);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('agreement still fails the same way at seed 2 after 3 runs');
+    expect(r.out).toContain('  choices off their first option  2 -> 1\n');
+    expect(r.out).toContain('  choice 1: option 1 -> the first\n');
+    const command = /the shrunk schedule runs with: npx parley run \S+ (.*)$/m.exec(r.out)?.[1];
+    expect(command).toBe('--latencies 1,2 --losses 1 --duplicates 0 --crashes 0 --choices 0,0,2');
+    const again = parley('run', shrunk, ...(command ?? '').split(' '));
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/agreement +fails \(expected fails\)/);
   });
 });
