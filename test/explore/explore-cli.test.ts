@@ -1,17 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
-const parley = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+import { PARLEY_BIN, parley } from '../fixtures/cli.ts';
 
 describe('parley explore', () => {
   it('exit 1 on a violation: the trace is written, replays identically, and the printed run command makes the same trace', () => {
@@ -157,7 +149,7 @@ describe('parley explore', () => {
     const child = spawn(
       process.execPath,
       [
-        bin,
+        PARLEY_BIN,
         'explore',
         'majority-vote-partition',
         '--variant',

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +6,11 @@ import { loadNamed } from '../../cli/catalog.ts';
 import { scheduleChooser } from '../../sim/explore.ts';
 import { runScenario } from '../../sim/index.ts';
 import { scheduleOfQuery } from '../../sim/schedule-query.ts';
+import { parleyIn } from '../fixtures/cli.ts';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'parley.js');
-const parley = (...args: string[]) => {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-    cwd: mkdtempSync(join(tmpdir(), 'parley-explore-')),
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-};
+/** parley in a fresh folder of its own. */
+const parley = (...args: string[]) =>
+  parleyIn(mkdtempSync(join(tmpdir(), 'parley-explore-')), ...args);
 const generals3 = ['two-generals', '--set', 'network.dropRatio=0', '--set', 'params.hops=3'];
 /** A space far larger than a test runs: the search stops at a bound of the caller. */
 const large = [
