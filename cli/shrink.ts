@@ -160,15 +160,49 @@ function failure(
     unanswered.count++;
     return undefined;
   }
-  const spec = (source.checks ?? []).find((c) => c.property === property);
-  const v = check(viewOf(run.trace), property, spec?.options);
-  if (v.status !== 'fails') return undefined;
-  const records = v.records.map((s) => run.trace.record(s));
+  const proof = proofOf(run.trace, source, property);
+  if (proof === undefined) return undefined;
   return {
-    tick: records.length > 0 ? Math.max(...records.map((r) => r.tick)) : run.stop.tick,
-    kinds: [...new Set(records.map((r) => r.kind))].sort().join(','),
+    tick: proof.tick ?? run.stop.tick,
+    kinds: proof.kinds,
     troubles: troubleCount(run.trace),
   };
+}
+
+/**
+ * How `trace` violates `property` (judged with `source`'s options for it):
+ * the kinds of the records that prove it and the last one's tick (undefined
+ * when no record is named); undefined when the property holds.
+ */
+function proofOf(
+  trace: Trace,
+  source: ScenarioFile,
+  property: string,
+): { kinds: string; tick: number | undefined } | undefined {
+  const spec = (source.checks ?? []).find((c) => c.property === property);
+  const v = check(viewOf(trace), property, spec?.options);
+  if (v.status !== 'fails') return undefined;
+  const records = v.records.map((seq) => trace.record(seq));
+  return {
+    kinds: [...new Set(records.map((r) => r.kind))].sort().join(','),
+    tick: records.length > 0 ? Math.max(...records.map((r) => r.tick)) : undefined,
+  };
+}
+
+/**
+ * The property `trace` violates that its scenario did not expect to fail,
+ * else the first it violates; a UsageError naming `what` when it violates none.
+ */
+function violatedProperty(trace: Trace, what: string): string {
+  const verdicts = judge(trace).verdicts;
+  const failing =
+    verdicts.find((v) => v.status === 'fails' && !v.met) ??
+    verdicts.find((v) => v.status === 'fails');
+  if (failing === undefined)
+    throw new UsageError(
+      `${what} violates none of its checks: nothing to shrink (name one with --property)`,
+    );
+  return failing.property;
 }
 
 /** `source` without its adversity: no faults, no crashes, no loss or duplication. */
@@ -393,26 +427,9 @@ function shrinkSchedule(
   const traceOf = (choices: readonly number[]) =>
     runScenario(base.scenario, { seed, chooser: scheduleChooser({ ...schedule, choices }) }).trace;
   const first = traceOf(schedule.choices);
-  let property = o.property;
-  if (property === undefined) {
-    const verdicts = judge(first).verdicts;
-    property = (
-      verdicts.find((v) => v.status === 'fails' && !v.met) ??
-      verdicts.find((v) => v.status === 'fails')
-    )?.property;
-    if (property === undefined)
-      throw new UsageError(
-        `${name}: its schedule violates none of its checks: nothing to shrink (name one with --property)`,
-      );
-  }
-  const prop = property;
-  const spec = (base.source.checks ?? []).find((c) => c.property === prop);
+  const prop = o.property ?? violatedProperty(first, `${name}: its schedule`);
   /** The kinds of the records that prove the violation, or undefined when it holds. */
-  const how = (trace: Trace) => {
-    const v = check(viewOf(trace), prop, spec?.options);
-    if (v.status !== 'fails') return undefined;
-    return [...new Set(v.records.map((s) => trace.record(s).kind))].sort().join(',');
-  };
+  const how = (trace: Trace) => proofOf(trace, base.source, prop)?.kinds;
   const want = how(first);
   if (want === undefined)
     throw new UsageError(`${name}: its schedule does not violate ${prop}: nothing to shrink`);
@@ -510,7 +527,7 @@ export function shrink(
   let source = structuredClone(base.source) as Source;
   delete source.variants;
   delete source.sweep;
-  let property = o.property;
+  const property = o.property;
   const baseTrace = runScenario(base.scenario, { seed: seedBefore }).trace;
   const unreached = unreachedAsk(baseTrace);
   if (unreached !== undefined)
@@ -518,18 +535,7 @@ export function shrink(
       `${name} at seed ${seedBefore}: a model agent's call reached no model (${unreached}); shrink needs the replies: give --cassette FILE with them, or start the model the scenario names`,
     );
   const unanswered: Unanswered = { count: 0 };
-  if (property === undefined) {
-    const verdicts = judge(baseTrace).verdicts;
-    const failing =
-      verdicts.find((v) => v.status === 'fails' && !v.met) ??
-      verdicts.find((v) => v.status === 'fails');
-    if (failing === undefined)
-      throw new UsageError(
-        `${name} at seed ${seedBefore} violates none of its checks: nothing to shrink (name one with --property)`,
-      );
-    property = failing.property;
-  }
-  const prop = property;
+  const prop = property ?? violatedProperty(baseTrace, `${name} at seed ${seedBefore}`);
   const first = failure(source, seedBefore, prop, registry);
   if (first === undefined)
     throw new UsageError(
