@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { type EngineChoice, runScenario, type Scenario, type Trace } from '../sim/index.ts';
+import { threadOptions } from './threads.ts';
 
 /** Lines of a fresh thread's trace sent back to compare, at most. */
 const WORKER_LINES_MAX = 1_000_000;
@@ -131,6 +132,7 @@ function freshRun(
 ): Promise<{ hash: string; lines?: string[]; truncated?: boolean } | { error: string }> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./determinism-worker.mjs', import.meta.url), {
+      ...threadOptions(),
       workerData: {
         ...fresh,
         set: [...fresh.set],

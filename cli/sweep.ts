@@ -70,6 +70,7 @@ import {
   writeParquet,
 } from './sweep-files.ts';
 import { MODEL_HOST_TAG, runTask, type SweepTask } from './sweep-task.ts';
+import { threadOptions } from './threads.ts';
 
 /** Young generation of each worker thread, in MB (V8's default is about 48). */
 const YOUNG_GENERATION_MB = 384;
@@ -697,6 +698,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
         filename: new URL('./sweep-worker.mjs', import.meta.url).href,
         minThreads: workers,
         maxThreads: workers,
+        ...threadOptions(),
         // A young generation large enough that a run's short-lived objects die
         // young: the default made the garbage collector the bottleneck, and
         // measured 1.2x on 2 workers instead of 1.6x.
