@@ -35,12 +35,11 @@
  * costs twice the time there; on majority vote it saves 28 times the
  * schedules, on two-phase commit at least 3.85 times.
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { loadNamed } from '../cli/catalog.ts';
 import { type ExploreOptions, type ExploreResult, explore } from '../sim/explore.ts';
 import { createSimulation } from '../sim/simulation.ts';
 import type { Scenario } from '../sim/spec.ts';
+import { compileBench, inFreshProcess, isMain } from './fresh.ts';
 import { median, printRows, type Row } from './report.ts';
 
 export const EXPLORE_TITLE =
@@ -214,28 +213,34 @@ export function exploreRows(): Row[] {
   ];
 }
 
+/** The table, its rows measured in a fresh process, as `npm run bench` prints it (compileBench first). */
 export function printExplore(): void {
-  printRows(EXPLORE_TITLE, exploreRows());
+  printRows(EXPLORE_TITLE, JSON.parse(inFreshProcess(import.meta.url, [ROWS])) as Row[]);
 }
 
-/** Argument of this file run as a child: one paxos search, its states per CPU second printed. */
+/** Arguments of this file run as a child: the rows as JSON; one paxos search, its states per CPU second printed. */
+const ROWS = '--rows';
 const PAXOS_ONCE = '--paxos-once';
 
 /** The paxos search as the first thing a process does (V8 compiling as it goes), in a child process. */
 function paxosFresh(): number {
-  const r = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), PAXOS_ONCE],
-    { encoding: 'utf8' },
-  );
-  const value = Number(r.stdout.trim());
-  return r.status === 0 && Number.isFinite(value) ? value : Number.NaN;
+  try {
+    const value = Number(inFreshProcess(import.meta.url, [PAXOS_ONCE]).trim());
+    return Number.isFinite(value) ? value : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url)) {
   if (process.argv[2] === PAXOS_ONCE) {
     const { scenario, options } = paxosConfig();
     const r = cpuTimed(() => explore(scenario, options));
     process.stdout.write(`${(r.value.states / r.ms) * 1000}\n`);
-  } else printExplore();
+  } else if (process.argv[2] === ROWS) {
+    process.stdout.write(JSON.stringify(exploreRows()));
+  } else {
+    await compileBench();
+    printExplore();
+  }
 }

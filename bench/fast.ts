@@ -4,10 +4,10 @@
  * 200,000 events, trace on, run on xstate machines and on compiled ones in
  * the same process, one after the other in each round (warm-up first), the
  * ratio taken within each round and the median reported. Each protocol runs
- * in a fresh process.
+ * in a fresh process, compiled (bench/fresh.ts).
  *
  *   npx tsx bench/fast.ts            the table for every protocol case
- *   npx tsx bench/fast.ts NAME       one case, as JSON (what the table runs)
+ *   npx tsx bench/fast.ts NAME       one case, as JSON, in this process through tsx
  *
  * What bounds the ratio now (CPU profiles of the fast path, Node 20): the
  * compiled step is 10 to 12 times xstate's, so each case is bounded by time
@@ -34,6 +34,7 @@ import { fastScenario, isFast } from '../sim/fast/diff.ts';
 import { compileMachine, type EngineChoice, type FastMachine } from '../sim/fast/index.ts';
 import { deriveStream, runScenario, type Scenario } from '../sim/index.ts';
 import { runFloor } from './floor.ts';
+import { compileBench, inFreshProcess, isMain } from './fresh.ts';
 import { type ProtocolBench, protocolBenchNames } from './protocols/case.ts';
 import { median, printRows, type Row } from './report.ts';
 
@@ -201,13 +202,8 @@ export function measureRelay(agents: number): RelayFigures {
   };
 }
 
-function inFreshProcess(...args: string[]): unknown {
-  const out = execFileSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...args],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return JSON.parse(out);
+function inFresh(...args: string[]): unknown {
+  return JSON.parse(inFreshProcess(import.meta.url, args));
 }
 
 /** Deliveries per SimPy run: SimPy steps about 10 k events/s here, so fewer than parley's runs. */
@@ -244,7 +240,7 @@ export function relayRows(): Row[] {
   const peer = simpyPython();
   if ('missing' in peer) console.log(`\n(SimPy peer skipped: ${peer.missing})`);
   return [10, 100, 1000].flatMap((agents) => {
-    const f = inFreshProcess('relay', String(agents)) as RelayFigures;
+    const f = inFresh('relay', String(agents)) as RelayFigures;
     const simpy: Row[] = [];
     if ('python' in peer) {
       const rate = simpyRate(peer.python, agents);
@@ -279,7 +275,7 @@ export function relayRows(): Row[] {
 export function fastRows(): Row[] {
   const rows: Row[] = [];
   for (const name of protocolBenchNames()) {
-    const f = inFreshProcess(name) as FastFigures;
+    const f = inFresh(name) as FastFigures;
     const label = f.compiled ? f.protocol : `${f.protocol} (not compiled: xstate on both)`;
     rows.push(
       { name: `${label}: xstate`, value: f.xstate, unit: 'ev/s' },
@@ -300,10 +296,13 @@ export function printFast(): void {
   printRows(RELAY_TITLE, relayRows());
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url)) {
   tuneV8();
   const [name, agents] = process.argv.slice(2);
   if (name === 'relay') process.stdout.write(JSON.stringify(measureRelay(Number(agents))));
   else if (name !== undefined) process.stdout.write(JSON.stringify(await measureFast(name)));
-  else printFast();
+  else {
+    await compileBench();
+    printFast();
+  }
 }

@@ -4,30 +4,23 @@
  * several repeats, each case in a fresh Node process. Not a test: nothing
  * here fails on a slow machine.
  */
-import { execFileSync } from 'node:child_process';
 import { availableParallelism, cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { engineRows, ROUNDS } from './engine.ts';
 import { printExplore } from './explore.ts';
 import { printFast } from './fast.ts';
+import { compileBench, inFreshProcess } from './fresh.ts';
 import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, type Row } from './report.ts';
 import { SWEEP_REFERENCE, sweepWorkerCode } from './sweep.ts';
 
-const casePath = fileURLToPath(new URL('./case.ts', import.meta.url));
+const caseUrl = new URL('./case.ts', import.meta.url).href;
 
 function runCase(...args: string[]): unknown {
-  const out = execFileSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', casePath, ...args],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return JSON.parse(out);
+  return JSON.parse(inFreshProcess(caseUrl, args));
 }
+
+await compileBench();
 
 console.log(
   `parley bench · node ${process.version} · ${availableParallelism()} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`,

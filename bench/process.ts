@@ -29,19 +29,19 @@
  * round trip driven from an event loop (awaiting the pipe's data events, as
  * a host with a worker thread doing the I/O would, before its thread hop).
  *
- *   npx tsx bench/process.ts          the table (each case in a fresh process)
- *   npx tsx bench/process.ts json     the figures as JSON (what the table runs)
+ *   npx tsx bench/process.ts          the table (measured in a fresh process, compiled: bench/fresh.ts)
+ *   npx tsx bench/process.ts json     the figures as JSON, in this process through tsx
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NodeProcessHost } from '../cli/process-host.ts';
 import { tuneV8 } from '../cli/v8.ts';
 import { broadcastClient } from '../scenarios/protocols/broadcast-client.ts';
 import { relay } from '../scenarios/protocols/relay.ts';
 import { PROCESS_PROTOCOL, type ProcessHost, runScenario, type Scenario } from '../sim/index.ts';
+import { compileBench, inFreshProcess, isMain } from './fresh.ts';
 import { median, printRows, type Row } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -467,11 +467,7 @@ export function processRows(f: ProcessFigures): Row[] {
 /** The table, measured in a fresh Node process, as `npm run bench` prints it. */
 export function printProcess(): void {
   const loadBefore = loadavg()[0] as number;
-  const out = execFileSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), 'json'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
-  );
+  const out = inFreshProcess(import.meta.url, ['json'], { cwd: ROOT });
   const figures = JSON.parse(out) as ProcessFigures;
   printRows(
     `${PROCESS_TITLE}; Python: ${figures.python3}; load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after`,
@@ -479,8 +475,11 @@ export function printProcess(): void {
   );
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (isMain(import.meta.url)) {
   tuneV8();
   if (process.argv[2] === 'json') process.stdout.write(JSON.stringify(await measureProcess()));
-  else printProcess();
+  else {
+    await compileBench();
+    printProcess();
+  }
 }
