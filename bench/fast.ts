@@ -21,7 +21,11 @@
  * protocols' own functions are 20 to 45% in majority-vote and byzantine-om
  * (the latter copies its `received` record per message). Short runs pay for
  * making the run: two-generals has 7 events a run and llm-assistant 39, and
- * the manifest's JSON of the scenario alone is 7 to 10% of them.
+ * the manifest's JSON of the scenario alone is 7 to 10% of them. On the
+ * relay, the trace is more than half of the fast path's time (two records
+ * an event and each message's text; the floor keeps no trace): with the
+ * trace off, the fast path measured 0.43 to 0.59 of the floor at 10 agents
+ * and 0.85 to 0.97 at 100, against 0.24 and 0.42 with it on.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -116,10 +120,13 @@ export interface RelayFigures {
   /** The relay machine's step alone (no engine), on xstate and on the fast path, steps/s. */
   readonly stepXstate: number;
   readonly stepFast: number;
+  /** The fast path without the trace (as the floor, which records nothing). */
+  readonly fastUntraced: number;
   /** Medians over rounds of the ratios within a round. */
   readonly fastOverXstate: number;
   readonly fastOverFloor: number;
   readonly stepFastOverXstate: number;
+  readonly fastUntracedOverFloor: number;
 }
 
 /**
@@ -185,6 +192,7 @@ export function measureRelay(agents: number): RelayFigures {
     () => runFloor(agents, 1, RELAY_EVENTS, 1, 5, 0, 1).events,
     stepper(relay.machine, agents),
     stepper(compiled as unknown as AnyStateMachine, agents),
+    () => runScenario(fast, { seed: 1, engine: 'auto', record: false }).events,
   ];
   for (let i = 0; i < 2 * WARMUP; i++) for (const c of cases) timed(c);
   const rounds = Array.from({ length: ROUNDS }, () => cases.map(timed));
@@ -196,9 +204,11 @@ export function measureRelay(agents: number): RelayFigures {
     floor: mid((r) => r[2] as number),
     stepXstate: mid((r) => r[3] as number),
     stepFast: mid((r) => r[4] as number),
+    fastUntraced: mid((r) => r[5] as number),
     fastOverXstate: mid((r) => (r[1] as number) / (r[0] as number)),
     fastOverFloor: mid((r) => (r[1] as number) / (r[2] as number)),
     stepFastOverXstate: mid((r) => (r[4] as number) / (r[3] as number)),
+    fastUntracedOverFloor: mid((r) => (r[5] as number) / (r[2] as number)),
   };
 }
 
@@ -266,6 +276,12 @@ export function relayRows(): Row[] {
         value: f.fastOverFloor,
         unit: 'x',
       },
+      { name: `relay, ${agents} agents: fast, trace off`, value: f.fastUntraced, unit: 'ev/s' },
+      {
+        name: `  relay, ${agents} agents: fast, trace off, over floor (which keeps no trace)`,
+        value: f.fastUntracedOverFloor,
+        unit: 'x',
+      },
       ...simpy,
     ];
   });
@@ -288,7 +304,7 @@ export function fastRows(): Row[] {
 
 export const FAST_TITLE = `Fast path over xstate (protocol cases, trace on, seeds 1, 2, … up to ${EVENTS.toLocaleString('en')} events, both paths in one process, median of ${ROUNDS} rounds after ${WARMUP} untimed, fresh process per protocol)`;
 
-export const RELAY_TITLE = `Fast path on the relay workload (one token per agent, ${RELAY_EVENTS.toLocaleString('en')} events, trace on, xstate, fast and floor in one process, median of ${ROUNDS} rounds, fresh process per agent count; SimPy peer: the same workload in bench/simpy.py, ${SIMPY_EVENTS.toLocaleString('en')} deliveries, median of ${SIMPY_REPEATS}, run after parley's process)`;
+export const RELAY_TITLE = `Fast path on the relay workload (one token per agent, ${RELAY_EVENTS.toLocaleString('en')} events, trace on, xstate, fast and floor in one process with the fast path again trace off, median of ${ROUNDS} rounds, fresh process per agent count; SimPy peer: the same workload in bench/simpy.py, ${SIMPY_EVENTS.toLocaleString('en')} deliveries, median of ${SIMPY_REPEATS}, run after parley's process)`;
 
 /** Both tables, as `npm run bench` prints them. */
 export function printFast(): void {
