@@ -15,7 +15,7 @@
  * child knows it is the main module from PARLEY_BENCH_MAIN (`isMain`).
  */
 import { type ExecFileSyncOptions, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Plugin } from 'esbuild';
@@ -44,10 +44,28 @@ const sourcePlaces: Plugin = {
   },
 };
 
+/** Whether a process with this id runs. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
+}
+
 /** Compiles the bench files run as children (once; later calls return at once). */
 export async function compileBench(): Promise<void> {
   if (bundles.size > 0) return;
-  const dir = join(ROOT, 'node_modules', '.cache', `parley-bench-${process.pid}`);
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  // Bundles left by a bench that was killed (a Ctrl-C skips the exit handler).
+  for (const f of readdirSync(cache, { withFileTypes: true })) {
+    const m = /^parley-bench-(\d+)$/.exec(f.name);
+    if (m !== null && f.isDirectory() && !alive(Number(m[1])))
+      rmSync(join(cache, f.name), { recursive: true, force: true });
+  }
+  const dir = join(cache, `parley-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   const here = fileURLToPath(new URL('.', import.meta.url));
