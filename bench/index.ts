@@ -11,7 +11,7 @@ import { printFast } from './fast.ts';
 import { compileBench, inFreshProcess } from './fresh.ts';
 import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
-import { printRows, type Row } from './report.ts';
+import { printRows, printTargets, type Row } from './report.ts';
 import { SWEEP_REFERENCE, sweepWorkerCode } from './sweep.ts';
 
 const caseUrl = new URL('./case.ts', import.meta.url).href;
@@ -52,3 +52,4 @@ printRows(
   'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), the compare view (two such runs on one axis, same targets), then arrows against density on gossip-loss with 200 agents (the density threshold)',
   runCase('viz') as Row[],
 );
+printTargets();

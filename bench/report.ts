@@ -21,9 +21,36 @@ function format(value: number, unit: string): string {
   return `${value.toFixed(0)} ${unit}`;
 }
 
+/** A row's target, written in its name as `(target >= 3)` or `(target <= 30%)`. */
+const TARGET = /\(target ([<>]=) ([\d.,]+)/;
+
+/** Every row with a target printed so far, and whether it met it. */
+const judged: { name: string; text: string; met: boolean }[] = [];
+
+/** Whether `r` meets the target its name states; undefined when it states none. */
+export function meetsTarget(r: Row): boolean | undefined {
+  const m = TARGET.exec(r.name);
+  if (m === null) return undefined;
+  const bound = Number((m[2] as string).replaceAll(',', ''));
+  return Number.isFinite(r.value) && (m[1] === '>=' ? r.value >= bound : r.value <= bound);
+}
+
+/** The rows as an aligned table under `title`; a row with a target is marked met or not. */
 export function printRows(title: string, rows: readonly Row[]): void {
   const width = Math.max(...rows.map((r) => r.name.length));
   console.log(`\n${title}`);
-  for (const r of rows)
-    console.log(`  ${r.name.padEnd(width)}  ${format(r.value, r.unit).padStart(16)}`);
+  for (const r of rows) {
+    const text = format(r.value, r.unit);
+    const met = meetsTarget(r);
+    if (met !== undefined) judged.push({ name: r.name.trim(), text, met });
+    const mark = met === undefined ? '' : met ? '  met' : '  NOT MET';
+    console.log(`  ${r.name.padEnd(width)}  ${text.padStart(16)}${mark}`);
+  }
+}
+
+/** The targets of every table printed so far: how many were met, and each one that was not. */
+export function printTargets(): void {
+  const missed = judged.filter((j) => !j.met);
+  console.log(`\nTargets: ${judged.length - missed.length} of ${judged.length} met`);
+  for (const j of missed) console.log(`  not met: ${j.name}: ${j.text}`);
 }
