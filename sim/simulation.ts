@@ -75,6 +75,7 @@ import {
   JsonText,
   Kind,
   type Manifest,
+  messageJson,
   primitiveJson,
   type StopReason,
   TRACE_FORMAT,
@@ -1294,7 +1295,7 @@ class Engine implements Simulation {
     if (!this.record) return message;
     if (message !== this.lastSent) {
       this.lastSent = message;
-      this.lastSentText = new JsonText(JSON.stringify(message));
+      this.lastSentText = new JsonText(messageJson(message));
     }
     return this.lastSentText as JsonText;
   }

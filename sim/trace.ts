@@ -196,6 +196,64 @@ export function primitiveJson(data: unknown): string {
   }
 }
 
+/** Most entries in each of messageJson's caches: keys, strings and types could otherwise grow them without end. */
+const JSON_CACHED_MAX = 4096;
+/** A key's JSON with its colon, by key. */
+const keyJson = new Map<string, string>();
+/** A string value's JSON, by string. */
+const stringJson = new Map<string, string>();
+/** Message types seen holding an object or array: written by JSON.stringify at once. */
+const nestedTypes = new Set<unknown>();
+
+/**
+ * JSON.stringify of a message, the same text. A plain object whose values
+ * are strings, numbers and booleans (most messages) is written here, its
+ * keys' and strings' JSON taken from caches; anything else, and any message
+ * whose type held an object before, goes to JSON.stringify. (Keys are read
+ * with for…in, as `delivered` copies them: the engine assumes, as it does
+ * there, that no one made a property of Object.prototype enumerable.) The
+ * caches only save work: the text is the same whatever they hold. On the
+ * relay workload it took the send record's text from a quarter of the run
+ * to about a tenth.
+ */
+export function messageJson(message: { readonly type?: unknown }): string {
+  const type = message.type;
+  if (nestedTypes.has(type) || Object.getPrototypeOf(message) !== Object.prototype)
+    return JSON.stringify(message);
+  const o = message as Record<string, unknown>;
+  let json = '{';
+  for (const k in o) {
+    const v = o[k];
+    let value: string | undefined;
+    switch (typeof v) {
+      case 'string':
+        value = stringJson.get(v);
+        if (value === undefined) {
+          value = JSON.stringify(v);
+          if (stringJson.size < JSON_CACHED_MAX) stringJson.set(v, value);
+        }
+        break;
+      case 'number':
+        value = (v | 0) === v ? String(v) : JSON.stringify(v);
+        break;
+      case 'boolean':
+        value = v ? 'true' : 'false';
+        break;
+      default:
+        if (v !== null && typeof v === 'object' && nestedTypes.size < JSON_CACHED_MAX)
+          nestedTypes.add(type);
+        return JSON.stringify(message);
+    }
+    let key = keyJson.get(k);
+    if (key === undefined) {
+      key = `${JSON.stringify(k)}:`;
+      if (keyJson.size < JSON_CACHED_MAX) keyJson.set(k, key);
+    }
+    json += json.length === 1 ? key + value : `,${key}${value}`;
+  }
+  return `${json}}`;
+}
+
 /** Bytes of the columns per record: nine 32-bit columns and the kind. */
 const RECORD_BYTES = 9 * 4 + 1;
 /** First chunks are cut one after another from a shared buffer of this size. */

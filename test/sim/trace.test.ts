@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Kind, Trace } from '../../sim/trace.ts';
+import { deriveStream } from '../../sim/rng.ts';
+import { Kind, messageJson, Trace } from '../../sim/trace.ts';
 
 const manifest = { parley: 'test', format: 1, scenario: 't', seed: 1, params: {}, spec: {} };
 
@@ -75,5 +76,93 @@ describe('the trace store', () => {
     t.append(1, Kind.send, 0, 0, 1, -1, -1, message);
     expect(t.record(0).data).toEqual({ type: 'vote', value: 1 });
     expect(t.record(1).data).toEqual({ type: 'vote', value: 2 });
+  });
+});
+
+describe('messageJson', () => {
+  class Point {
+    constructor(
+      readonly x: number,
+      readonly y: number,
+    ) {}
+  }
+  const messages: Record<string, object> = {
+    'a flat message': { type: 'token', hops: 7, from: 'a3' },
+    'numbers JSON writes otherwise': {
+      type: 'n',
+      a: -0,
+      b: Number.NaN,
+      c: Number.POSITIVE_INFINITY,
+      d: 2 ** 31,
+      e: -(2 ** 31),
+      f: 0.1,
+      g: 1e21,
+    },
+    'strings to escape': {
+      type: 's',
+      q: 'say "hi"',
+      b: 'back\\slash',
+      c: '\u0000\u001f',
+      l: '\ud800',
+      p: '🎲',
+      s: '\u2028',
+    },
+    'keys to escape': { type: 'k', 'a"b': 1, 'c\nd': 2, '🎲': true, '': false },
+    'integer-like keys, which come first': { type: 'i', b: 1, 2: 'two', a: 3, 1: 'one' },
+    'an undefined value, left out': { type: 'u', gone: undefined, kept: 1 },
+    'a nested value': { type: 'nest', path: ['a', 'b'], at: { t: 1 } },
+    'a flat message of a type seen nested before': { type: 'nest', path: 'a' },
+    'a null value': { type: 'z', v: null },
+    'a function value, left out': { type: 'f', f: () => 1 },
+    'a toJSON of its own': { type: 'j', toJSON: () => 'replaced' },
+    'no type': { hops: 1 },
+    'no prototype': Object.assign(Object.create(null), { type: 'p', n: 1 }),
+    'a class instance': new Point(1, 2),
+    'an inherited enumerable key, not its own': Object.create({ inherited: 1 }),
+    empty: {},
+  };
+  for (const [what, m] of Object.entries(messages))
+    it(`writes what JSON.stringify writes: ${what}`, () => {
+      expect(messageJson(m)).toBe(JSON.stringify(m));
+      // Again, with the caches filled.
+      expect(messageJson(m)).toBe(JSON.stringify(m));
+    });
+
+  it('writes what JSON.stringify writes for 2,000 messages drawn from code units and numbers of every kind', () => {
+    const stream = deriveStream(7, 'messageJson');
+    const units = ['a', 'é', '"', '\\', '\n', '\u0001', '\ud83c', '\udfb2', '\u2028', '0', ' '];
+    const text = () =>
+      Array.from({ length: stream.int(0, 6) }, () => units[stream.int(0, units.length - 1)]).join(
+        '',
+      );
+    const numbers = [
+      0,
+      -0,
+      1,
+      -1,
+      2 ** 31,
+      -(2 ** 31) - 1,
+      0.5,
+      1e-7,
+      1e21,
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+    ];
+    for (let i = 0; i < 2_000; i++) {
+      const m: Record<string, unknown> = { type: `t${stream.int(0, 3)}` };
+      for (let k = stream.int(0, 5); k > 0; k--) {
+        const key = stream.int(0, 3) === 0 ? String(stream.int(0, 9)) : text();
+        const kind = stream.int(0, 3);
+        m[key] =
+          kind === 0
+            ? text()
+            : kind === 1
+              ? numbers[stream.int(0, numbers.length - 1)]
+              : kind === 2
+                ? stream.int(0, 1) === 1
+                : stream.next();
+      }
+      expect(messageJson(m)).toBe(JSON.stringify(m));
+    }
   });
 });
