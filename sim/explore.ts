@@ -1034,22 +1034,11 @@ export function* exploreSteps(
     let depthHit = false;
     let prefix: number[] = [];
     for (;;) {
-      if (boundBefore(seen.size, prune) !== undefined)
-        return { violation: undefined, states: seen.size, depthHit, stopped: true };
-      const chooser = new ScheduleChooser(spec, prefix, depth);
-      const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true, graph);
-      if (chooser.beyondDepth) depthHit = true;
-      if (run.failed !== undefined)
-        return {
-          violation: violationOf(run, run.failed),
-          states: seen.size,
-          depthHit,
-          stopped: true,
-        };
-      if (run.full) {
-        bounds.add('statesMax');
-        return { violation: undefined, states: seen.size, depthHit, stopped: true };
-      }
+      const step = exhaustiveRun(prefix, depth, seen, graph);
+      if (step.chooser?.beyondDepth === true) depthHit = true;
+      if (step.stop !== undefined)
+        return { violation: step.stop.violation, states: seen.size, depthHit, stopped: true };
+      const chooser = step.chooser;
       if (options.progress !== undefined && schedules % progressEvery === 0)
         options.progress({ schedules, states: seen.size, depth });
       if (schedules % sliceEvery === 0) yield covered(seen.size, depth);
@@ -1066,6 +1055,34 @@ export function* exploreSteps(
     }
   }
 
+  /**
+   * One schedule of dfs or bfs: its chooser when the search goes on, else
+   * what ends the search there (a bound hit before it, a violation, or the
+   * table of states full).
+   */
+  function exhaustiveRun(
+    prefix: readonly number[],
+    depth: number,
+    seen: Map<string, SeenState>,
+    graph: ChoiceGraph | undefined,
+  ):
+    | { readonly chooser: ScheduleChooser; readonly stop?: undefined }
+    | {
+        readonly chooser?: ScheduleChooser;
+        readonly stop: { readonly violation: ExploreViolation | undefined };
+      } {
+    if (boundBefore(seen.size, prune) !== undefined) return { stop: { violation: undefined } };
+    const chooser = new ScheduleChooser(spec, prefix, depth);
+    const run = runSchedule(chooser, prefix.length, depth, prune ? seen : undefined, true, graph);
+    if (run.failed !== undefined)
+      return { chooser, stop: { violation: violationOf(run, run.failed) } };
+    if (run.full) {
+      bounds.add('statesMax');
+      return { chooser, stop: { violation: undefined } };
+    }
+    return { chooser };
+  }
+
   /** Breadth-first over prefixes, level by level (see above); stops at the first violation or bound. */
   function* bfs(depth: number): Generator<ExploreCovered, SearchEnd, void> {
     const seen = new Map<string, SeenState>();
@@ -1080,30 +1097,19 @@ export function* exploreSteps(
       for (let q = 0; q < queue.length; q++) {
         const prefix = queue[q] as number[];
         waiting--;
-        if (boundBefore(seen.size, prune) !== undefined)
-          return { violation: undefined, states: seen.size, depthHit, stopped: true };
-        const chooser = new ScheduleChooser(spec, prefix, depth);
-        const run = runSchedule(
-          chooser,
-          prefix.length,
-          depth,
-          prune ? seen : undefined,
-          true,
-          graph,
-        );
-        if (chooser.beyondDepth) depthHit = true;
-        if (run.failed !== undefined)
+        const step = exhaustiveRun(prefix, depth, seen, graph);
+        if (step.chooser?.beyondDepth === true) depthHit = true;
+        if (step.stop !== undefined) {
+          const { violation } = step.stop;
           return {
-            violation: violationOf(run, run.failed),
+            violation,
             states: seen.size,
             depthHit,
             stopped: true,
-            level,
+            ...(violation === undefined ? {} : { level }),
           };
-        if (run.full) {
-          bounds.add('statesMax');
-          return { violation: undefined, states: seen.size, depthHit, stopped: true };
         }
+        const chooser = step.chooser;
         if (options.progress !== undefined && schedules % progressEvery === 0)
           options.progress({ schedules, states: seen.size, depth: level });
         if (schedules % sliceEvery === 0) yield covered(seen.size, level);
