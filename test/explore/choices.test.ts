@@ -8,6 +8,7 @@ import { createSimulation, runScenario } from '../../sim/index.ts';
 import { deriveStream } from '../../sim/rng.ts';
 import type { AgentInput, Scenario } from '../../sim/spec.ts';
 import { pingPong } from './ping.ts';
+import { replayViolation } from './replay.ts';
 
 /** Ben-Or, n = 3, f = 1 (each wait is for 2 of 3), no safety limit within reach. */
 const benOr3 = (coinKind: 'random' | 'deterministic', inputs: string): Scenario => ({
@@ -119,19 +120,12 @@ describe('FLP: Ben-Or, n = 3, f = 1, inputs 0, 0, 1, latencies 1, 2, rounds take
     expect(at[0]).toBe(at[1]);
     expect(sim.result().decisions).toEqual([]);
     // The trace is an ordinary one: the schedule, stopped at eventsMax 38, makes it again.
-    const again = runScenario(
-      { ...scenario, limits: { eventsMax: 38 } },
-      {
-        seed: 1,
-        chooser: scheduleChooser({
-          latencies: [1, 2],
-          losses: 0,
-          duplicates: 0,
-          crashes: 0,
-          choices: v.vector,
-        }),
-      },
-    );
+    const again = replayViolation(scenario, v, {
+      latencies: [1, 2],
+      losses: 0,
+      duplicates: 0,
+      crashes: 0,
+    });
     expect(again.trace.hash()).toBe(v.trace.hash());
   });
 

@@ -5,6 +5,7 @@ import { explore, scheduleChooser } from '../../sim/explore.ts';
 import { createSimulation, runScenario } from '../../sim/index.ts';
 import type { Scenario } from '../../sim/spec.ts';
 import { pingPong } from './ping.ts';
+import { replayViolation } from './replay.ts';
 
 const generals = (hops: number) =>
   loadNamed('two-generals', { overrides: [`params.hops=${hops}`, 'network.dropRatio=0'] }).scenario;
@@ -250,15 +251,11 @@ describe('explore: crashes and duplicates as choices', () => {
     // The crash comes after every vote was sent: each participant is uncertain, none can decide.
     const crashAt = v.choices.findIndex((c) => c.latency === 'crash');
     expect(v.choices.slice(0, crashAt).filter((c) => c.type === 'vote').length).toBe(3);
-    const end = runScenario(scenario, {
-      seed: 1,
-      chooser: scheduleChooser({
-        latencies: [1, 2],
-        losses: 0,
-        duplicates: 0,
-        crashes: 1,
-        choices: v.vector,
-      }),
+    const end = replayViolation(scenario, v, {
+      latencies: [1, 2],
+      losses: 0,
+      duplicates: 0,
+      crashes: 1,
     });
     expect(end.trace.hash()).toBe(v.trace.hash());
     const up = end.agents.filter((a) => a.status === 'up');

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { paxosConfig } from '../../bench/explore.ts';
 import { loadNamed } from '../../cli/catalog.ts';
-import { explore, scheduleChooser } from '../../sim/explore.ts';
-import { runScenario } from '../../sim/index.ts';
+import { explore } from '../../sim/explore.ts';
 import { pctBound, pctPlan } from '../../sim/pct.ts';
 import { deriveStream } from '../../sim/rng.ts';
+import { replayViolation } from './replay.ts';
 
 const generals = (hops: number) =>
   loadNamed('two-generals', { overrides: [`params.hops=${hops}`, 'network.dropRatio=0'] }).scenario;
@@ -45,20 +45,8 @@ describe('explore --strategy bfs: breadth-first over the schedules, with state h
   it('the violating trace replays from its manifest, as depth-first ones do', () => {
     const v = explore(generals(2), { losses: 1, strategy: 'bfs' }).violation;
     if (v === undefined) throw new Error('no violation');
-    const scenario = generals(2);
-    const again = runScenario(
-      { ...scenario, limits: { ...scenario.limits, eventsMax: v.eventsMax ?? 0 } },
-      {
-        seed: 1,
-        chooser: scheduleChooser({
-          latencies: [1, 2],
-          losses: 1,
-          duplicates: 0,
-          crashes: 0,
-          choices: v.vector,
-        }),
-      },
-    );
+    const bounds = { latencies: [1, 2], losses: 1, duplicates: 0, crashes: 0 };
+    const again = replayViolation(generals(2), v, bounds);
     expect(again.trace.hash()).toBe(v.trace.hash());
   });
 
@@ -199,22 +187,8 @@ describe('explore --strategy pct: the randomized priority scheduler (Burckhardt 
     });
     const v = r.violation;
     if (v === undefined) throw new Error('no violation');
-    const scenario = generals(3);
-    const again = runScenario(
-      v.eventsMax === undefined
-        ? scenario
-        : { ...scenario, limits: { ...scenario.limits, eventsMax: v.eventsMax } },
-      {
-        seed: 1,
-        chooser: scheduleChooser({
-          latencies: [1, 2],
-          losses: 1,
-          duplicates: 0,
-          crashes: 0,
-          choices: v.vector,
-        }),
-      },
-    );
+    const bounds = { latencies: [1, 2], losses: 1, duplicates: 0, crashes: 0 };
+    const again = replayViolation(generals(3), v, bounds);
     expect(again.trace.hash()).toBe(v.trace.hash());
     expect(v.choices.filter((c) => c.latency === 'lost').length).toBe(1);
   });
