@@ -8,31 +8,19 @@ import { scheduleChooser } from '../../sim/explore.ts';
 import { runScenario } from '../../sim/index.ts';
 import '../../viz/style.css';
 import { loadCatalog } from '../../viz/catalog.ts';
-import { type RunPage, showPage } from '../../viz/main.ts';
-
-let shown: RunPage | undefined;
+import { showPage } from '../../viz/main.ts';
+import { disposePage, openPage } from './page.ts';
 
 afterEach(() => {
-  shown?.dispose();
-  shown = undefined;
+  disposePage();
   document.body.replaceChildren();
 });
-
-async function open(query: string): Promise<RunPage> {
-  const root = document.createElement('main');
-  root.id = 'app';
-  document.body.append(root);
-  const run = await showPage(root, new URLSearchParams(query), { keepUrl: false });
-  if (run === undefined) throw new Error(`?${query} did not run: ${root.textContent}`);
-  shown = run;
-  return run;
-}
 
 describe("the page opens explore's violating schedule at its record", () => {
   it('two-generals, 3 hops, the last hop lost (choices 0,0,2): the run of the schedule, at seq 21', async () => {
     const sets = ['network.dropRatio=0', 'params.hops=3', 'limits.eventsMax=6'];
     const query = `scenario=two-generals&seed=2&${sets.map((s) => `set=${s}`).join('&')}&latencies=1,2&losses=1&duplicates=0&crashes=0&choices=0,0,2&at=21`;
-    const run = await open(query);
+    const run = await openPage(query);
     const { scenario } = loadCatalog('two-generals', undefined, sets);
     const trace = runScenario(scenario, {
       seed: 2,

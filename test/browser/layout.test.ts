@@ -15,30 +15,16 @@ import '../../viz/style.css';
 import { loadCatalog } from '../../viz/catalog.ts';
 import { decisionsLine } from '../../viz/decisions.ts';
 import { presenting, setPresenting } from '../../viz/layout.ts';
-import { type RunPage, showPage } from '../../viz/main.ts';
 import { AUTO_RUN_SECONDS } from '../../viz/player.ts';
 import { inWindow, overlaps, textBoxes } from './boxes.ts';
-
-let shown: RunPage | undefined;
+import { disposePage, openPage } from './page.ts';
 
 afterEach(async () => {
-  shown?.dispose();
-  shown = undefined;
+  disposePage();
   setPresenting(false);
   document.body.replaceChildren();
   await page.viewport(1280, 720);
 });
-
-/** The page for `query` (as after `?` in the URL), in a fresh root, once the run is shown. */
-async function open(query: string): Promise<RunPage> {
-  const root = document.createElement('main');
-  root.id = 'app';
-  document.body.append(root);
-  const run = await showPage(root, new URLSearchParams(query), { keepUrl: false });
-  if (run === undefined) throw new Error(`?${query} did not run: ${root.textContent}`);
-  shown = run;
-  return run;
-}
 
 function ran(name: string, seed: number, overrides: string[] = []): Trace {
   const { scenario } = loadCatalog(name, undefined, overrides);
@@ -80,7 +66,7 @@ describe('the stage fits the window', () => {
         await page.viewport(1280, 720);
         const q = `${query}${present ? '&present' : ''}`;
         const how = `?${q} at 1280 × 720`;
-        const run = await open(q);
+        const run = await openPage(q);
         expect(presenting(), how).toBe(present);
         for (const part of ['.main-view', '.story', '.verdicts-panel', '.player'])
           expect(inWindow(box(part)), `${how}: ${part} ${JSON.stringify(box(part))}`).toBe(true);
@@ -127,7 +113,7 @@ describe('the stage fits the window', () => {
       await page.viewport(1024, 700);
       const q = `${query}${present ? '&present' : ''}`;
       const how = `?${q} at 1024 × 700`;
-      await open(q);
+      await openPage(q);
       expect(window.innerWidth).toBe(1024);
       for (const k of ['d', 't', 'c']) {
         key(k);
@@ -145,7 +131,7 @@ describe('the stage fits the window', () => {
     await page.viewport(1024, 700);
     const q = 'scenario=gossip-loss&seed=1&set=agents.count%3D32';
     const how = `?${q} at 1024 × 700, below the stage`;
-    const run = await open(q);
+    const run = await openPage(q);
     run.player.seek(run.player.end());
     const dl = document.querySelector('dl.summary') as HTMLElement;
     const rows = new Map(
@@ -174,12 +160,12 @@ describe('the stage fits the window', () => {
 describe('the main view', () => {
   it('opens on the diagram, or on the charts when the diagram is too crowded for single messages, or on the view the URL names', async () => {
     const view = () => (document.querySelector('.main-view') as HTMLElement).dataset['view'];
-    let run = await open('scenario=two-generals&seed=2');
+    let run = await openPage('scenario=two-generals&seed=2');
     expect(run.lamport().drawing().mode).toBe('messages');
     expect(view(), '?scenario=two-generals&seed=2').toBe('diagram');
     run.dispose();
     document.body.replaceChildren();
-    run = await open('scenario=prompt-infection&seed=1');
+    run = await openPage('scenario=prompt-infection&seed=1');
     expect(run.lamport().drawing().mode).toBe('density');
     expect(view(), '?scenario=prompt-infection&seed=1').toBe('charts');
     expect(
@@ -187,7 +173,7 @@ describe('the main view', () => {
     ).toContain('fraction of agents infected');
     run.dispose();
     document.body.replaceChildren();
-    await open('scenario=prompt-infection&seed=1&view=topology');
+    await openPage('scenario=prompt-infection&seed=1&view=topology');
     expect(view(), '?scenario=prompt-infection&seed=1&view=topology').toBe('topology');
   });
 });
@@ -202,7 +188,7 @@ describe('the story panel', () => {
 
   it('lists the key moments sim/story.ts gives, with their ticks, and a click moves the cursor there', async () => {
     const { trace, moments } = expected();
-    const run = await open(q);
+    const run = await openPage(q);
     expect(run.player.end(), how).toBe(trace.length - 1);
     const texts = [...document.querySelectorAll('.story .moment-text')].map((e) => e.textContent);
     expect(texts, how).toEqual(moments.map((m) => m.text));
@@ -233,7 +219,7 @@ describe('the story panel', () => {
 
   it('marks the moment at or before the cursor', async () => {
     const { moments } = expected();
-    const run = await open(q);
+    const run = await openPage(q);
     const last = moments.at(-1) as Moment;
     run.player.seek(last.seq + 1);
     const current = [...document.querySelectorAll('.story button.moment.current')].map(
@@ -251,7 +237,7 @@ describe('the story panel', () => {
 
   it('n and p move between the moments, m plays to the next one and stops on it', async () => {
     const { moments } = expected();
-    const run = await open(q);
+    const run = await openPage(q);
     const seqs = [...new Set(moments.map((m) => m.seq))];
     const ahead = seqs.filter((s) => s > 0);
     expect(ahead.length, `${how}: moments after record 0`).toBeGreaterThan(1);
@@ -286,7 +272,7 @@ describe('the lesson beside the run', () => {
     const moments = keyMoments(trace, judge(trace).verdicts);
     const first = moments[0] as Moment;
     expect(first.seq, how).toBeGreaterThan(0);
-    const run = await open(q);
+    const run = await openPage(q);
     const now = document.querySelector('.lesson-now') as HTMLElement;
     expect(now.dataset['part'], how).toBe('opening');
     expect(now.querySelector('h2')?.textContent).toBe('the scenario');
@@ -311,7 +297,7 @@ describe('the lesson beside the run', () => {
   });
 
   it('renders the code of a lesson\'s "What to watch" as code', async () => {
-    await open('scenario=majority-vote-partition&seed=1');
+    await openPage('scenario=majority-vote-partition&seed=1');
     const now = document.querySelector('.lesson-now') as HTMLElement;
     expect(now.dataset['part']).toBe('watch');
     expect([...now.querySelectorAll('code')].map((c) => c.textContent)).toContain('quorum: local');
@@ -326,7 +312,7 @@ describe('playback speed and keys', () => {
     ['prompt-infection', 1],
   ] as const)
     it(`plays the whole of ${name} in about ${AUTO_RUN_SECONDS} s by default`, async () => {
-      const run = await open(`scenario=${name}&seed=${seed}`);
+      const run = await openPage(`scenario=${name}&seed=${seed}`);
       const records = run.player.end() + 1;
       expect(records).toBe(ran(name, seed).length);
       expect(run.player.autoSpeed()).toBe(true);
@@ -343,7 +329,7 @@ describe('playback speed and keys', () => {
     });
 
   it('switches views, zooms and pans the diagram, and enters and leaves presenter mode from the keyboard', async () => {
-    const run = await open('scenario=majority-vote-partition&seed=1&at=200');
+    const run = await openPage('scenario=majority-vote-partition&seed=1&at=200');
     const view = () => (document.querySelector('.main-view') as HTMLElement).dataset['view'];
     key('t');
     expect(view()).toBe('topology');
