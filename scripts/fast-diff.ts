@@ -14,10 +14,18 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { catalogCassette } from '../cli/cassettes.ts';
+import { registerProcessHost } from '../cli/process-host.ts';
 import { tuneV8 } from '../cli/v8.ts';
 import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
 import { compare, describeDifference, fastCopy, isFast } from '../sim/fast/diff.ts';
-import { loadScenario, type Protocol, type Scenario } from '../sim/index.ts';
+import {
+  loadScenario,
+  type ModelHost,
+  type Protocol,
+  recordedModelHost,
+  type Scenario,
+} from '../sim/index.ts';
 
 const CATALOG = join(import.meta.dirname, '..', 'scenarios', 'catalog');
 
@@ -74,7 +82,12 @@ interface Configuration {
   readonly label: string;
   readonly xstate: Scenario;
   readonly fast: Scenario;
+  /** A fresh model host per run, answering from the scenario's cassette, when its agents ask a model. */
+  readonly models: (() => ModelHost) | undefined;
 }
+
+// Agents that are programs run as they are on either path.
+registerProcessHost();
 
 const fastProtocols: ReadonlyMap<string, Protocol> = new Map(
   [...PROTOCOLS].map(([name, p]) => [name, fastCopy(p)]),
@@ -91,13 +104,18 @@ function configurations(o: Options): Configuration[] {
   const out: Configuration[] = [];
   for (const name of names) {
     const text = readFileSync(join(CATALOG, `${name}.yaml`), 'utf8');
-    const load = (protocols: ReadonlyMap<string, Protocol>, variant: string | undefined) =>
-      loadScenario(text, {
+    const load = (protocols: ReadonlyMap<string, Protocol>, variant: string | undefined) => {
+      const loaded = loadScenario(text, {
         protocols,
         schedulers: SCHEDULERS,
         file: `scenarios/catalog/${name}.yaml`,
         ...(variant === undefined ? {} : { variant }),
       });
+      // Programs start from the catalogue's folder, as `parley run` starts them.
+      return { ...loaded, scenario: { ...loaded.scenario, processBase: CATALOG } };
+    };
+    const cassette = catalogCassette(name);
+    const models = cassette === undefined ? undefined : () => recordedModelHost(cassette);
     const variants =
       o.variant !== undefined
         ? [o.variant]
@@ -105,9 +123,11 @@ function configurations(o: Options): Configuration[] {
     for (const variant of variants) {
       const label = `${name}${variant === undefined ? '' : ` --variant ${variant}`}`;
       const fast = load(fastProtocols, variant).scenario;
-      const slow = fast.agents.filter((a) => !isFast(a.protocol)).map((a) => a.protocol.name);
+      const slow = fast.agents
+        .filter((a) => a.process === undefined && !isFast(a.protocol))
+        .map((a) => a.protocol.name);
       if (slow.length > 0) throw new Error(`${label}: ${slow.join(', ')} did not compile`);
-      out.push({ label, xstate: load(PROTOCOLS, variant).scenario, fast });
+      out.push({ label, xstate: load(PROTOCOLS, variant).scenario, fast, models });
     }
   }
   return out;
@@ -126,7 +146,7 @@ function runPart(o: Options, k: number, of: number): Found[] {
     const found: Found = { label: c.label, seeds: 0, events: 0, differences: [] };
     for (let seed = o.first; seed <= o.last; seed++) {
       if (seed % of !== k) continue;
-      const r = compare(c.xstate, c.fast, seed, o.hashes);
+      const r = compare(c.xstate, c.fast, seed, o.hashes, c.models);
       found.seeds++;
       found.events += r.events;
       if (r.difference !== undefined)
