@@ -205,11 +205,22 @@ const stringJson = new Map<string, string>();
 /** Message types seen holding an object or array: written by JSON.stringify at once. */
 const nestedTypes = new Set<unknown>();
 
+/** JSON.stringify of string `v`, from the cache when it holds it. */
+function stringValueJson(v: string): string {
+  let json = stringJson.get(v);
+  if (json === undefined) {
+    json = JSON.stringify(v);
+    if (stringJson.size < JSON_CACHED_MAX) stringJson.set(v, json);
+  }
+  return json;
+}
+
 /**
  * JSON.stringify of a message, the same text. A plain object whose values
- * are strings, numbers and booleans (most messages) is written here, its
- * keys' and strings' JSON taken from caches; anything else, and any message
- * whose type held an object before, goes to JSON.stringify. (Keys are read
+ * are strings, numbers, booleans and flat arrays of them (most messages) is
+ * written here, its keys' and strings' JSON taken from caches; anything
+ * else, and any message whose type held another object or array before,
+ * goes to JSON.stringify. (Keys are read
  * with for…in, as `delivered` copies them: the engine assumes, as it does
  * there, that no one made a property of Object.prototype enumerable.) The
  * caches only save work: the text is the same whatever they hold. On the
@@ -228,11 +239,7 @@ export function messageJson(message: { readonly type?: unknown }): string {
     let value: string | undefined;
     switch (typeof v) {
       case 'string':
-        value = stringJson.get(v);
-        if (value === undefined) {
-          value = JSON.stringify(v);
-          if (stringJson.size < JSON_CACHED_MAX) stringJson.set(v, value);
-        }
+        value = stringValueJson(v);
         break;
       case 'number':
         value = (v | 0) === v ? String(v) : JSON.stringify(v);
@@ -241,9 +248,12 @@ export function messageJson(message: { readonly type?: unknown }): string {
         value = v ? 'true' : 'false';
         break;
       default:
-        if (v !== null && typeof v === 'object' && nestedTypes.size < JSON_CACHED_MAX)
-          nestedTypes.add(type);
-        return JSON.stringify(message);
+        value = Array.isArray(v) ? flatArrayJson(v) : undefined;
+        if (value === undefined) {
+          if (v !== null && typeof v === 'object' && nestedTypes.size < JSON_CACHED_MAX)
+            nestedTypes.add(type);
+          return JSON.stringify(message);
+        }
     }
     let key = keyJson.get(k);
     if (key === undefined) {
@@ -253,6 +263,36 @@ export function messageJson(message: { readonly type?: unknown }): string {
     json += json.length === 1 ? key + value : `,${key}${value}`;
   }
   return `${json}}`;
+}
+
+/**
+ * JSON.stringify of an array of strings, numbers and booleans (a path of
+ * agent ids, a list of votes), the same text; undefined for any other array
+ * (a hole, an object, an array with its own toJSON).
+ */
+function flatArrayJson(a: readonly unknown[]): string | undefined {
+  if ((a as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+  let json = '[';
+  for (let i = 0; i < a.length; i++) {
+    if (!(i in a)) return undefined;
+    const v = a[i];
+    let value: string;
+    switch (typeof v) {
+      case 'string':
+        value = stringValueJson(v);
+        break;
+      case 'number':
+        value = (v | 0) === v ? String(v) : JSON.stringify(v);
+        break;
+      case 'boolean':
+        value = v ? 'true' : 'false';
+        break;
+      default:
+        return undefined;
+    }
+    json += i === 0 ? value : `,${value}`;
+  }
+  return `${json}]`;
 }
 
 /** Bytes of the columns per record: nine 32-bit columns and the kind. */

@@ -39,7 +39,7 @@
  * until they decide at tick (m + 1) x roundTicks + 1. Traitors neither
  * propose nor decide.
  */
-import { assign, emit, enqueueActions, setup } from 'xstate';
+import { emit, enqueueActions, setup } from 'xstate';
 import { decide, type Effect, hold, propose, random, send, setTimer } from '../../sim/effects.ts';
 import { PARAM_TICKS_MAX } from '../../sim/scenario/params.ts';
 import type { AgentInput, ParamSpecs, Protocol } from '../../sim/spec.ts';
@@ -88,8 +88,13 @@ interface Context {
   honest: boolean;
   m: number;
   roundTicks: number;
-  /** Values received, by path (the JSON of the path: commander first, sender last). */
-  received: Record<string, string>;
+  /** Values received, in the order they came, each with its path (commander first, sender last). */
+  received: readonly Received[];
+}
+
+interface Received {
+  readonly path: readonly string[];
+  readonly value: string;
 }
 
 type Event = { type: 'om'; value: string; path: string[]; from: string } | { type: 'decide' };
@@ -111,20 +116,65 @@ export function majority(values: readonly string[]): string {
   return RETREAT;
 }
 
+/** Whether paths `a` and `b` name the same generals in the same order. */
+function samePath(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Whether a value came along `path`. A scan: a lieutenant holds at most one
+ * value per path of the EIG tree, and copying a record keyed by path on each
+ * message (as this protocol did) cost more than the scan.
+ */
+function heardAlong(received: readonly Received[], path: readonly string[]): boolean {
+  for (const r of received) if (samePath(r.path, path)) return true;
+  return false;
+}
+
+/** What came along one path of the EIG tree, and the paths that extend it, by the general each adds. */
+interface Heard {
+  value: string | undefined;
+  readonly next: Map<string, Heard>;
+}
+
+/** The values received as a tree of paths (every path starts at the commander). */
+function heardTree(received: readonly Received[]): Heard {
+  const root: Heard = { value: undefined, next: new Map() };
+  for (const { path, value } of received) {
+    let node = root;
+    for (let i = 1; i < path.length; i++) {
+      const g = path[i] as string;
+      let child = node.next.get(g);
+      if (child === undefined) {
+        child = { value: undefined, next: new Map() };
+        node.next.set(g, child);
+      }
+      node = child;
+    }
+    node.value = value;
+  }
+  return root;
+}
+
 /**
  * OM's decision at lieutenant `self` for the subtree at `path`: the value
  * received along it at depth m + 1, else the majority of that value and of
  * the decisions of the sub-instances commanded by each other lieutenant.
+ * `heard` is what came along `path` (undefined when nothing did).
  */
-function resolve(context: Context, path: string[]): string {
-  const own = context.received[JSON.stringify(path)] ?? RETREAT;
+function resolve(context: Context, heard: Heard | undefined, path: string[]): string {
+  const own = heard?.value ?? RETREAT;
   if (path.length > context.m) return own;
-  const values = [own];
+  const votes = [own];
   for (const j of context.agents) {
     if (j === context.self || path.includes(j)) continue;
-    values.push(resolve(context, [...path, j]));
+    path.push(j);
+    votes.push(resolve(context, heard?.next.get(j), path));
+    path.pop();
   }
-  return majority(values);
+  return majority(votes);
 }
 
 /**
@@ -133,15 +183,15 @@ function resolve(context: Context, path: string[]): string {
  * Anything else is ignored (oral messages: the receiver knows the sender).
  */
 function wellFormed(context: Context, path: readonly string[], from: string): boolean {
-  return (
-    path.length >= 1 &&
-    path.length <= context.m + 1 &&
-    path[0] === context.commander &&
-    path[path.length - 1] === from &&
-    !path.includes(context.self) &&
-    new Set(path).size === path.length &&
-    path.every((g) => context.agents.includes(g))
-  );
+  const length = path.length;
+  if (length < 1 || length > context.m + 1) return false;
+  if (path[0] !== context.commander || path[length - 1] !== from) return false;
+  for (let i = 0; i < length; i++) {
+    const g = path[i] as string;
+    if (g === context.self || !context.agents.includes(g)) return false;
+    for (let k = 0; k < i; k++) if (path[k] === g) return false;
+  }
+  return true;
 }
 
 const machine = setup({
@@ -154,10 +204,25 @@ const machine = setup({
   guards: {
     isCommander: ({ context }) => context.self === context.commander,
     isLoyal: ({ context }) => context.honest,
-    fresh: ({ context, event }) =>
-      event.type === 'om' &&
-      wellFormed(context, event.path, event.from) &&
-      context.received[JSON.stringify(event.path)] === undefined,
+  },
+  actions: {
+    // One action rather than a guard and two actions: the path is checked and
+    // looked up once. A message already heard, or not as OM sends it, changes
+    // nothing.
+    receive: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'om') return;
+      const heard = event.path;
+      if (!wellFormed(context, heard, event.from) || heardAlong(context.received, heard)) return;
+      enqueue.assign({ received: [...context.received, { path: heard, value: event.value }] });
+      if (context.honest && heard.length === 1) enqueue.emit(hold(event.value));
+      if (heard.length > context.m) return;
+      const path = [...heard, context.self];
+      for (const j of context.agents) {
+        if (j === context.self || heard.includes(j)) continue;
+        const value = context.honest ? event.value : lie();
+        enqueue.emit(send(j, { type: 'om', value, path }));
+      }
+    }),
   },
 }).createMachine({
   id: 'byzantine-om',
@@ -169,7 +234,7 @@ const machine = setup({
     honest: input.honest,
     m: Math.max(0, numberOr(input.params['m'], PARAMS.m.default)),
     roundTicks: Math.max(1, numberOr(input.params['roundTicks'], PARAMS.roundTicks.default)),
-    received: {},
+    received: [],
   }),
   initial: 'boot',
   states: {
@@ -195,27 +260,7 @@ const machine = setup({
       // them as missing.
       entry: emit(({ context }) => setTimer('decide', (context.m + 1) * context.roundTicks + 1)),
       on: {
-        om: {
-          guard: 'fresh',
-          actions: [
-            assign({
-              received: ({ context, event }) => ({
-                ...context.received,
-                [JSON.stringify(event.path)]: event.value,
-              }),
-            }),
-            enqueueActions(({ context, event, enqueue }) => {
-              if (context.honest && event.path.length === 1) enqueue.emit(hold(event.value));
-              if (event.path.length > context.m) return;
-              const path = [...event.path, context.self];
-              for (const j of context.agents) {
-                if (j === context.self || event.path.includes(j)) continue;
-                const value = context.honest ? event.value : lie();
-                enqueue.emit(send(j, { type: 'om', value, path }));
-              }
-            }),
-          ],
-        },
+        om: { actions: 'receive' },
         decide: [{ guard: 'isLoyal', target: 'decided' }, { target: 'done' }],
       },
     },
@@ -224,7 +269,7 @@ const machine = setup({
         decide(
           context.self === context.commander
             ? context.order
-            : resolve(context, [context.commander]),
+            : resolve(context, heardTree(context.received), [context.commander]),
         ),
       ),
     },

@@ -110,6 +110,24 @@ describe('messageJson', () => {
     'keys to escape': { type: 'k', 'a"b': 1, 'c\nd': 2, '🎲': true, '': false },
     'integer-like keys, which come first': { type: 'i', b: 1, 2: 'two', a: 3, 1: 'one' },
     'an undefined value, left out': { type: 'u', gone: undefined, kept: 1 },
+    'flat arrays': {
+      type: 'arr',
+      path: ['g0', 'g"1'],
+      votes: [1, -0, 0.5, Number.NaN],
+      ok: [true],
+    },
+    'an empty array': { type: 'arr', none: [] },
+    'an array with a hole': {
+      type: 'hole',
+      a: Object.assign(new Array<number>(3), { 0: 1, 2: 3 }),
+    },
+    'an array holding undefined, written null': { type: 'undef', a: ['x', undefined] },
+    'an array of arrays': { type: 'deep', a: [['x'], ['y']] },
+    'an array with a toJSON of its own': {
+      type: 'ajson',
+      a: Object.assign(['x'], { toJSON: () => 'replaced' }),
+    },
+    'an array with a key of its own, left out': { type: 'akey', a: Object.assign(['x'], { k: 1 }) },
     'a nested value': { type: 'nest', path: ['a', 'b'], at: { t: 1 } },
     'a flat message of a type seen nested before': { type: 'nest', path: 'a' },
     'a null value': { type: 'z', v: null },
@@ -128,7 +146,7 @@ describe('messageJson', () => {
       expect(messageJson(m)).toBe(JSON.stringify(m));
     });
 
-  it('writes what JSON.stringify writes for 2,000 messages drawn from code units and numbers of every kind', () => {
+  it('writes what JSON.stringify writes for 2,000 messages drawn from code units, numbers of every kind and flat arrays of them', () => {
     const stream = deriveStream(7, 'messageJson');
     const units = ['a', 'é', '"', '\\', '\n', '\u0001', '\ud83c', '\udfb2', '\u2028', '0', ' '];
     const text = () =>
@@ -152,15 +170,19 @@ describe('messageJson', () => {
       const m: Record<string, unknown> = { type: `t${stream.int(0, 3)}` };
       for (let k = stream.int(0, 5); k > 0; k--) {
         const key = stream.int(0, 3) === 0 ? String(stream.int(0, 9)) : text();
-        const kind = stream.int(0, 3);
-        m[key] =
-          kind === 0
+        const kind = stream.int(0, 4);
+        const value = (k: number): unknown =>
+          k === 0
             ? text()
-            : kind === 1
+            : k === 1
               ? numbers[stream.int(0, numbers.length - 1)]
-              : kind === 2
+              : k === 2
                 ? stream.int(0, 1) === 1
                 : stream.next();
+        m[key] =
+          kind === 4
+            ? Array.from({ length: stream.int(0, 3) }, () => value(stream.int(0, 3)))
+            : value(kind);
       }
       expect(messageJson(m)).toBe(JSON.stringify(m));
     }
