@@ -594,7 +594,8 @@ class Engine implements Simulation {
   private sendingProv: Provenance | null = null;
   /** The message last sent in this step and its payload text: one message sent to many agents is written once. */
   private lastSent: Message | null = null;
-  private lastSentText: JsonText | null = null;
+  /** The text of `lastSent`: one object, its text replaced for each new message sent. */
+  private readonly sentJson = new JsonText('');
   /** Each agent's program when it is a process (sim/programs.ts); null when no agent is. */
   private readonly programs: readonly (ProcessSpec | undefined)[] | null;
   /** What runs the programs, and whether this run made it (and so ends it). */
@@ -1293,11 +1294,13 @@ class Engine implements Simulation {
    */
   private sentText(message: Message): JsonText | Message {
     if (!this.record) return message;
+    const text = this.sentJson;
     if (message !== this.lastSent) {
       this.lastSent = message;
-      this.lastSentText = new JsonText(messageJson(message));
+      text.json = messageJson(message);
+      text.owner = null;
     }
-    return this.lastSentText as JsonText;
+    return text;
   }
 
   /** Latency of one copy: the scheduler's choice if it makes one, else the link's draw `u`. */

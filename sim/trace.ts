@@ -169,7 +169,7 @@ export class JsonText {
   start = 0;
   end = 0;
 
-  constructor(readonly json: string) {}
+  constructor(public json: string) {}
 }
 
 /** Code units JSON.stringify writes otherwise than as themselves: controls, `"`, `\\` and surrogates (escaped when alone). */
@@ -215,6 +215,18 @@ function stringValueJson(v: string): string {
   return json;
 }
 
+/** `{"type":` and the JSON of `type`, by type. */
+const typeOpenings = new Map<string, string>();
+
+function typeOpening(type: string): string {
+  let json = typeOpenings.get(type);
+  if (json === undefined) {
+    json = `{"type":${JSON.stringify(type)}`;
+    if (typeOpenings.size < JSON_CACHED_MAX) typeOpenings.set(type, json);
+  }
+  return json;
+}
+
 /**
  * JSON.stringify of a message, the same text. A plain object whose values
  * are strings, numbers, booleans and flat arrays of them (most messages) is
@@ -236,6 +248,11 @@ export function messageJson(message: { readonly type?: unknown }): string {
   let json = '{';
   for (const k in o) {
     const v = o[k];
+    if (k === 'type' && json.length === 1 && typeof v === 'string') {
+      // Most messages start with their type: `{"type":"…"` made once per type.
+      json = typeOpening(v);
+      continue;
+    }
     let value: string | undefined;
     switch (typeof v) {
       case 'string':
