@@ -193,7 +193,12 @@ function inputValue(e: Input): Json {
   return e.value ?? e.body ?? e.source ?? null;
 }
 
-const sameValue = (a: Json | null, b: Json) => JSON.stringify(a) === JSON.stringify(b);
+/** Whether `a` and `b` have the same JSON (two strings: whether they are equal, without writing it). */
+const sameValue = (a: Json | null, b: Json) =>
+  a === b ||
+  (typeof a === 'string' && typeof b === 'string'
+    ? false
+    : JSON.stringify(a) === JSON.stringify(b));
 
 const machine = setup({
   types: {
