@@ -209,7 +209,7 @@ const nestedTypes = new Set<unknown>();
 function stringValueJson(v: string): string {
   let json = stringJson.get(v);
   if (json === undefined) {
-    json = JSON.stringify(v);
+    json = primitiveJson(v);
     if (stringJson.size < JSON_CACHED_MAX) stringJson.set(v, json);
   }
   return json;

@@ -120,13 +120,17 @@ class Node implements NodeRec {
 
   /** xstate's getCandidates: the exact descriptor's transitions, then wildcards, longest first. */
   candidatesFor(type: string): readonly Trans[] {
+    if (this.wildcards === null) this.sortWildcards();
+    // No wildcard: the exact descriptor's own list (one lookup; a protocol
+    // naming a timer per request misses every cache).
+    if (this.starOnly === NO_TRANSITIONS) return this.byDescriptor.get(type) ?? NO_TRANSITIONS;
     const cached = this.candidates.get(type);
     if (cached !== undefined) return cached;
     const exact = this.byDescriptor.get(type);
     // Only wildcards match a type other than their own text; with `*` alone
     // they match every type alike, so a protocol naming a timer per request
     // (past the cache's bound) does not filter and sort on every event.
-    const wildcards = this.wildcards ?? this.sortWildcards();
+    const wildcards = this.wildcards as readonly string[];
     let wild: readonly Trans[];
     if (this.starOnly !== null && type !== '*') wild = this.starOnly;
     else
@@ -149,10 +153,14 @@ class Node implements NodeRec {
       .sort((a, b) => b.length - a.length);
     this.wildcards = wildcards;
     if (wildcards.every((d) => d === '*'))
-      this.starOnly = wildcards.length === 0 ? [] : (this.byDescriptor.get('*') as Trans[]);
+      this.starOnly =
+        wildcards.length === 0 ? NO_TRANSITIONS : (this.byDescriptor.get('*') as Trans[]);
     return wildcards;
   }
 }
+
+/** The candidates of a type no transition names. */
+const NO_TRANSITIONS: readonly Trans[] = [];
 
 /** xstate's matchesEventDescriptor (production build). */
 function matchesEventDescriptor(eventType: string, descriptor: string): boolean {
