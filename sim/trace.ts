@@ -232,13 +232,13 @@ function typeOpening(type: string): string {
  * are strings, numbers, booleans and flat arrays of them (most messages) is
  * written here, its keys' and strings' JSON taken from caches; anything
  * else, and any message whose type held another object or array before,
- * goes to JSON.stringify. (Keys are read
- * with for…in, as `delivered` copies them: the engine assumes, as it does
- * there, that no one made a property of Object.prototype enumerable.) The
- * caches only save work: the text is the same whatever they hold. On the
- * relay workload (CPU profile) the send records' text went from a quarter of
- * the run to about an eighth, counting the dearer join of each page of
- * texts (built in pieces, they are flattened there).
+ * goes to JSON.stringify. (Keys are read with for…in, as `delivered`
+ * copies them: the engine assumes, as it does there, that no one made a
+ * property of Object.prototype enumerable.) The caches only save work: the
+ * text is the same whatever they hold. On the relay workload (CPU profile)
+ * the send records' text went from a quarter of the run to about an eighth,
+ * counting the dearer join of each page of texts (built in pieces, they are
+ * flattened there).
  */
 export function messageJson(message: { readonly type?: unknown }): string {
   const type = message.type;
