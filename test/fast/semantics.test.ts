@@ -526,6 +526,77 @@ describe('the fast path steps like xstate', () => {
     );
   });
 
+  it('copies narrow and wide contexts on assign as xstate does: the same keys, order, symbols and prototype', () => {
+    const tag = Symbol('tag');
+    /**
+     * A context of `width` - 1 keys, an integer-like key and a symbol among them,
+     * and, when `ownProto`, an own __proto__ key besides (which xstate's first
+     * assign drops: Object.assign sets a prototype there, and a string is
+     * not one).
+     */
+    const wide = (width: number, ownProto: boolean): Record<string | symbol, unknown> => {
+      const c: Record<string | symbol, unknown> = { n: 0 };
+      for (let i = 1; i < width - 3; i++) c[`k${i}`] = i;
+      c['7'] = 'seven';
+      if (ownProto)
+        Object.defineProperty(c, '__proto__', { value: 'own', enumerable: true, writable: true });
+      c[tag] = 'symbol';
+      return c;
+    };
+    for (const [width, ownProto] of [
+      [8, true],
+      [24, true],
+      [24, false],
+      [40, false],
+    ] as const) {
+      const m = createMachine({
+        id: 'w',
+        context: () => wide(width, ownProto),
+        on: {
+          bump: { actions: assign({ n: ({ context }) => (context['n'] as number) + 1 }) },
+          add: {
+            actions: assign(({ context }) => ({
+              [`new${context['n'] as number}`]: true,
+              3: 'three',
+            })),
+          },
+        },
+      });
+      const steps = [ev('bump'), ev('add'), ev('bump'), ev('add')];
+      const described = (stepper: Stepper) => {
+        const out: unknown[] = [];
+        const shared = new SharedScope({
+          effect: () => {},
+          schedule: () => {},
+          cancel: () => {},
+          unsupported: (what) => {
+            throw new Error(what);
+          },
+        });
+        let snap = stepper.getInitialSnapshot(shared.scope, {});
+        for (const e of steps) {
+          snap = stepper.transition(snap, e, shared.scope);
+          const c = (snap as { context: Record<string | symbol, unknown> }).context;
+          out.push({
+            json: JSON.stringify(c),
+            keys: Reflect.ownKeys(c).map(String),
+            prototype: Object.getPrototypeOf(c) === Object.prototype,
+            ownProto: Object.hasOwn(c, '__proto__'),
+          });
+        }
+        return out;
+      };
+      const expected = described(m);
+      expect(described(fastOf(m)), `${width} keys`).toEqual(expected);
+      const last = expected.at(-1) as { keys: string[]; ownProto: boolean };
+      expect(last.keys).toEqual(
+        expect.arrayContaining(['3', '7', 'n', `k${width - 4}`, 'new1', 'new2', 'Symbol(tag)']),
+      );
+      expect(last.keys).toHaveLength(width + 2);
+      expect(last.ownProto).toBe(false);
+    }
+  });
+
   it('names the first feature outside the subset', () => {
     const child = createMachine({});
     const unsupported = (machine: AnyStateMachine) => {
