@@ -253,24 +253,11 @@ export function messageJson(message: { readonly type?: unknown }): string {
       json = typeOpening(v);
       continue;
     }
-    let value: string | undefined;
-    switch (typeof v) {
-      case 'string':
-        value = stringValueJson(v);
-        break;
-      case 'number':
-        value = (v | 0) === v ? String(v) : JSON.stringify(v);
-        break;
-      case 'boolean':
-        value = v ? 'true' : 'false';
-        break;
-      default:
-        value = Array.isArray(v) ? flatArrayJson(v) : undefined;
-        if (value === undefined) {
-          if (v !== null && typeof v === 'object' && nestedTypes.size < JSON_CACHED_MAX)
-            nestedTypes.add(type);
-          return JSON.stringify(message);
-        }
+    const value = scalarJson(v) ?? (Array.isArray(v) ? flatArrayJson(v) : undefined);
+    if (value === undefined) {
+      if (v !== null && typeof v === 'object' && nestedTypes.size < JSON_CACHED_MAX)
+        nestedTypes.add(type);
+      return JSON.stringify(message);
     }
     let key = keyJson.get(k);
     if (key === undefined) {
@@ -280,6 +267,20 @@ export function messageJson(message: { readonly type?: unknown }): string {
     json += json.length === 1 ? key + value : `,${key}${value}`;
   }
   return `${json}}`;
+}
+
+/** JSON.stringify of a string, number or boolean, the same text; undefined for anything else. */
+function scalarJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return stringValueJson(v);
+    case 'number':
+      return (v | 0) === v ? String(v) : JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -292,21 +293,8 @@ function flatArrayJson(a: readonly unknown[]): string | undefined {
   let json = '[';
   for (let i = 0; i < a.length; i++) {
     if (!(i in a)) return undefined;
-    const v = a[i];
-    let value: string;
-    switch (typeof v) {
-      case 'string':
-        value = stringValueJson(v);
-        break;
-      case 'number':
-        value = (v | 0) === v ? String(v) : JSON.stringify(v);
-        break;
-      case 'boolean':
-        value = v ? 'true' : 'false';
-        break;
-      default:
-        return undefined;
-    }
+    const value = scalarJson(a[i]);
+    if (value === undefined) return undefined;
     json += i === 0 ? value : `,${value}`;
   }
   return `${json}]`;

@@ -563,29 +563,19 @@ describe('the fast path steps like xstate', () => {
         },
       });
       const steps = [ev('bump'), ev('add'), ev('bump'), ev('add')];
-      const described = (stepper: Stepper) => {
-        const out: unknown[] = [];
-        const shared = new SharedScope({
-          effect: () => {},
-          schedule: () => {},
-          cancel: () => {},
-          unsupported: (what) => {
-            throw new Error(what);
-          },
-        });
-        let snap = stepper.getInitialSnapshot(shared.scope, {});
-        for (const e of steps) {
-          snap = stepper.transition(snap, e, shared.scope);
-          const c = (snap as { context: Record<string | symbol, unknown> }).context;
-          out.push({
-            json: JSON.stringify(c),
-            keys: Reflect.ownKeys(c).map(String),
-            prototype: Object.getPrototypeOf(c) === Object.prototype,
-            ownProto: Object.hasOwn(c, '__proto__'),
+      // run() gives the view after the start, then after each step, each followed by the calls made.
+      const described = (stepper: Stepper) =>
+        run(stepper, {}, steps)
+          .filter((_, i) => i % 2 === 0)
+          .map((v) => {
+            const c = (v as { context: Record<string | symbol, unknown> }).context;
+            return {
+              json: JSON.stringify(c),
+              keys: Reflect.ownKeys(c).map(String),
+              prototype: Object.getPrototypeOf(c) === Object.prototype,
+              ownProto: Object.hasOwn(c, '__proto__'),
+            };
           });
-        }
-        return out;
-      };
       const expected = described(m);
       expect(described(fastOf(m)), `${width} keys`).toEqual(expected);
       const last = expected.at(-1) as { keys: string[]; ownProto: boolean };
