@@ -342,9 +342,10 @@ const ROUNDS_MARGIN = 2;
  * a round is the roundsMax safety limit: the abstraction is of the protocol
  * without it, and to keep every explored run one of that protocol it throws
  * when an agent comes within ROUNDS_MARGIN rounds of roundsMax (raise
- * params.roundsMax). What it leaves out: the parameters (the same in every state of a run) and
- * `input`, read only at the start; a crashed agent's saved decidedRound
- * (persistent) stays absolute in the engine's part of the fingerprint.
+ * params.roundsMax). What it leaves out: the parameters (the same in every
+ * state of a run) and `input`, read only at the start; a crashed agent's
+ * saved decidedRound (persistent) stays absolute in the engine's part of
+ * the fingerprint.
  */
 const abstraction: ProtocolAbstraction = {
   offset: (context) => (context as BenOrContext).round,

@@ -262,12 +262,13 @@ function doAssign(st: Step, assignment: unknown, params: unknown, table: ActionT
   const context = st.context as object;
   table.wideContext ??= Object.keys(context).length > WIDE_CONTEXT_KEYS;
   // The same object as xstate's Object.assign({}, context, partial): the same
-  // keys in the same order, the same values and prototype. (A spread would
-  // copy an own __proto__ key where Object.assign sets the prototype, but no
-  // context has one: the initial snapshot and every assign leave none.)
-  st.context = table.wideContext
-    ? Object.assign({ ...context }, partial)
-    : Object.assign({}, context, partial);
+  // keys in the same order, the same values and prototype. A spread would
+  // copy an own __proto__ key, which Object.assign drops (it sets the
+  // prototype there); a machine's initial context given as an object keeps one.
+  st.context =
+    table.wideContext && !Object.hasOwn(context, '__proto__')
+      ? Object.assign({ ...context }, partial)
+      : Object.assign({}, context, partial);
   st.changes++;
 }
 

@@ -532,7 +532,7 @@ describe('the fast path steps like xstate', () => {
      * A context of `width` - 1 keys, an integer-like key and a symbol among them,
      * and, when `ownProto`, an own __proto__ key besides (which xstate's first
      * assign drops: Object.assign sets a prototype there, and a string is
-     * not one).
+     * not one). The machine starts from this object itself.
      */
     const wide = (width: number, ownProto: boolean): Record<string | symbol, unknown> => {
       const c: Record<string | symbol, unknown> = { n: 0 };
@@ -551,7 +551,8 @@ describe('the fast path steps like xstate', () => {
     ] as const) {
       const m = createMachine({
         id: 'w',
-        context: () => wide(width, ownProto),
+        // An object, not a function: xstate keeps an own __proto__ key of it until the first assign.
+        context: wide(width, ownProto),
         on: {
           bump: { actions: assign({ n: ({ context }) => (context['n'] as number) + 1 }) },
           add: {
