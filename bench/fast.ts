@@ -9,35 +9,27 @@
  *   npx tsx bench/fast.ts            the table for every protocol case
  *   npx tsx bench/fast.ts NAME       one case, as JSON, in this process through tsx
  *
- * What bounds the ratio now (CPU profiles of the fast path, Node 20): the
- * compiled step is about 18 times xstate's, so each case is bounded by time
- * both paths spend alike. JSON.stringify of each message sent (the send
- * record's text, 0.2 to 0.3 µs a message here) is 3 to 11% of a protocol's
- * fast run and 23% of the relay's. It is now written by messageJson
- * (sim/trace.ts) for messages of strings, numbers and booleans, keys' and
- * strings' JSON cached, JSON.stringify for the rest and at once for a type
- * seen nested: the relay ran 1.08 M → 1.30 M events/s (CPU time, 10
- * agents), gossip 8% and handoff 5% faster, the rest unchanged. A first
- * version without the caches and the memo of nested types gained 6% on the
- * relay and lost 7% on byzantine-om. Flat arrays of strings, numbers and
- * booleans are written there too, one reused text object holds each new
- * message's text, and a message's `{"type":…` opening is made once per
- * type (relay at 100 agents 1.33 M → 1.45-1.55 M events/s, CPU time).
- * Taking the text later would need a copy that cannot change. `assign`'s new context (Object.assign, as xstate makes it) is 9
- * to 14% where a protocol replaces its whole context per event (ben-or,
- * handoff, llm-assistant); object spread measured slower there. The
- * protocols' own functions are 20 to 45% in majority-vote and were in
- * byzantine-om, which copied a record keyed by each path's JSON per message;
- * it now appends to a list and checks a message once (traces unchanged),
- * and went from 2.17 to 2.78 times xstate (CPU time); ben-or's buffers of
- * votes, maps by round and sender copied per message, are lists now (3.01
- * to 3.17). Short runs pay for
- * making the run: two-generals has 7 events a run and llm-assistant 39, and
- * the manifest's JSON of the scenario alone is 7 to 10% of them. On the
- * relay, the trace is more than half of the fast path's time (two records
- * an event and each message's text; the floor keeps no trace): with the
- * trace off, the fast path measured 0.43 to 0.59 of the floor at 10 agents
- * and 0.85 to 0.97 at 100, against 0.24 and 0.42 with it on.
+ * What bounds the ratio (CPU profiles of the fast path, Node 20): a compiled
+ * step is about 18 times xstate's, so each case is bounded by what both
+ * paths spend alike.
+ * - The send record's text. messageJson (sim/trace.ts) writes messages of
+ *   strings, numbers, booleans and flat arrays of them from caches of keys',
+ *   strings' and types' JSON (relay at 10 agents 1.08 M → 1.30 M events/s,
+ *   at 100 agents 1.33 M → 1.45-1.55 M; byzantine-om's paths no longer go
+ *   to JSON.stringify). Taking the text later would need a copy that cannot
+ *   change.
+ * - `assign`'s new context, Object.assign({}, …) as xstate makes it: 10 to
+ *   14% of handoff and ben-or. A spread measured slower up to 19 keys, in
+ *   the engine where one call site sees every machine's contexts; from 20
+ *   keys, where Object.assign falls off V8's fast properties, the fast path
+ *   copies by a spread (sim/fast/actions.ts).
+ * - The protocols' own code: 20 to 45% of majority-vote, and of byzantine-om
+ *   and ben-or before they stopped copying a record or two maps per message
+ *   (2.17 → 2.78 and 3.01 → 3.17 times xstate, CPU time, traces unchanged).
+ * - Making each run: two-generals has 7 events a run and llm-assistant 39,
+ *   and the manifest's JSON of the scenario alone is 7 to 10% of them.
+ * - On the relay, the trace: two records an event and each message's text,
+ *   where the floor keeps no trace (the table's trace-off row).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

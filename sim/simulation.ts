@@ -1294,13 +1294,11 @@ class Engine implements Simulation {
    */
   private sentText(message: Message): JsonText | Message {
     if (!this.record) return message;
-    const text = this.sentJson;
     if (message !== this.lastSent) {
       this.lastSent = message;
-      text.json = messageJson(message);
-      text.owner = null;
+      this.sentJson.replace(messageJson(message));
     }
-    return text;
+    return this.sentJson;
   }
 
   /** Latency of one copy: the scheduler's choice if it makes one, else the link's draw `u`. */

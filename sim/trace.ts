@@ -170,6 +170,12 @@ export class JsonText {
   end = 0;
 
   constructor(public json: string) {}
+
+  /** Makes this object stand for `json` instead (the engine keeps one for the messages it sends). */
+  replace(json: string): void {
+    this.json = json;
+    this.owner = null;
+  }
 }
 
 /** Code units JSON.stringify writes otherwise than as themselves: controls, `"`, `\\` and surrogates (escaped when alone). */
@@ -202,7 +208,7 @@ const JSON_CACHED_MAX = 4096;
 const keyJson = new Map<string, string>();
 /** A string value's JSON, by string. */
 const stringJson = new Map<string, string>();
-/** Message types seen holding an object or array: written by JSON.stringify at once. */
+/** Message types seen holding an object or an array that is not flat: written by JSON.stringify at once. */
 const nestedTypes = new Set<unknown>();
 
 /** JSON.stringify of string `v`, from the cache when it holds it. */
@@ -221,7 +227,7 @@ const typeOpenings = new Map<string, string>();
 function typeOpening(type: string): string {
   let json = typeOpenings.get(type);
   if (json === undefined) {
-    json = `{"type":${JSON.stringify(type)}`;
+    json = `{"type":${stringValueJson(type)}`;
     if (typeOpenings.size < JSON_CACHED_MAX) typeOpenings.set(type, json);
   }
   return json;
@@ -271,16 +277,8 @@ export function messageJson(message: { readonly type?: unknown }): string {
 
 /** JSON.stringify of a string, number or boolean, the same text; undefined for anything else. */
 function scalarJson(v: unknown): string | undefined {
-  switch (typeof v) {
-    case 'string':
-      return stringValueJson(v);
-    case 'number':
-      return (v | 0) === v ? String(v) : JSON.stringify(v);
-    case 'boolean':
-      return v ? 'true' : 'false';
-    default:
-      return undefined;
-  }
+  if (typeof v === 'string') return stringValueJson(v);
+  return typeof v === 'number' || typeof v === 'boolean' ? primitiveJson(v) : undefined;
 }
 
 /**
