@@ -98,6 +98,9 @@ type Event =
   | { type: 'finish-resend' };
 
 const taskName = (i: number) => `t${i}`;
+/** The index i whose taskName(i) is `task`, or -1: a name from a message can be anything. */
+const taskIndex = (task: string): number =>
+  /^t(?:0|[1-9][0-9]*)$/.test(task) ? Number(task.slice(1)) : -1;
 const workerFor = (ctx: Context, i: number) => ctx.workers[i % ctx.workers.length] as string;
 const allAcked = (ctx: Context) => ctx.retries.every((r) => r < 0);
 
@@ -150,8 +153,10 @@ const machine = setup({
       on: {
         ack: {
           actions: assign({
-            retries: ({ context, event }) =>
-              context.retries.map((r, i) => (taskName(i) === event.task ? -1 : r)),
+            retries: ({ context, event }) => {
+              const acked = taskIndex(event.task);
+              return context.retries.map((r, i) => (i === acked ? -1 : r));
+            },
           }),
         },
         '*': {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createActor } from 'xstate';
 import { handoff } from '../../scenarios/protocols/handoff.ts';
-import { check, runScenario, type Scenario, viewOf } from '../../sim/index.ts';
+import { type AgentInput, check, runScenario, type Scenario, viewOf } from '../../sim/index.ts';
 
 const TASKS = 20;
 
@@ -76,5 +77,27 @@ describe('lossy hand-off', () => {
     const first = runScenario(s, { seed: 9 }).trace;
     expect(runScenario(s, { seed: 9 }).trace.toJSONL()).toBe(first.toJSONL());
     expect(first.hash()).toBe('7cb4b1afa89d4a9fe1972cd622b0727885f1d0b4becb5a262a34c9228a4d4513');
+  });
+
+  it('takes an acknowledgement only for a task it named, whatever name a message carries', () => {
+    const input: AgentInput = {
+      id: 'boss',
+      index: 0,
+      agents: ['boss', 'w1'],
+      peers: ['w1'],
+      params: { tasks: 12 },
+      honest: true,
+    };
+    const actor = createActor(handoff.machine, { input });
+    actor.start();
+    const retries = () => (actor.getSnapshot().context as { retries: number[] }).retries;
+    // Names that only look like t1 or t10, and one past the last task.
+    for (const task of ['t01', 't1.0', ' t1', 't+1', 't1e1', 'T1', '1', 't', 't12', 't-1'])
+      actor.send({ type: 'ack', task, from: 'w1' });
+    expect(retries()).toEqual(Array(12).fill(0));
+    actor.send({ type: 'ack', task: 't10', from: 'w1' });
+    actor.send({ type: 'ack', task: 't0', from: 'w1' });
+    actor.send({ type: 'ack', task: 't10', from: 'w1' });
+    expect(retries()).toEqual([-1, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 0]);
   });
 });
