@@ -39,14 +39,17 @@ printFast();
 printProcess();
 printExplore();
 const sweepXstate = runCase('sweep', '1', 'xstate') as number;
+const sweepXstate2 = runCase('sweep', '2', 'xstate') as number;
 const sweep1 = runCase('sweep', '1') as number;
 const sweep2 = runCase('sweep', '2') as number;
 printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included, ${sweepWorkerCode()})`, [
   { name: '1 worker, xstate', value: sweepXstate, unit: 'runs/s' },
+  { name: '2 workers, xstate', value: sweepXstate2, unit: 'runs/s' },
   { name: '1 worker, fast path (auto)', value: sweep1, unit: 'runs/s' },
   { name: '2 workers, fast path (auto)', value: sweep2, unit: 'runs/s' },
   { name: 'fast over xstate, 1 worker (target >= 2.5)', value: sweep1 / sweepXstate, unit: 'x' },
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
+  { name: 'speed-up, 2 workers over 1, xstate', value: sweepXstate2 / sweepXstate, unit: 'x' },
 ]);
 printRows(
   'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), the compare view (two such runs on one axis, same targets), then arrows against density on gossip-loss with 200 agents (the density threshold)',

@@ -1,8 +1,8 @@
 /**
  * Sweep throughput: runs per second of `parley sweep` on a reference
- * scenario with 1 and 2 workers (pool start-up included, paid once per
- * sweep), on the default engine (auto: the fast path where machines compile)
- * and with 1 worker on xstate.
+ * scenario with 1 and 2 workers (the command's own thread, then one worker
+ * thread, its start-up included), on the default engine (auto: the fast path
+ * where machines compile) and on xstate. Each case runs in a fresh process.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -502,7 +502,10 @@ Examples:
       '--seeds <n|start:stop>',
       'seeds per grid point: N for seeds 1..N, or a range such as 1001:2000 (a second sweep with new seeds); default the scenario sweep, else 10',
     )
-    .option('--workers <n>', 'worker threads; default the number of cores')
+    .option(
+      '--workers <n>',
+      'runs at once: the command itself and n - 1 worker threads; default the number of cores',
+    )
     .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')
     .option('--resume', 'continue an interrupted sweep in --out, or finish it')

@@ -74,16 +74,29 @@ import { threadOptions } from './threads.ts';
 
 /** Young generation of each worker thread, in MB (V8's default is about 48). */
 const YOUNG_GENERATION_MB = 384;
-/** Sweeps this short run on the main thread when one worker is asked for: a worker's start-up would cost more. */
-const INLINE_RUNS_MAX = 64;
 /** Most worker threads. */
 const WORKERS_MAX = 1024;
+/** A sweep this short on one worker runs on the main thread whatever its machines: a thread's start-up would cost more. */
+const INLINE_RUNS_MAX = 64;
 /**
- * How long one batch of runs should take on a worker, in ms: long enough
- * that a message per batch costs little, short enough that a Ctrl-C stops
- * the sweep within about two batches.
+ * How long one batch of runs should take on a worker thread, in ms: long
+ * enough that a message per batch costs little, short enough that a Ctrl-C
+ * stops the sweep within a few batches.
  */
 const BATCH_MS = 100;
+/**
+ * Batches given to each thread at once. A thread starts its next batch
+ * without waiting for the main thread, which hands batches out only between
+ * its own: with one batch at a time, a thread sat idle for most of each of
+ * them.
+ */
+const THREAD_QUEUE = 4;
+/**
+ * A run longer than this, in ms, on the main thread leaves the rest to a
+ * thread: the main thread answers a Ctrl-C only between runs. (The tests
+ * set PARLEY_SWEEP_HANDOVER=1 to hand over after the first batch.)
+ */
+const LONG_RUN_MS = 500;
 /** Most runs in one batch. */
 const BATCH_RUNS_MAX = 64;
 
@@ -682,63 +695,103 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
   const workers = Math.max(1, Math.min(workersAsked ?? availableParallelism(), todo || 1));
 
   try {
-    if (workers === 1 && process.env['PARLEY_SWEEP_INLINE'] !== '0' && todo < INLINE_RUNS_MAX) {
-      let yielded = Date.now();
-      for (let k = done; k < f.count && !stopping; k++) {
-        pending.set(k, runTask(task(k)));
-        flush();
-        // Let a Ctrl-C reach us between runs.
-        if (Date.now() - yielded > 50) {
-          await new Promise((resolve) => setImmediate(resolve));
-          yielded = Date.now();
-        }
-      }
-    } else if (todo > 0 && !stopping) {
+    // The main thread runs runs too, between handing out batches, where every
+    // machine is compiled: a sweep on one worker then starts no thread, and on
+    // N it starts N - 1, so the first rows come before any thread has started.
+    // xstate's garbage, in the main thread's young generation (V8's default,
+    // where a thread here gets 384 MB), doubled the collector's time, so
+    // sweeps on xstate leave their runs to threads, as do process agents,
+    // unless the sweep is short and on one worker. Runs so long that the main
+    // thread would answer a Ctrl-C late are left to one more thread.
+    const compiled =
+      o.engine !== 'xstate' &&
+      base.scenario.agents.every((a) => machineFor(a.protocol, 'auto') !== a.protocol.machine);
+    let mainRuns = compiled || (workers === 1 && todo < INLINE_RUNS_MAX);
+    const pools: { pool: Piscina; window: number; out: number }[] = [];
+    const addPool = (threads: number) => {
       const pool = new Piscina({
         filename: new URL('./sweep-worker.mjs', import.meta.url).href,
-        minThreads: workers,
-        maxThreads: workers,
+        minThreads: threads,
+        maxThreads: threads,
+        concurrentTasksPerWorker: THREAD_QUEUE,
         ...threadOptions(),
         // A young generation large enough that a run's short-lived objects die
         // young: the default made the garbage collector the bottleneck, and
         // measured 1.2x on 2 workers instead of 1.6x.
         resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
       });
-      try {
-        let issued = done;
-        // Batches start at one run and grow to BATCH_MS of work (measured on the worker), never past an even share.
-        const batchMax = Math.max(1, Math.min(BATCH_RUNS_MAX, Math.ceil(todo / (workers * 32))));
-        let batch = 1;
-        const inflight = new Set<Promise<void>>();
-        const window = workers * 2;
-        while (issued < f.count && !stopping) {
-          while (inflight.size < window && issued < f.count && !stopping) {
-            const ks: number[] = [];
-            for (const end = Math.min(f.count, issued + batch); issued < end; issued++)
-              ks.push(issued);
-            const p: Promise<void> = pool
+      pools.push({ pool, window: threads * THREAD_QUEUE, out: 0 });
+    };
+    try {
+      const threads = mainRuns ? workers - 1 : workers;
+      if (threads > 0 && todo > 0) addPool(threads);
+      let issued = done;
+      // Batches start at one run and grow to BATCH_MS of work (measured where they ran), never past an even share.
+      const batchMax = Math.max(1, Math.min(BATCH_RUNS_MAX, Math.ceil(todo / (workers * 32))));
+      const sized = (ms: number, runs: number, target: number) =>
+        Math.max(1, Math.min(batchMax, Math.floor(target / Math.max(ms / runs, 0.001))));
+      let batch = 1;
+      let mainBatch = 1;
+      const inflight = new Set<Promise<void>>();
+      const take = (size: number): number[] => {
+        const ks: number[] = [];
+        for (const end = Math.min(f.count, issued + size); issued < end; issued++) ks.push(issued);
+        return ks;
+      };
+      let failure: { err: unknown } | undefined;
+      const going = () => issued < f.count && !stopping && failure === undefined;
+      while (going()) {
+        for (const p of pools) {
+          while (p.out < p.window && going()) {
+            const ks = take(batch);
+            p.out++;
+            const settled: Promise<void> = p.pool
               .run(ks.map(task))
               .then(({ rows, ms }: { rows: Cell[][]; ms: number }) => {
-                inflight.delete(p);
                 // Rows finished after a Ctrl-C are kept too.
                 ks.forEach((k, i) => {
                   pending.set(k, rows[i] as Cell[]);
                 });
-                const perRun = ms / ks.length;
-                batch = Math.max(
-                  1,
-                  Math.min(batchMax, Math.floor(BATCH_MS / Math.max(perRun, 0.001))),
-                );
+                batch = sized(ms, ks.length, BATCH_MS);
                 flush();
+              })
+              .finally(() => {
+                p.out--;
+                inflight.delete(settled);
               });
-            inflight.add(p);
+            // A thread's failure stops the loop; a batch still out when a run fails is dropped with its pool.
+            settled.catch((err: unknown) => {
+              failure ??= { err };
+            });
+            inflight.add(settled);
           }
-          await Promise.race(inflight);
         }
-        await Promise.all(inflight);
-      } finally {
-        await pool.destroy();
+        if (mainRuns && going()) {
+          const ks = take(mainBatch);
+          const t0 = performance.now();
+          try {
+            for (const k of ks) pending.set(k, runTask(task(k)));
+          } finally {
+            // The rows before a run that failed are written.
+            flush();
+          }
+          const ms = performance.now() - t0;
+          // Shorter than a thread's queue of work, which it hands out again after each.
+          mainBatch = sized(ms, ks.length, BATCH_MS / 2);
+          if (ms / ks.length > LONG_RUN_MS || process.env['PARLEY_SWEEP_HANDOVER'] === '1') {
+            mainRuns = false;
+            addPool(1);
+          }
+          // Lets the threads' rows and a Ctrl-C reach us between batches.
+          await new Promise((resolve) => setImmediate(resolve));
+        } else if (inflight.size > 0) {
+          await Promise.race(inflight).catch(() => {});
+        }
       }
+      if (failure !== undefined) throw failure.err;
+      await Promise.all(inflight);
+    } finally {
+      await Promise.all(pools.map((p) => p.pool.destroy()));
     }
   } catch (err) {
     // A sweep that failed before its first row leaves nothing that looks like a sweep.

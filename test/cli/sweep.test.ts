@@ -58,6 +58,20 @@ describe('parley sweep', () => {
     expect(out).toContain('48 runs in');
   });
 
+  it('gives the same bytes when the command hands its runs over to a thread, as it does with long runs', () => {
+    // PARLEY_SWEEP_HANDOVER=1: the main thread stops running runs after its
+    // first, as after one longer than half a second, and a thread takes them.
+    for (const workers of ['1', '2']) {
+      const out = join(dir, `handover${workers}.csv`);
+      const r = spawnSync(process.execPath, [bin, ...SWEEP, '--workers', workers, '--out', out], {
+        encoding: 'utf8',
+        env: { ...process.env, PARLEY_SWEEP_HANDOVER: '1' },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(read(out), `${workers} workers`).toBe(read(one));
+    }
+  });
+
   it('gives the same bytes with 2 workers, and with 3 shards merged', () => {
     const two = join(dir, 'two.csv');
     expect(parley(...SWEEP, '--workers', '2', '--out', two).code).toBe(0);
