@@ -731,6 +731,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       const sized = (ms: number, runs: number, target: number) =>
         Math.max(1, Math.min(batchMax, Math.floor(target / Math.max(ms / runs, 0.001))));
       let batch = 1;
+      let threadsTimed = false;
       let mainBatch = 1;
       const inflight = new Set<Promise<void>>();
       const take = (size: number): number[] => {
@@ -753,6 +754,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
                   pending.set(k, rows[i] as Cell[]);
                 });
                 batch = sized(ms, ks.length, BATCH_MS);
+                threadsTimed = true;
                 flush();
               })
               .finally(() => {
@@ -778,6 +780,8 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
           const ms = performance.now() - t0;
           // Shorter than a thread's queue of work, which it hands out again after each.
           mainBatch = sized(ms, ks.length, BATCH_MS / 2);
+          // Until a thread has timed a batch, its batches are sized by the main thread's runs.
+          if (!threadsTimed) batch = sized(ms, ks.length, BATCH_MS);
           if (ms / ks.length > LONG_RUN_MS || process.env['PARLEY_SWEEP_HANDOVER'] === '1') {
             mainRuns = false;
             addPool(1);
