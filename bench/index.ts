@@ -4,7 +4,9 @@
  * several repeats, each case in a fresh Node process. Not a test: nothing
  * here fails on a slow machine.
  */
+import { existsSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
+import { CHROMIUM } from './chromium.ts';
 import { engineRows, ROUNDS } from './engine.ts';
 import { printExplore } from './explore.ts';
 import { printFast } from './fast.ts';
@@ -51,8 +53,13 @@ printRows(`Sweep throughput (${SWEEP_REFERENCE}, pool start-up included, ${sweep
   { name: 'speed-up, 2 workers over 1 (target >= 1.4)', value: sweep2 / sweep1, unit: 'x' },
   { name: 'speed-up, 2 workers over 1, xstate', value: sweepXstate2 / sweepXstate, unit: 'x' },
 ]);
-printRows(
-  'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), the compare view (two such runs on one axis, same targets), then arrows against density on gossip-loss with 200 agents (the density threshold)',
-  runCase('viz') as Row[],
-);
+if (existsSync(CHROMIUM))
+  printRows(
+    'Visualizer in Chromium: the space-time diagram (relay workload, 20 agents, drawn as density; targets: first frame < 1000 ms, scrubbing >= 30 fps), the compare view (two such runs on one axis, same targets), then arrows against density on gossip-loss with 200 agents (the density threshold)',
+    runCase('viz') as Row[],
+  );
+else
+  console.log(
+    `\n(Visualizer skipped: no Chromium at ${CHROMIUM}; install Debian's with node scripts/ensure-system.mjs, or set PARLEY_CHROMIUM)`,
+  );
 printTargets();

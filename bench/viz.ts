@@ -14,6 +14,7 @@
  */
 import { chromium, type Page } from 'playwright';
 import { createServer } from 'vite';
+import { CHROMIUM } from './chromium.ts';
 import type { Row } from './report.ts';
 
 interface BenchPage {
@@ -75,7 +76,7 @@ export async function vizRows(): Promise<Row[]> {
   await server.listen();
   const url = server.resolvedUrls?.local[0] ?? '';
   const browser = await chromium.launch({
-    executablePath: process.env['PARLEY_CHROMIUM'] ?? '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     args: ['--no-sandbox'],
   });
   const rows: Row[] = [];
