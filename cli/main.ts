@@ -504,7 +504,7 @@ Examples:
     )
     .option(
       '--workers <n>',
-      'runs at once: the command itself and n - 1 worker threads; default the number of cores',
+      'runs at once, on worker threads and, where every machine is compiled, the command itself; default the number of cores',
     )
     .option('--out <file>', 'rows file, .csv, .jsonl or .parquet; default NAME-sweep.csv')
     .option('--shard <i/n>', 'run only shard i of n (merge the shards with `parley merge`)')

@@ -700,9 +700,9 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
     // N it starts N - 1, so the first rows come before any thread has started.
     // xstate's garbage, in the main thread's young generation (V8's default,
     // where a thread here gets 384 MB), doubled the collector's time, so
-    // sweeps on xstate leave their runs to threads, as do process agents,
-    // unless the sweep is short and on one worker. Runs so long that the main
-    // thread would answer a Ctrl-C late are left to one more thread.
+    // sweeps on xstate leave their runs to N threads, unless the sweep is
+    // short and on one worker. Runs so long that the main thread would
+    // answer a Ctrl-C late are left to one more thread.
     const compiled =
       o.engine !== 'xstate' &&
       base.scenario.agents.every((a) => machineFor(a.protocol, 'auto') !== a.protocol.machine);
