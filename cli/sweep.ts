@@ -707,6 +707,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
       o.engine !== 'xstate' &&
       base.scenario.agents.every((a) => machineFor(a.protocol, 'auto') !== a.protocol.machine);
     let mainRuns = compiled || (workers === 1 && todo < INLINE_RUNS_MAX);
+    const handOver = process.env['PARLEY_SWEEP_HANDOVER'] === '1';
     const pools: { pool: Piscina; window: number; out: number }[] = [];
     const addPool = (threads: number) => {
       const pool = new Piscina({
@@ -782,7 +783,7 @@ export async function sweep(name: string, o: SweepOptions): Promise<{ interrupte
           mainBatch = sized(ms, ks.length, BATCH_MS / 2);
           // Until a thread has timed a batch, its batches are sized by the main thread's runs.
           if (!threadsTimed) batch = sized(ms, ks.length, BATCH_MS);
-          if (ms / ks.length > LONG_RUN_MS || process.env['PARLEY_SWEEP_HANDOVER'] === '1') {
+          if (ms / ks.length > LONG_RUN_MS || handOver) {
             mainRuns = false;
             addPool(1);
           }
