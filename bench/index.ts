@@ -14,6 +14,7 @@ import { compileBench, inFreshProcess } from './fresh.ts';
 import { printProcess } from './process.ts';
 import { protocolBenchNames } from './protocols/case.ts';
 import { printRows, printTargets, type Row } from './report.ts';
+import { startupRows } from './startup.ts';
 import { SWEEP_REFERENCE, sweepWorkerCode } from './sweep.ts';
 
 const caseUrl = new URL('./case.ts', import.meta.url).href;
@@ -26,6 +27,10 @@ await compileBench();
 
 console.log(
   `parley bench · node ${process.version} · ${availableParallelism()} cores · ${cpus()[0]?.model ?? 'unknown cpu'}`,
+);
+printRows(
+  `Start-up (wall time of \`node bin/parley.js …\` to its exit, compiled build, median of 15)`,
+  startupRows(),
 );
 printRows('Random streams (5,000,000 draws, median of 5)', runCase('rng') as Row[]);
 printRows(

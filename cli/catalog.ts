@@ -1,22 +1,21 @@
 /** The shipped catalogue and scenario files on disk. Node only. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 import { hasProcessAgents, type LoadedScenario, loadScenario } from '../sim/index.ts';
 import { didYouMean, type ProtocolPathOptions } from '../sim/scenario/index.ts';
+import { CATALOG_DIR, catalogNames, plainDescription } from './catalog-names.ts';
 import { UsageError } from './errors.ts';
 import { type FileRegistry, prepareScenario, scenarioRegistry } from './protocol-files.ts';
 
-export const CATALOG_DIR = fileURLToPath(new URL('../scenarios/catalog/', import.meta.url));
+export { CATALOG_DIR, catalogNames, plainDescription };
 
-/** Names of the catalogue's scenarios, sorted. */
-export function catalogNames(): string[] {
-  return readdirSync(CATALOG_DIR)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length))
-    .sort();
-}
+/**
+ * A scenario's YAML text, as `show` prints it and `shrink` writes it. (The
+ * YAML package is bundled as CommonJS: a dynamic import of it gives only its
+ * default export, so the commands get it from here.)
+ */
+export const scenarioYaml = (source: unknown): string => stringify(source);
 
 /**
  * The folder a scenario's relative protocol paths start from, given its file
@@ -84,32 +83,6 @@ export function loadNamed(
     ? { ...loaded.scenario, processBase: dir }
     : loaded.scenario;
   return { ...loaded, scenario, file, dir, registry };
-}
-
-/**
- * The description of a scenario file that writes it the usual way, on a line
- * of its own at the top level with a plain value (`description: Two
- * generals agree …`), read without the YAML parser; undefined when it is
- * written any other way (quoted, folded, a number, twice, in a multi-document
- * file), for the parser to read. Pure.
- */
-export function plainDescription(text: string): string | undefined {
-  const found = [...text.matchAll(/^description:[ \t]+([^\r\n]*)/gm)];
-  const m = found[0];
-  if (found.length !== 1 || m === undefined || /^(?:---|\.\.\.|%)/m.test(text)) return undefined;
-  const value = (m[1] as string).replace(/[ \t]+$/, '');
-  if (
-    value === '' ||
-    // An indicator, a number, null or a boolean first; a comment or a mapping inside.
-    /^[-?:,[\]{}#&*!|>'"%@`+.~0-9]/.test(value) ||
-    /^(?:null|true|false)$/i.test(value) ||
-    /:(?:[ \t]|$)|[ \t]#/.test(value)
-  )
-    return undefined;
-  // An indented line after it, past blank lines, would continue the value.
-  const after = text.slice((m.index ?? 0) + m[0].length);
-  if (/^(?:[ \t]*\r?\n)*[ \t]+[^ \t\r\n]/.test(after.replace(/^\r?\n/, ''))) return undefined;
-  return value;
 }
 
 /**

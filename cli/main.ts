@@ -1,51 +1,19 @@
-/** Entry of the `parley` command line. Node only. */
+/**
+ * Entry of the `parley` command line. Node only. Only what every command
+ * needs is imported here: the scenario loader, the engine and each
+ * command's own module come in one import (commands.ts) when a command uses
+ * them, so that `parley --version`, `help` and `list` start at once.
+ */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { stringify } from 'yaml';
-import { PROTOCOLS, SCHEDULERS } from '../scenarios/protocols/index.ts';
-import { scheduleChooser } from '../sim/explore.ts';
-import { shivizLines, traceSvgLines } from '../sim/export/index.ts';
-import {
-  checkSeed,
-  ENGINE_CHOICES,
-  type EngineChoice,
-  FastPathError,
-  formatProblem,
-  judge,
-  PARLEY_VERSION,
-  runScenario,
-  ScenarioLoadError,
-  scenarioJsonSchema,
-  stopSentence,
-  troubleLines,
-  viewOf,
-} from '../sim/index.ts';
-import { keyMoments, storyLines } from '../sim/story.ts';
-import { catalogModels } from './cassettes.ts';
-import { catalogDescription, catalogNames, lessonOf, loadNamed, prepareNamed } from './catalog.ts';
-import { checkDeterminism } from './determinism.ts';
-import { diff } from './diff.ts';
+import { ENGINE_CHOICES, type EngineChoice, FastPathError } from '../sim/fast/choice.ts';
+import { checkSeed } from '../sim/rng.ts';
+import { PARLEY_VERSION } from '../sim/version.ts';
+import { catalogNames, plainCatalogDescription } from './catalog-names.ts';
 import { internalErrorText, reproduceCommand, shellWord, UsageError } from './errors.ts';
-import { exploreCommand, runSchedule, scheduleFlags } from './explore.ts';
 import { checkWritable, safeStem, writeWhole } from './files.ts';
-import { merge } from './merge.ts';
-import {
-  cassetteHost,
-  NodeModelHost,
-  readCassette,
-  registerModelHost,
-  registerModelHostFor,
-  registerModelHostForTrace,
-} from './model-host.ts';
-import { newProtocol } from './new-protocol.ts';
-import { hostsMade, programStderr, registerProcessHost } from './process-host.ts';
-import { prepareTrace, rebaseProtocolPaths } from './protocol-files.ts';
-import { replay } from './replay.ts';
 import { portOf, SERVE_PORT_DEFAULT, serve } from './serve.ts';
-import { shrink } from './shrink.ts';
-import { sweep } from './sweep.ts';
-import { readTrace } from './trace-file.ts';
 
 /**
  * Exit codes: 0 done (and every expectation met), 1 an expectation unmet, 2
@@ -54,6 +22,9 @@ import { readTrace } from './trace-file.ts';
 const EXIT_UNMET = 1;
 const EXIT_INVALID = 2;
 const EXIT_BUG = 3;
+
+/** Commands that run no scenario, and so start without the engine's hosts. */
+const HOSTLESS = new Set(['list', 'version', 'serve', 'new', 'schema', 'merge', 'export']);
 
 /**
  * The scenario, variant and overrides of the command running now, so that a
@@ -94,15 +65,29 @@ function program(): Command {
     .description('a deterministic multi-agent coordination simulator')
     .version(PARLEY_VERSION, '-V, --version')
     .showHelpAfterError('(run `npx parley help` for the commands)')
-    .exitOverride();
+    .exitOverride()
+    // Before a command that may run a scenario: process agents' programs and
+    // model agents' calls go through this machine's hosts.
+    .hook('preAction', async (_p, command) => {
+      if (HOSTLESS.has(command.name())) return;
+      const { registerModelHost, registerProcessHost } = await import('./commands.ts');
+      registerProcessHost();
+      registerModelHost();
+    });
 
   p.command('list')
     .description('the scenario catalogue, one line each')
-    .action(() => {
+    .action(async () => {
       const names = catalogNames();
       const width = Math.max(...names.map((n) => n.length));
-      for (const name of names)
-        process.stdout.write(`${name.padEnd(width)}  ${catalogDescription(name) ?? ''}\n`);
+      const lines: string[] = [];
+      for (const name of names) {
+        // A description not written plainly is read by the YAML parser, loaded then.
+        const description =
+          plainCatalogDescription(name) ?? (await import('./commands.ts')).catalogDescription(name);
+        lines.push(`${name.padEnd(width)}  ${description ?? ''}\n`);
+      }
+      process.stdout.write(lines.join(''));
     });
 
   p.command('show')
@@ -111,17 +96,19 @@ function program(): Command {
     .addOption(variantOption())
     .addOption(setOption())
     .action(async (name, o) => {
+      const { prepareNamed, loadNamed, lessonOf, scenarioYaml } = await import('./commands.ts');
       await prepareNamed(name, { variant: o.variant, overrides: o.set });
       const { source } = loadNamed(name, { variant: o.variant, overrides: o.set });
       const lesson = lessonOf(name);
       if (lesson !== undefined)
         process.stdout.write(`${lesson.trimEnd()}\n\n## Resolved parameters\n\n`);
-      process.stdout.write(stringify(source));
+      process.stdout.write(scenarioYaml(source));
     });
 
   p.command('schema')
     .description('the JSON Schema of scenario files, for editors')
-    .action(() => {
+    .action(async () => {
+      const { PROTOCOLS, SCHEDULERS, scenarioJsonSchema } = await import('./commands.ts');
       const schema = scenarioJsonSchema(PROTOCOLS.values(), SCHEDULERS);
       process.stdout.write(`${JSON.stringify(schema, null, 2)}\n`);
     });
@@ -167,6 +154,26 @@ function program(): Command {
       '\nExamples:\n  npx parley run two-phase-commit\n  npx parley run paxos-lossy --seed 9 --set network.dropRatio=0.4 --trace t.jsonl\n  npx parley run lossy-handoff --variant mitigated --json\n  npx parley run two-generals --seed 2 --story\n  npx parley run ./ask-confirm.yaml --check-determinism',
     )
     .action(async (name, o) => {
+      const {
+        catalogModels,
+        cassetteHost,
+        hostsMade,
+        judge,
+        keyMoments,
+        loadNamed,
+        NodeModelHost,
+        prepareNamed,
+        programStderr,
+        registerModelHostFor,
+        runSchedule,
+        runScenario,
+        scheduleChooser,
+        scheduleFlags,
+        stopSentence,
+        storyLines,
+        troubleLines,
+        viewOf,
+      } = await import('./commands.ts');
       const tracePath = o.trace ?? o.out;
       running = { name, variant: o.variant, set: o.set };
       await prepareNamed(name, { variant: o.variant, overrides: o.set });
@@ -179,6 +186,7 @@ function program(): Command {
       if (o.checkDeterminism === true) {
         // Model agents answer in every run as in one: from --cassette, else a catalogue scenario's cassette.
         registerModelHostFor(name, o.cassette);
+        const { checkDeterminism } = await import('./commands.ts');
         const d = await checkDeterminism(
           scenario,
           seed,
@@ -391,6 +399,7 @@ Examples:
     )
     .action(async (name, o) => {
       running = { name, variant: o.variant, set: o.set };
+      const { prepareNamed, exploreCommand } = await import('./commands.ts');
       await prepareNamed(name, { variant: o.variant, overrides: o.set });
       const r = await exploreCommand(name, o, (line) => process.stderr.write(`${line}\n`));
       process.stdout.write(`${r.lines.join('\n')}\n`);
@@ -419,6 +428,7 @@ Examples:
       '\nExamples:\n  npx parley run paxos-lossy --out t.jsonl && npx parley replay t.jsonl\n  npx parley replay broadcast.jsonl --live',
     )
     .action(async (file, o) => {
+      const { replay, cassetteHost, NodeModelHost } = await import('./commands.ts');
       const outcome = await replay(
         file,
         undefined,
@@ -481,6 +491,7 @@ Examples:
         throw new UsageError(
           '--cassette is for a scenario run twice; two trace files carry their own model replies',
         );
+      const { diff, registerModelHostFor } = await import('./commands.ts');
       if (b === undefined) registerModelHostFor(a, o.cassette);
       const r = await diff(a, b, o);
       process.stdout.write(r.output);
@@ -541,6 +552,7 @@ Examples:
   npx parley sweep gossip-loss --shard 1/4 --out part1.csv`,
     )
     .action(async (name, o) => {
+      const { prepareNamed, readCassette, sweep } = await import('./commands.ts');
       await prepareNamed(name, { variant: o.variant, overrides: o.set, vary: o.vary, sweep: true });
       // A bad cassette line is told here, once, before any worker starts.
       if (o.cassette !== undefined) readCassette(o.cassette);
@@ -569,6 +581,7 @@ Examples:
       '\nExamples:\n  npx parley merge part1.csv part2.csv part3.csv --out all.csv\n  npx parley merge part*.csv --out all.csv      # part1.summary.csv and the manifests are skipped',
     )
     .action(async (files, o) => {
+      const { merge } = await import('./commands.ts');
       const r = await merge(files, o.out, { spreadsheetSafe: o.spreadsheetSafe === true });
       process.stdout.write(`${r.rows} runs merged into ${o.out}; summary in ${r.summaryPath}\n`);
     });
@@ -582,9 +595,10 @@ Examples:
       'after',
       '\nExamples:\n  npx parley export t.jsonl --format svg\n  npx parley export t.jsonl --format shiviz   # paste into https://bestchai.bitbucket.io/shiviz/',
     )
-    .action((file, o) => {
+    .action(async (file, o) => {
       if (o.format !== 'shiviz' && o.format !== 'svg')
         throw new UsageError(`--format ${o.format}: use shiviz or svg`);
+      const { readTrace, shivizLines, traceSvgLines } = await import('./commands.ts');
       const trace = readTrace(file);
       const out =
         o.out ?? file.replace(/\.jsonl$/, '') + (o.format === 'svg' ? '.svg' : '.shiviz.log');
@@ -625,6 +639,16 @@ Examples:
     )
     .action(async (name, o) => {
       running = { name, variant: o.variant, set: o.set };
+      const {
+        prepareNamed,
+        scenarioYaml,
+        prepareTrace,
+        rebaseProtocolPaths,
+        registerModelHostFor,
+        registerModelHostForTrace,
+        scheduleFlags,
+        shrink,
+      } = await import('./commands.ts');
       if (name.endsWith('.jsonl')) await prepareTrace(name, o.protocols);
       else await prepareNamed(name, { variant: o.variant, overrides: o.set });
       // The default name comes from the scenario's text: one safe path segment, here.
@@ -644,7 +668,7 @@ Examples:
         throw new UsageError(`${cassette} exists: add --force to overwrite it, or choose --out`);
       // Protocol file paths start from the shrunk file's folder.
       const shrunk = rebaseProtocolPaths(r.source, r.files, dirname(resolve(out)));
-      writeWhole(out, [stringify(shrunk).trimEnd()]);
+      writeWhole(out, [scenarioYaml(shrunk).trimEnd()]);
       if (cassette !== undefined)
         writeWhole(
           cassette,
@@ -684,11 +708,12 @@ Examples:
       'after',
       '\nExample:\n  npx parley new protocol ask-confirm && npx parley run ask-confirm.yaml',
     )
-    .action((what, name) => {
+    .action(async (what, name) => {
       if (what !== 'protocol')
         throw new UsageError(
           `parley new ${what}: parley makes only protocols: parley new protocol NAME`,
         );
+      const { newProtocol } = await import('./commands.ts');
       process.stdout.write(`${newProtocol(name).join('\n')}\n`);
     });
 
@@ -721,8 +746,6 @@ Examples:
  * in a process (the command-line fuzz test does).
  */
 export async function main(argv: readonly string[]): Promise<number> {
-  registerProcessHost();
-  registerModelHost();
   running = undefined;
   process.exitCode = 0;
   try {
@@ -738,9 +761,13 @@ export async function main(argv: readonly string[]): Promise<number> {
       // Help and version exit through here with code 0; usage errors were already printed.
       return err.exitCode === 0 ? 0 : EXIT_INVALID;
     }
-    if (err instanceof ScenarioLoadError) {
-      process.stderr.write(`${err.problems.map((p) => formatProblem(err.file, p)).join('\n')}\n`);
-      return EXIT_INVALID;
+    if ((err as Error)?.name === 'ScenarioLoadError') {
+      // A scenario failed to load, so the loader's module is loaded already.
+      const { ScenarioLoadError, formatProblem } = await import('./commands.ts');
+      if (err instanceof ScenarioLoadError) {
+        process.stderr.write(`${err.problems.map((p) => formatProblem(err.file, p)).join('\n')}\n`);
+        return EXIT_INVALID;
+      }
     }
     if (
       err instanceof UsageError ||

@@ -15,8 +15,8 @@ import {
   statSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead } from 'hyparquet';
-import { fileWriter, ParquetWriter, schemaFromColumnData } from 'hyparquet-writer';
+// The Parquet reader and writer (about 230 kB) are loaded when a Parquet file
+// is read or written, not at every command's start.
 import type { Scenario } from '../sim/index.ts';
 import { type Axis, type Cell, columnKind, type Shard } from '../sim/sweep/index.ts';
 import { UsageError } from './errors.ts';
@@ -350,6 +350,7 @@ export async function writeParquet(
     count++;
   }
   const kinds = types.map((t) => t.type);
+  const { fileWriter, ParquetWriter, schemaFromColumnData } = await import('hyparquet-writer');
   const schema = schemaFromColumnData({
     columnData: columns.map((name, i) => ({ name, data: [], type: kinds[i] as ParquetType })),
   });
@@ -388,6 +389,7 @@ export async function writeParquet(
 
 /** The row count of a Parquet file, from its footer. */
 export async function parquetRowsOf(path: string): Promise<number> {
+  const { asyncBufferFromFile, parquetMetadataAsync } = await import('hyparquet');
   try {
     const file = await asyncBufferFromFile(path);
     return Number((await parquetMetadataAsync(file)).num_rows);
@@ -401,6 +403,7 @@ export async function* parquetRows(
   path: string,
   columns: readonly string[],
 ): AsyncGenerator<Cell[]> {
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetRead } = await import('hyparquet');
   let file: Awaited<ReturnType<typeof asyncBufferFromFile>>;
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {

@@ -1,25 +1,10 @@
 /** Choosing, per protocol, between xstate and the compiled fast path. */
 import type { AnyStateMachine } from 'xstate';
 import type { Protocol } from '../spec.ts';
+import { type EngineChoice, FastPathError } from './choice.ts';
 import { compileMachine, FastMachine } from './compile.ts';
 
-/** How agents are stepped: xstate always, the fast path always, or the fast path where it compiles. */
-export type EngineChoice = 'xstate' | 'fast' | 'auto';
-
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['xstate', 'fast', 'auto'];
-
-/** Thrown when the fast path is forced for a protocol it cannot compile. */
-export class FastPathError extends Error {
-  constructor(
-    readonly protocol: string,
-    readonly reason: string,
-  ) {
-    super(
-      `protocol ${protocol} cannot run on the fast path: it uses ${reason}; run it with --engine auto or xstate`,
-    );
-    this.name = 'FastPathError';
-  }
-}
+export { ENGINE_CHOICES, type EngineChoice, FastPathError } from './choice.ts';
 
 /**
  * The machine the engine steps for `protocol` under `engine`: its xstate

@@ -3,6 +3,10 @@
  * its line when written plainly, else from the parsed YAML; either way the
  * text loading the scenario gives.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -13,6 +17,40 @@ import {
   plainDescription,
   scenarioText,
 } from '../../cli/catalog.ts';
+import { PARLEY_BIN } from '../fixtures/cli.ts';
+
+/** The packages `parley ARGS` resolves (imports by name), in order, and its exit code and output. */
+function packagesResolved(...args: string[]): {
+  code: number | null;
+  out: string;
+  packages: string[];
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'parley-resolve-'));
+  const log = join(dir, 'resolved.txt');
+  try {
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        join(import.meta.dirname, '..', 'fixtures', 'resolve-log.mjs'),
+        PARLEY_BIN,
+        ...args,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: '1', RESOLVE_LOG: log },
+        timeout: 60_000,
+      },
+    );
+    let text = '';
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch {}
+    return { code: r.status, out: r.stdout, packages: text.split('\n').filter((l) => l !== '') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** What the YAML parser reads as the description, or undefined (no string, or no parse). */
 function parsed(text: string): string | undefined {
@@ -106,5 +144,21 @@ describe('parley list', () => {
       '%YAML 1.2\n---\ndescription: x\n',
     ])
       expect(plainDescription(text), text).toBeUndefined();
+  });
+});
+
+describe('what the light commands load', () => {
+  // xstate is imported by the engine and every protocol, and stays a package of
+  // its own in the compiled build: resolving it means the engine was loaded.
+  it('`parley --version`, `help` and `list` start without the engine; `run` loads it', () => {
+    for (const args of [['--version'], ['help'], ['list']]) {
+      const r = packagesResolved(...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.packages, args.join(' ')).not.toContain('xstate');
+    }
+    expect(packagesResolved('list').out).toContain('two-generals ');
+    const run = packagesResolved('run', 'two-generals');
+    expect(run.code).toBe(0);
+    expect(run.packages).toContain('xstate');
   });
 });
