@@ -157,6 +157,7 @@ function program(): Command {
       const {
         catalogModels,
         cassetteHost,
+        checkDeterminism,
         hostsMade,
         judge,
         keyMoments,
@@ -186,7 +187,6 @@ function program(): Command {
       if (o.checkDeterminism === true) {
         // Model agents answer in every run as in one: from --cassette, else a catalogue scenario's cassette.
         registerModelHostFor(name, o.cassette);
-        const { checkDeterminism } = await import('./commands.ts');
         const d = await checkDeterminism(
           scenario,
           seed,
