@@ -155,8 +155,8 @@ describe('what the light commands load', () => {
       const r = packagesResolved(...args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.packages, args.join(' ')).not.toContain('xstate');
+      if (args[0] === 'list') expect(r.out).toContain('two-generals ');
     }
-    expect(packagesResolved('list').out).toContain('two-generals ');
     const run = packagesResolved('run', 'two-generals');
     expect(run.code).toBe(0);
     expect(run.packages).toContain('xstate');
